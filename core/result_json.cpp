@@ -1,0 +1,57 @@
+// JSON (de)serialisation of runs and result rows.
+#include "core/result_json.h"
+
+namespace kvwb::core {
+namespace {
+double num(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it == j.end() || !it->is_number() ? kNotMeasured : it->get<double>();
+}
+}  // namespace
+
+nlohmann::json runToJson(const RunInfo& r) {
+  return {{"id", r.id}, {"method", r.method}, {"params", r.paramsJson}, {"capture", r.capture},
+          {"created", r.created}, {"device", r.device}, {"software_version", r.softwareVersion},
+          {"status", r.status}};
+}
+
+RunInfo runFromJson(const nlohmann::json& j) {
+  RunInfo r;
+  r.id = j.value("id", "");
+  r.method = j.value("method", "");
+  r.paramsJson = j.value("params", "{}");
+  r.capture = j.value("capture", "");
+  r.created = j.value("created", "");
+  r.device = j.value("device", "");
+  r.softwareVersion = j.value("software_version", "");
+  r.status = j.value("status", "running");
+  return r;
+}
+
+nlohmann::json resultToJson(const ResultRow& r) {
+  return {{"layer", r.layer}, {"head", r.head}, {"kind", r.kind}, {"params", r.paramsJson},
+          {"bytes", r.bytes}, {"ratio", r.ratio}, {"cos_sim", r.cosSim}, {"rel_err", r.relErr},
+          {"attn_out_err", r.attnOutErr}, {"attn_kl", r.attnKl}, {"delta_ppl", r.deltaPpl},
+          {"fit_seconds", r.fitSeconds}, {"decode_ms", r.decodeMs}, {"device", r.device}};
+}
+
+ResultRow resultFromJson(const nlohmann::json& j) {
+  ResultRow r;
+  r.layer = j.value("layer", 0);
+  r.head = j.value("head", 0);
+  r.kind = j.value("kind", "K");
+  r.paramsJson = j.value("params", "{}");
+  r.bytes = num(j, "bytes");
+  r.ratio = num(j, "ratio");
+  r.cosSim = num(j, "cos_sim");
+  r.relErr = num(j, "rel_err");
+  r.attnOutErr = num(j, "attn_out_err");
+  r.attnKl = num(j, "attn_kl");
+  r.deltaPpl = num(j, "delta_ppl");
+  r.fitSeconds = num(j, "fit_seconds");
+  r.decodeMs = num(j, "decode_ms");
+  r.device = j.value("device", "");
+  return r;
+}
+
+}  // namespace kvwb::core

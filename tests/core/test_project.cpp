@@ -1,0 +1,201 @@
+// Project file: schema, one-chunk target reads, runs and results through the journal and fold.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "core/errors.h"
+#include "core/h5.h"
+#include "core/project.h"
+#include "core/results_csv.h"
+#include "core/run_journal.h"
+#include "test_util.h"
+
+using namespace kvwb::core;
+using kvwb::test::TempDir;
+
+namespace {
+
+// Writes a capture whose element (l,h,t,d) = l*1000 + h*100 + t + d/10 (exact in float16 too
+// for small values? no: float32 storage is used for exactness).
+void writeCapture(const std::filesystem::path& p, const std::string& name, int L, int H, int T,
+                  int D, const std::string& storage = "float32") {
+  ProjectEdit edit(p);
+  CaptureInfo c;
+  c.name = name;
+  c.layers = L;
+  c.kvHeads = H;
+  c.queryHeads = H;
+  c.tokens = T;
+  c.headDim = D;
+  c.storageDtype = storage;
+  c.metadataJson = R"({"model":"test"})";
+  edit.createCapture(c);
+  for (auto kind : {TensorKind::Keys, TensorKind::Values}) {
+    for (int l = 0; l < L; ++l) {
+      std::vector<float> layer(static_cast<std::size_t>(H * T * D));
+      for (int h = 0; h < H; ++h)
+        for (int t = 0; t < T; ++t)
+          for (int d = 0; d < D; ++d)
+            layer[(h * T + t) * D + d] =
+                (kind == TensorKind::Keys ? 1.f : -1.f) * (l * 1000 + h * 100 + t + d / 8.f);
+      edit.writeLayer(name, kind, l, DType::F32,
+                      {reinterpret_cast<const std::byte*>(layer.data()), layer.size() * 4});
+    }
+  }
+  edit.commit();
+}
+
+ResultRow row(int layer, double cos) {
+  ResultRow r;
+  r.layer = layer;
+  r.head = 1;
+  r.kind = "V";
+  r.paramsJson = R"({"rank":4,"note":"a, b"})";
+  r.bytes = 128;
+  r.ratio = 4;
+  r.cosSim = cos;
+  r.device = "cpu";
+  return r;
+}
+
+}  // namespace
+
+TEST(Project, CreateOpenAndRejectForeignFiles) {
+  TempDir dir;
+  const auto p = Project::create(dir / "new.kvw");
+  EXPECT_TRUE(p.captures().empty());
+  EXPECT_THROW(Project::create(dir / "new.kvw"), InputError);
+  kvwb::test::writeFile(dir / "junk.kvw", "definitely not hdf5");
+  try {
+    Project::open(dir / "junk.kvw");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("junk.kvw: not an HDF5 file"), std::string::npos);
+  }
+  {  // an HDF5 file that is not ours, and one from a future version
+    auto f = h5::Handle(H5Fcreate((dir / "other.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+    auto g = h5::Handle(H5Fcreate((dir / "future.kvw").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+    h5::writeStringAttr(g, "format", "kv-workbench");
+    h5::writeIntAttr(g, "version", 99);
+  }
+  EXPECT_THROW(Project::open(dir / "other.h5"), InputError);
+  try {
+    Project::open(dir / "future.kvw");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos);
+  }
+}
+
+TEST(Project, TargetIsOneChunkAndReadsBack) {
+  TempDir dir;
+  writeCapture(dir / "p.kvw", "cap", 3, 2, 50, 8);
+  const auto p = Project::open(dir / "p.kvw");
+  const auto& c = p.capture("cap");
+  EXPECT_EQ(c.layers, 3);
+  EXPECT_EQ(c.tokens, 50);
+  EXPECT_EQ(c.metadataJson, R"({"model":"test"})");
+  const auto m = p.readTarget("cap", TensorKind::Values, 2, 1);
+  ASSERT_EQ(m.rows, 50);
+  ASSERT_EQ(m.cols, 8);
+  EXPECT_EQ(m.at(7, 3), -(2000.f + 100.f + 7.f + 3.f / 8.f));
+  EXPECT_THROW(p.readTarget("cap", TensorKind::Keys, 3, 0), InputError);
+  EXPECT_THROW(p.readTarget("cap", TensorKind::Queries, 0, 0), InputError);
+  // Schema: chunk = one (layer, head), so a target read touches exactly one chunk.
+  auto f = h5::openFile(dir / "p.kvw", false);
+  h5::Handle ds(H5Dopen2(f, "captures/cap/keys", H5P_DEFAULT));
+  h5::Handle dcpl(H5Dget_create_plist(ds));
+  hsize_t chunk[4];
+  ASSERT_EQ(H5Pget_chunk(dcpl, 4, chunk), 4);
+  EXPECT_EQ(std::vector<hsize_t>(chunk, chunk + 4), (std::vector<hsize_t>{1, 1, 50, 8}));
+  EXPECT_EQ(h5::readStringAttr(f, "format"), "kv-workbench");
+  EXPECT_EQ(h5::readIntAttr(f, "version"), 1);
+  for (const char* g : {"captures", "analysis", "runs"}) EXPECT_TRUE(h5::exists(f, g)) << g;
+}
+
+TEST(Project, Float16StorageRoundsLikeHalf) {
+  TempDir dir;
+  writeCapture(dir / "p.kvw", "h", 1, 1, 4, 8, "float16");
+  const auto p = Project::open(dir / "p.kvw");
+  EXPECT_EQ(p.capture("h").storageDtype, "float16");
+  EXPECT_EQ(p.readTarget("h", TensorKind::Keys, 0, 0).at(3, 5), 3.625f);  // exact in half
+}
+
+TEST(Project, RunsAndResultsThroughJournalThenFold) {
+  TempDir dir;
+  writeCapture(dir / "p.kvw", "cap", 2, 2, 8, 4);
+  RunJournal journal(dir / "p.kvw");
+  RunInfo run;
+  run.id = "svd-001";
+  run.method = "svd";
+  run.capture = "cap";
+  journal.beginRun(run);
+  for (int i = 0; i < 5; ++i) journal.append("svd-001", row(i, 0.9 + i * 0.01));
+  journal.setStatus("svd-001", "finished");
+  auto check = [&](const char* when) {
+    const auto p = Project::open(dir / "p.kvw");
+    const auto runs = p.runs();
+    ASSERT_EQ(runs.size(), 1u) << when;
+    EXPECT_EQ(runs[0].status, "finished") << when;
+    EXPECT_EQ(runs[0].resultCount, 5) << when;
+    const auto rows = p.results("svd-001");
+    ASSERT_EQ(rows.size(), 5u) << when;
+    EXPECT_DOUBLE_EQ(rows[3].cosSim, 0.93) << when;
+    EXPECT_TRUE(std::isnan(rows[3].relErr)) << when;
+    EXPECT_EQ(rows[3].paramsJson, R"({"rank":4,"note":"a, b"})") << when;  // kept verbatim
+  };
+  check("from the journal");
+  { ProjectEdit fold(dir / "p.kvw"); fold.commit(); }
+  EXPECT_FALSE(std::filesystem::exists(journalPath(dir / "p.kvw")));
+  check("after folding into HDF5");
+  journal.append("svd-001", row(9, 0.5));  // a new journal after the fold
+  EXPECT_EQ(Project::open(dir / "p.kvw").results("svd-001").size(), 6u);
+
+  std::ostringstream csv;
+  const auto p = Project::open(dir / "p.kvw");
+  EXPECT_EQ(writeResultsCsv(p, p.runs(), csv), 6u);
+  std::istringstream lines(csv.str());
+  std::string header, first;
+  std::getline(lines, header);
+  std::getline(lines, first);
+  EXPECT_EQ(header, "run,capture,layer,head,kind,method,rank,note,bytes,ratio,cos_sim,rel_err,"
+                    "attn_out_err,attn_kl,delta_ppl,fit_seconds,device,decode_ms");
+  EXPECT_EQ(first, "svd-001,cap,0,1,V,svd,4,\"a, b\",128,4,0.9,,,,,,cpu,");
+}
+
+TEST(Project, FoldCrashBetweenRenameAndJournalRemovalDoesNotDuplicate) {
+  TempDir dir;
+  writeCapture(dir / "p.kvw", "cap", 1, 1, 4, 4);
+  RunJournal journal(dir / "p.kvw");
+  RunInfo run;
+  run.id = "r";
+  journal.beginRun(run);
+  journal.append("r", row(0, 0.5));
+  const auto saved = kvwb::test::readFile(journalPath(dir / "p.kvw"));
+  { ProjectEdit fold(dir / "p.kvw"); fold.commit(); }
+  kvwb::test::writeFile(journalPath(dir / "p.kvw"), saved);  // as if removal never happened
+  EXPECT_EQ(Project::open(dir / "p.kvw").results("r").size(), 1u);
+  { ProjectEdit fold(dir / "p.kvw"); fold.commit(); }
+  EXPECT_EQ(Project::open(dir / "p.kvw").results("r").size(), 1u);
+}
+
+TEST(Project, DeleteCaptureAndUncommittedEditLeavesFile) {
+  TempDir dir;
+  writeCapture(dir / "p.kvw", "a", 1, 1, 4, 4);
+  writeCapture(dir / "p.kvw", "b", 1, 1, 4, 4);
+  const auto before = kvwb::test::readFile(dir / "p.kvw");
+  {
+    ProjectEdit edit(dir / "p.kvw");
+    edit.deleteCapture("a");
+  }  // no commit
+  EXPECT_EQ(kvwb::test::readFile(dir / "p.kvw"), before);
+  {
+    ProjectEdit edit(dir / "p.kvw");
+    edit.deleteCapture("a");
+    edit.commit();
+  }
+  const auto p = Project::open(dir / "p.kvw");
+  ASSERT_EQ(p.captures().size(), 1u);
+  EXPECT_EQ(p.captures()[0].name, "b");
+}

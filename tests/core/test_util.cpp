@@ -1,0 +1,89 @@
+// Test helpers (see test_util.h).
+#include "test_util.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+namespace kvwb::test {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  m_path = std::filesystem::temp_directory_path() /
+           ("kvwb-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  std::filesystem::create_directories(m_path);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(m_path, ec);
+}
+
+std::filesystem::path sharedDir() {
+  const std::filesystem::path p = KVWB_SHARED_DIR;
+  return std::filesystem::exists(p / "models") ? p : std::filesystem::path();
+}
+
+std::filesystem::path sourceDir() { return KVWB_SOURCE_DIR; }
+
+void writeFile(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string safetensorsBytes(const std::vector<RawTensor>& tensors) {
+  nlohmann::json header = nlohmann::json::object();
+  std::string data;
+  for (const auto& t : tensors) {
+    header[t.name] = {{"dtype", t.dtype}, {"shape", t.shape},
+                      {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
+    data += t.bytes;
+  }
+  const std::string h = header.dump();
+  const std::uint64_t n = h.size();
+  return std::string(reinterpret_cast<const char*>(&n), 8) + h + data;
+}
+
+std::string npyBytes(const std::string& descr, const std::vector<std::int64_t>& shape,
+                     const std::string& data, bool fortranOrder) {
+  std::string dims;
+  for (auto d : shape) dims += std::to_string(d) + ", ";
+  std::string header = "{'descr': '" + descr + "', 'fortran_order': " +
+                       (fortranOrder ? "True" : "False") + ", 'shape': (" + dims + "), }";
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  return out + header + data;
+}
+
+std::string floatBytes(const std::vector<float>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+}
+
+int runPython(const std::vector<std::string>& args) {
+  if (!std::filesystem::exists("/usr/bin/python3")) return 127;
+  std::string cmd = "/usr/bin/python3";
+  for (const auto& a : args) cmd += " '" + a + "'";
+  const int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 1;
+}
+
+bool pythonHasModules(const std::string& modules) {
+  return runPython({"-c", "import " + modules}) == 0;
+}
+
+}  // namespace kvwb::test

@@ -1,0 +1,45 @@
+// Helpers for core tests: temporary folders, the shared real-data folder, tiny file writers for
+// crafting (also malformed) dumps, and Debian's Python for fixtures.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kvwb::test {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return m_path; }
+  std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+// ../shared beside the checkout; empty path when absent (tests then GTEST_SKIP with a message).
+std::filesystem::path sharedDir();
+std::filesystem::path sourceDir();
+
+void writeFile(const std::filesystem::path& path, const std::string& bytes);
+std::string readFile(const std::filesystem::path& path);
+
+struct RawTensor {
+  std::string name, dtype;  // safetensors dtype spelling
+  std::vector<std::int64_t> shape;
+  std::string bytes;
+};
+// A well-formed safetensors file (tests corrupt it afterwards where they need to).
+std::string safetensorsBytes(const std::vector<RawTensor>& tensors);
+std::string npyBytes(const std::string& descr, const std::vector<std::int64_t>& shape,
+                     const std::string& data, bool fortranOrder = false);
+std::string floatBytes(const std::vector<float>& v);
+
+// Runs /usr/bin/python3 with arguments; returns its exit code (127 when absent).
+int runPython(const std::vector<std::string>& args);
+bool pythonHasModules(const std::string& modules);  // e.g. "numpy,h5py,torch"
+
+}  // namespace kvwb::test
