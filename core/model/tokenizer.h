@@ -61,6 +61,7 @@ class Tokenizer {
   bool m_prependSpace = true;
   bool m_ignoreMerges = false;  // byte-level: a whole pre-token found in the vocabulary wins
   Split m_split = Split::None;
+  int m_maxDigits = 3;  // Llama-3 split: digits per pre-token
   int m_unkId = 0;
   int m_bosId = 1;
   int m_eosId = 2;

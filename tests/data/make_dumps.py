@@ -12,47 +12,14 @@ as the stored dtype rounds them:
   npy_dir/                 keys.npy values.npy float32
   custom.h5                /cache/k /cache/v float16 (needs a --map)
 """
-import json
 import os
-import struct
 import sys
 
 import numpy as np
 import torch
 
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        assert e["dtype"] == "F32"
-        b, t = e["data_offsets"]
-        out[name] = np.frombuffer(data[b:t], dtype="<f4").reshape(e["shape"])
-    return out
-
-
-def write_safetensors(path, tensors):
-    """tensors: name -> torch tensor (contiguous)."""
-    names = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64"}
-    header, blobs, off = {}, [], 0
-    for name, t in tensors.items():
-        raw = t.contiguous().view(torch.uint8).numpy().tobytes() if t.dtype == torch.bfloat16 \
-            else t.contiguous().numpy().tobytes()
-        header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
 
 
 def main():
