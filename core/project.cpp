@@ -225,6 +225,40 @@ std::vector<std::int32_t> Project::tokenIds(const std::string& captureName) cons
   return ids;
 }
 
+std::string Project::analysisAttrs(const std::string& captureName) const {
+  const auto file = h5::openFile(m_path, false);
+  const std::string path = "analysis/" + captureName;
+  if (!h5::exists(file, path)) return "";
+  h5::Handle g(H5Gopen2(file, path.c_str(), H5P_DEFAULT));
+  return h5::readStringAttr(g, "attrs").value_or("");
+}
+
+std::vector<std::string> Project::analysisArrays(const std::string& captureName) const {
+  const auto file = h5::openFile(m_path, false);
+  const std::string path = "analysis/" + captureName;
+  if (!h5::exists(file, path)) return {};
+  h5::Handle g(H5Gopen2(file, path.c_str(), H5P_DEFAULT));
+  return childNames(g);
+}
+
+NamedArray Project::readAnalysisArray(const std::string& captureName,
+                                      const std::string& name) const {
+  const auto file = h5::openFile(m_path, false);
+  const std::string path = "analysis/" + captureName + "/" + name;
+  if (!h5::exists(file, path))
+    throw InputError(m_path, "no analysis array " + path + " (run kvwb-cli analyze)");
+  h5::Handle ds(H5Dopen2(file, path.c_str(), H5P_DEFAULT));
+  NamedArray a;
+  a.name = name;
+  a.shape = h5::datasetShape(ds);
+  std::int64_t n = 1;
+  for (auto d : a.shape) n *= d;
+  a.data.resize(static_cast<std::size_t>(n));
+  if (n > 0 && H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.data.data()) < 0)
+    throw InputError(m_path, "cannot read " + path);
+  return a;
+}
+
 std::vector<RunInfo> Project::runs() const {
   const auto journal = readJournal(m_path);  // journal before file: see run_journal.h
   const auto file = h5::openFile(m_path, false);
@@ -400,6 +434,28 @@ void ProjectEdit::deleteCapture(const std::string& name) {
   H5Ldelete(d.file, path.c_str(), H5P_DEFAULT);
   const std::string analysis = "analysis/" + name;
   if (h5::exists(d.file, analysis)) H5Ldelete(d.file, analysis.c_str(), H5P_DEFAULT);
+}
+
+void ProjectEdit::writeAnalysis(const std::string& capture, const std::vector<NamedArray>& arrays,
+                                const std::string& attrsJson) {
+  auto& d = *m_impl;
+  if (!h5::exists(d.file, "captures/" + capture))
+    throw InputError(d.project, "no capture named '" + capture + "'");
+  const std::string path = "analysis/" + capture;
+  if (h5::exists(d.file, path)) H5Ldelete(d.file, path.c_str(), H5P_DEFAULT);
+  h5::Handle analysis(H5Gopen2(d.file, "analysis", H5P_DEFAULT));
+  const auto g = createTrackedGroup(analysis, capture);
+  h5::writeStringAttr(g, "attrs", attrsJson);
+  for (const auto& a : arrays) {
+    const std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
+    h5::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+    h5::Handle ds(h5::check(H5Dcreate2(g, a.name.c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT,
+                                       H5P_DEFAULT, H5P_DEFAULT),
+                            "create analysis array"));
+    if (!a.data.empty())
+      h5::check(H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.data.data()),
+                "write analysis array");
+  }
 }
 
 void ProjectEdit::commit() {

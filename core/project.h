@@ -45,6 +45,12 @@ class Project {
                          std::int64_t head) const;
   std::vector<std::int32_t> tokenIds(const std::string& capture) const;  // empty when not stored
 
+  // Structure analysis of a capture (/analysis/<capture>): its attributes as JSON ("" when the
+  // capture was never analysed), the names of its arrays, and one array.
+  std::string analysisAttrs(const std::string& capture) const;
+  std::vector<std::string> analysisArrays(const std::string& capture) const;
+  NamedArray readAnalysisArray(const std::string& capture, const std::string& name) const;
+
   // Runs from the HDF5 file and the journal, in creation order, with result counts.
   std::vector<RunInfo> runs() const;
   std::vector<ResultRow> results(const std::string& runId) const;
@@ -76,6 +82,9 @@ class ProjectEdit {
                   std::span<const std::byte> data);
   void writeTokenIds(const std::string& capture, std::span<const std::int32_t> ids);
   void deleteCapture(const std::string& name);
+  // Replaces /analysis/<capture> with `arrays` (float32 datasets) and an "attrs" JSON attribute.
+  void writeAnalysis(const std::string& capture, const std::vector<NamedArray>& arrays,
+                     const std::string& attrsJson);
 
   // Atomically replaces the project with the edited copy, then drops the folded journal.
   void commit();

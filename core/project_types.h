@@ -30,6 +30,13 @@ struct FloatMatrix {
   float at(std::int64_t r, std::int64_t c) const { return data[r * cols + c]; }
 };
 
+// A named float32 array with its shape (analysis results).
+struct NamedArray {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  std::vector<float> data;
+};
+
 struct RunInfo {
   std::string id, method, paramsJson = "{}", capture, created, device, softwareVersion;
   std::string status = "running";  // running | finished | cancelled | failed

@@ -13,6 +13,7 @@ namespace {
 // The tokenizer beside a checkpoint: the folder's tokenizer.json, or a llama2.c tok*.bin /
 // tokenizer.bin next to a .bin checkpoint.
 std::filesystem::path findTokenizer(const std::filesystem::path& model) {
+  if (!std::filesystem::exists(model)) throw core::InputError(model, "no such file or folder");
   if (std::filesystem::is_directory(model)) return model / "tokenizer.json";
   const auto dir = model.parent_path().empty() ? std::filesystem::path(".") : model.parent_path();
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -37,17 +38,18 @@ void addGenerateCommand(CLI::App& app) {
   cmd->add_option("--model", opts->model, "Hugging Face folder or llama2.c .bin")->required();
   cmd->add_option("--tokenizer", opts->tokenizer, "tokenizer.json or llama2.c tokenizer .bin");
   cmd->add_option("--prompt", opts->prompt, "Prompt text (empty: start from BOS)");
-  cmd->add_option("--tokens", opts->tokens, "Number of tokens to generate")->check(CLI::PositiveNumber);
+  cmd->add_option("--tokens", opts->tokens, "Number of tokens to generate")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--device", opts->device, "auto, cpu, cuda, cuda:N");
   cmd->add_option("--dtype", opts->dtype, "float32, bfloat16, float16, auto");
   cmd->add_flag("!--no-stop", opts->stopAtEos, "Keep going after the end-of-sequence token");
   cmd->callback([opts] {
     const std::filesystem::path model = opts->model;
-    const auto tokenizer =
-        core::Tokenizer::load(opts->tokenizer.empty() ? findTokenizer(model) : opts->tokenizer);
+    const auto tokenizer = core::Tokenizer::load(
+        opts->tokenizer.empty() ? findTokenizer(model) : std::filesystem::path(opts->tokenizer));
     const core::LlamaModel runner(model, {opts->device, opts->dtype});
     // llama2.c models end a story with BOS; HF configs name their EOS.
-    const int stop = !opts->stopAtEos ? -1
+    const int stop = !opts->stopAtEos                          ? -1
                      : runner.config().modelType == "llama2.c" ? tokenizer.bosId()
                                                                : runner.config().eosTokenId;
     const auto prompt = tokenizer.encode(opts->prompt, true);

@@ -12,5 +12,7 @@ void addExportCommand(CLI::App& app);
 void addCompactCommand(CLI::App& app);
 void addGenerateCommand(CLI::App& app);
 void addExtractCommand(CLI::App& app);
+void addAnalyzeCommand(CLI::App& app);
+void addReportCommand(CLI::App& app);
 
 }  // namespace kvwb::cli

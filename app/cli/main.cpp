@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   kvwb::cli::addCompactCommand(app);
   kvwb::cli::addGenerateCommand(app);
   kvwb::cli::addExtractCommand(app);
+  kvwb::cli::addAnalyzeCommand(app);
+  kvwb::cli::addReportCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -13,11 +13,15 @@
 namespace kvwb::core {
 namespace {
 
-torch::ScalarType scalarTypeOf(DType t, const std::filesystem::path& file, const std::string& name) {
+torch::ScalarType scalarTypeOf(DType t, const std::filesystem::path& file,
+                               const std::string& name) {
   switch (t) {
-    case DType::F32: return torch::kFloat32;
-    case DType::F16: return torch::kFloat16;
-    case DType::BF16: return torch::kBFloat16;
+    case DType::F32:
+      return torch::kFloat32;
+    case DType::F16:
+      return torch::kFloat16;
+    case DType::BF16:
+      return torch::kBFloat16;
     default:
       throw InputError(file, "tensor " + name + " has dtype " + dtypeName(t) +
                                  "; expected float32, float16 or bfloat16");
@@ -66,7 +70,8 @@ class SafetensorsCheckpoint {
       throw InputError(file->path(), "tensor " + name + " has shape " + shapeString(info.shape) +
                                          ", expected " + shapeString(shape));
     const auto bytes = file->read(name);
-    auto t = torch::empty(shape, torch::TensorOptions().dtype(scalarTypeOf(info.dtype, file->path(), name)));
+    auto t = torch::empty(
+        shape, torch::TensorOptions().dtype(scalarTypeOf(info.dtype, file->path(), name)));
     std::memcpy(t.data_ptr(), bytes.data(), bytes.size());  // copy: file data may be unaligned
     return t.to(device, dtype);
   }
@@ -94,7 +99,8 @@ LlamaWeights loadHfWeights(const std::filesystem::path& dir, torch::Device devic
   auto get = [&](const std::string& name, std::vector<std::int64_t> shape) {
     return ckpt.get(name, shape, device, dtype);
   };
-  const std::int64_t h = c.hiddenSize, qDim = c.numHeads * c.headDim, kvDim = c.numKvHeads * c.headDim;
+  const std::int64_t h = c.hiddenSize, qDim = c.numHeads * c.headDim,
+                     kvDim = c.numKvHeads * c.headDim;
   w.embed = get("model.embed_tokens.weight", {c.vocabSize, h});
   w.finalNorm = get("model.norm.weight", {h});
   if (c.tieWordEmbeddings || !ckpt.contains("lm_head.weight"))
@@ -149,12 +155,14 @@ LlamaWeights loadLlama2cWeights(const std::filesystem::path& bin, torch::Device 
 
   const std::int64_t h = c.hiddenSize, L = c.numLayers, ff = c.intermediateSize;
   const std::int64_t kvDim = c.numKvHeads * c.headDim, rope = c.maxPositions * c.headDim / 2;
-  const std::int64_t floats = c.vocabSize * h + L * (2 * h + h * h * 2 + 2 * h * kvDim + 3 * h * ff) +
-                              h + 2 * rope + (c.tieWordEmbeddings ? 0 : c.vocabSize * h);
+  const std::int64_t floats = c.vocabSize * h +
+                              L * (2 * h + h * h * 2 + 2 * h * kvDim + 3 * h * ff) + h + 2 * rope +
+                              (c.tieWordEmbeddings ? 0 : c.vocabSize * h);
   const std::size_t expected = sizeof header + static_cast<std::size_t>(floats) * 4;
   if (bytes.size() != expected)
-    throw InputError(bin, "size " + std::to_string(bytes.size()) + " bytes does not match the header (" +
-                              std::to_string(expected) + " bytes expected)");
+    throw InputError(bin, "size " + std::to_string(bytes.size()) +
+                              " bytes does not match the header (" + std::to_string(expected) +
+                              " bytes expected)");
   std::size_t offset = sizeof header;
   auto next = [&](std::vector<std::int64_t> shape) {
     auto t = torch::empty(shape, torch::kFloat32);

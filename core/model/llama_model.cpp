@@ -30,7 +30,8 @@ torch::ScalarType parseDtype(const std::string& name, const std::string& fallbac
 }
 
 torch::Device parseDevice(const std::string& name) {
-  if (name == "auto") return torch::cuda::is_available() ? torch::Device("cuda:0") : torch::Device("cpu");
+  if (name == "auto")
+    return torch::cuda::is_available() ? torch::Device("cuda:0") : torch::Device("cpu");
   return torch::Device(name);
 }
 
@@ -50,8 +51,8 @@ torch::Tensor inverseFrequencies(const ModelConfig& c) {
   const double highWavelen = s.originalMaxPositions / s.highFreqFactor;
   const auto wavelen = 2 * std::numbers::pi / inv;
   auto scaled = torch::where(wavelen > lowWavelen, inv / s.factor, inv);
-  const auto smooth = (s.originalMaxPositions / wavelen - s.lowFreqFactor) /
-                      (s.highFreqFactor - s.lowFreqFactor);
+  const auto smooth =
+      (s.originalMaxPositions / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
   const auto smoothed = (1 - smooth) * scaled / s.factor + smooth * scaled;
   const auto medium = (wavelen >= highWavelen).logical_and(wavelen <= lowWavelen);
   return torch::where(medium, smoothed, scaled);
@@ -74,7 +75,8 @@ struct LlamaModel::Impl {
   // x: [heads, n, D]; positions start..start+n-1.
   torch::Tensor rope(const torch::Tensor& x, std::int64_t start) const {
     const std::int64_t n = x.size(1), half = x.size(2) / 2;
-    const auto pos = torch::arange(start, start + n, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+    const auto pos = torch::arange(start, start + n,
+                                   torch::TensorOptions().dtype(torch::kFloat32).device(device));
     const auto angles = pos.unsqueeze(1) * invFreq.unsqueeze(0);  // [n, D/2]
     const auto cos = angles.cos().to(dtype), sin = angles.sin().to(dtype);
     if (w.config.ropeInterleaved) {
@@ -94,13 +96,16 @@ struct LlamaModel::Impl {
     const std::int64_t n = static_cast<std::int64_t>(ids.size());
     for (const int id : ids)
       if (id < 0 || id >= c.vocabSize)
-        throw std::invalid_argument("token id " + std::to_string(id) + " outside the vocabulary of " +
-                                    std::to_string(c.vocabSize));
-    const auto idx = torch::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), torch::kLong).to(device);
+        throw std::invalid_argument("token id " + std::to_string(id) +
+                                    " outside the vocabulary of " + std::to_string(c.vocabSize));
+    const auto idx =
+        torch::tensor(std::vector<std::int64_t>(ids.begin(), ids.end()), torch::kLong).to(device);
     auto x = w.embed.index_select(0, idx);  // [n, hidden]
     const std::int64_t total = start + n;
-    const auto keyPos = torch::arange(total, torch::TensorOptions().dtype(torch::kLong).device(device));
-    const auto queryPos = torch::arange(start, total, torch::TensorOptions().dtype(torch::kLong).device(device));
+    const auto keyPos =
+        torch::arange(total, torch::TensorOptions().dtype(torch::kLong).device(device));
+    const auto queryPos =
+        torch::arange(start, total, torch::TensorOptions().dtype(torch::kLong).device(device));
     const auto masked = keyPos.unsqueeze(0) > queryPos.unsqueeze(1);  // [n, total]
     const int group = c.queriesPerKvHead();
     const double scale = 1.0 / std::sqrt(static_cast<double>(c.headDim));
@@ -134,7 +139,8 @@ struct LlamaModel::Impl {
       }
       x = x + torch::linear(attn.transpose(0, 1).reshape({n, c.numHeads * c.headDim}), L.wo, L.bo);
       const auto h2 = rmsNorm(x, L.ffnNorm);
-      x = x + torch::linear(torch::silu(torch::linear(h2, L.wGate)) * torch::linear(h2, L.wUp), L.wDown);
+      x = x + torch::linear(torch::silu(torch::linear(h2, L.wGate)) * torch::linear(h2, L.wUp),
+                            L.wDown);
     }
     return torch::linear(rmsNorm(x, w.finalNorm), w.lmHead).to(torch::kFloat32);  // [n, vocab]
   }
@@ -152,9 +158,9 @@ struct LlamaModel::Impl {
         throw std::invalid_argument("substitution target (layer " + std::to_string(s.layer) +
                                     ", head " + std::to_string(s.head) + ") outside the model");
       if (s.data.size() != static_cast<std::size_t>(context) * c.headDim)
-        throw std::invalid_argument("substitution data has " + std::to_string(s.data.size()) +
-                                    " values; expected context x head_dim = " +
-                                    std::to_string(context * c.headDim));
+        throw std::invalid_argument(
+            "substitution data has " + std::to_string(s.data.size()) +
+            " values; expected context x head_dim = " + std::to_string(context * c.headDim));
       const auto data = torch::from_blob(const_cast<float*>(s.data.data()), {context, c.headDim},
                                          torch::kFloat32);
       (s.keys ? cache[s.layer].k : cache[s.layer].v)[s.head].copy_(data);
@@ -162,9 +168,15 @@ struct LlamaModel::Impl {
     const auto first = forward({ids[context - 1]}, context - 1, cache, false, nullptr);
     auto logits = first;
     if (static_cast<std::size_t>(context) + 1 < ids.size())
-      logits = torch::cat({first, forward({ids.begin() + context, ids.end() - 1}, context, cache, true, nullptr)});
-    const auto targets = torch::tensor(std::vector<std::int64_t>(ids.begin() + context, ids.end()), torch::kLong).to(device);
-    return -torch::log_softmax(logits, -1).gather(1, targets.unsqueeze(1)).squeeze(1).to(torch::kFloat64);
+      logits = torch::cat(
+          {first, forward({ids.begin() + context, ids.end() - 1}, context, cache, true, nullptr)});
+    const auto targets =
+        torch::tensor(std::vector<std::int64_t>(ids.begin() + context, ids.end()), torch::kLong)
+            .to(device);
+    return -torch::log_softmax(logits, -1)
+                .gather(1, targets.unsqueeze(1))
+                .squeeze(1)
+                .to(torch::kFloat64);
   }
 };
 
@@ -182,7 +194,8 @@ LlamaModel::LlamaModel(const std::filesystem::path& path, const LoadOptions& opt
   } catch (const std::exception& e) {
     throw InputError(path, std::string("bad load option: ") + e.what());
   }
-  m.w = folder ? loadHfWeights(path, m.device, m.dtype) : loadLlama2cWeights(path, m.device, m.dtype);
+  m.w =
+      folder ? loadHfWeights(path, m.device, m.dtype) : loadLlama2cWeights(path, m.device, m.dtype);
   m.invFreq = inverseFrequencies(m.w.config).to(m.device);
 }
 
@@ -193,7 +206,9 @@ LlamaModel& LlamaModel::operator=(LlamaModel&&) noexcept = default;
 const ModelConfig& LlamaModel::config() const { return m_impl->w.config; }
 std::string LlamaModel::device() const { return m_impl->device.str(); }
 std::string LlamaModel::dtype() const {
-  return m_impl->dtype == torch::kFloat32 ? "float32" : m_impl->dtype == torch::kBFloat16 ? "bfloat16" : "float16";
+  return m_impl->dtype == torch::kFloat32    ? "float32"
+         : m_impl->dtype == torch::kBFloat16 ? "bfloat16"
+                                             : "float16";
 }
 
 std::vector<float> LlamaModel::logits(const std::vector<int>& ids) const {
@@ -208,7 +223,7 @@ KvCapture LlamaModel::capture(const std::vector<int>& ids, const CaptureRequest&
   Recorded rec;
   const auto logits = m_impl->forward(ids, 0, cache, true, &rec);
   KvCapture out{c.numLayers, c.numHeads, c.numKvHeads, c.headDim, static_cast<int>(ids.size()),
-                c.vocabSize, ids, {}, {}};
+                c.vocabSize, ids,        {},           {}};
   for (int l = 0; l < c.numLayers; ++l) {
     LayerCapture lc;
     if (request.keys) lc.keys = toFloats(rec.keys[l]);
@@ -222,7 +237,8 @@ KvCapture LlamaModel::capture(const std::vector<int>& ids, const CaptureRequest&
   return out;
 }
 
-std::vector<int> LlamaModel::generate(const std::vector<int>& prompt, int nTokens, int stopId) const {
+std::vector<int> LlamaModel::generate(const std::vector<int>& prompt, int nTokens,
+                                      int stopId) const {
   torch::NoGradGuard noGrad;
   if (prompt.empty()) throw std::invalid_argument("generate: empty prompt");
   Cache cache = m_impl->emptyCache();
@@ -244,13 +260,15 @@ double LlamaModel::meanNll(const std::vector<int>& ids) const {
   Cache cache = m_impl->emptyCache();
   const auto logits = m_impl->forward(ids, 0, cache, true, nullptr);
   const auto targets =
-      torch::tensor(std::vector<std::int64_t>(ids.begin() + 1, ids.end()), torch::kLong).to(m_impl->device);
+      torch::tensor(std::vector<std::int64_t>(ids.begin() + 1, ids.end()), torch::kLong)
+          .to(m_impl->device);
   const auto logp = torch::log_softmax(logits.narrow(0, 0, logits.size(0) - 1), -1);
   return -logp.gather(1, targets.unsqueeze(1)).to(torch::kFloat64).mean().item<double>();
 }
 
-PerplexityResult LlamaModel::perplexityWithCache(const std::vector<int>& ids, int contextLength,
-                                                 const std::vector<CacheSubstitution>& substitutions) const {
+PerplexityResult LlamaModel::perplexityWithCache(
+    const std::vector<int>& ids, int contextLength,
+    const std::vector<CacheSubstitution>& substitutions) const {
   torch::NoGradGuard noGrad;
   if (contextLength < 1 || static_cast<std::size_t>(contextLength) >= ids.size())
     throw std::invalid_argument("perplexityWithCache: need 1 <= context < number of tokens");

@@ -18,7 +18,7 @@
 namespace kvwb::core {
 
 struct LoadOptions {
-  std::string device = "auto";  // "auto" (CUDA when available), "cpu", "cuda", "cuda:1", ...
+  std::string device = "auto";    // "auto" (CUDA when available), "cpu", "cuda", "cuda:1", ...
   std::string dtype = "float32";  // "float32", "bfloat16", "float16", or "auto" (torch_dtype)
 };
 

@@ -1,5 +1,6 @@
 // Internal to kvwb_model (includes torch; never include from public headers or Qt code): the
-// weight tensors of a Llama-family model and the loaders that fill them. Loading is single-threaded.
+// weight tensors of a Llama-family model and the loaders that fill them. Loading is
+// single-threaded.
 #pragma once
 
 #include <torch/torch.h>

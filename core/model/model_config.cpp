@@ -38,7 +38,8 @@ RopeScaling parseRopeScaling(const json& j, const std::filesystem::path& path) {
   const auto it = j.find("rope_scaling");
   if (it == j.end() || it->is_null()) return s;
   const json& r = *it;
-  s.type = optionalField<std::string>(r, "rope_type", optionalField<std::string>(r, "type", "default"));
+  s.type =
+      optionalField<std::string>(r, "rope_type", optionalField<std::string>(r, "type", "default"));
   s.factor = optionalField<double>(r, "factor", 1.0);
   s.lowFreqFactor = optionalField<double>(r, "low_freq_factor", s.lowFreqFactor);
   s.highFreqFactor = optionalField<double>(r, "high_freq_factor", s.highFreqFactor);
@@ -95,8 +96,9 @@ ModelConfig parseModelConfig(const std::filesystem::path& configJson) {
 void validateModelConfig(const ModelConfig& c, const std::filesystem::path& source) {
   if (c.hiddenSize <= 0 || c.intermediateSize <= 0 || c.numLayers <= 0 || c.numHeads <= 0 ||
       c.numKvHeads <= 0 || c.headDim <= 0 || c.vocabSize <= 0)
-    throw InputError(source, "sizes must be positive (hidden, intermediate, layers, heads, "
-                             "kv heads, head_dim, vocab)");
+    throw InputError(source,
+                     "sizes must be positive (hidden, intermediate, layers, heads, "
+                     "kv heads, head_dim, vocab)");
   if (c.numHeads % c.numKvHeads != 0)
     throw InputError(source, "num_attention_heads " + std::to_string(c.numHeads) +
                                  " is not a multiple of num_key_value_heads " +

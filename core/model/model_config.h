@@ -10,8 +10,8 @@ namespace kvwb::core {
 struct RopeScaling {
   std::string type = "default";  // "default", "linear" or "llama3"
   double factor = 1.0;
-  double lowFreqFactor = 1.0;   // llama3 only
-  double highFreqFactor = 4.0;  // llama3 only
+  double lowFreqFactor = 1.0;       // llama3 only
+  double highFreqFactor = 4.0;      // llama3 only
   int originalMaxPositions = 8192;  // llama3 only
 };
 
@@ -30,7 +30,7 @@ struct ModelConfig {
   RopeScaling ropeScaling;
   bool ropeInterleaved = false;  // llama2.c pairs (2i, 2i+1); HF rotate_half pairs (i, i + D/2)
   bool tieWordEmbeddings = false;
-  bool qkvBias = false;  // attention_bias, or model_type "qwen2"
+  bool qkvBias = false;     // attention_bias, or model_type "qwen2"
   bool outputBias = false;  // o_proj bias (attention_bias in Llama configs)
   int bosTokenId = 1;
   int eosTokenId = 2;

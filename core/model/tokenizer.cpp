@@ -110,8 +110,8 @@ Tokenizer Tokenizer::fromHfJson(const std::filesystem::path& path) {
   try {
     const json& model = j.at("model");
     if (model.value("type", "BPE") != "BPE")
-      throw InputError(path, "only BPE tokenizers are supported, not " +
-                                 model.value("type", std::string("?")));
+      throw InputError(
+          path, "only BPE tokenizers are supported, not " + model.value("type", std::string("?")));
     const json& vocab = model.at("vocab");
     int maxId = -1;
     for (const auto& [piece, id] : vocab.items()) maxId = std::max(maxId, id.get<int>());
@@ -190,8 +190,9 @@ Tokenizer Tokenizer::fromHfJson(const std::filesystem::path& path) {
     auto tokenOf = [&](const char* key, int fallback) {
       if (!c.contains(key)) return fallback;
       const json& v = c[key];
-      const std::string s = v.is_string() ? v.get<std::string>()
-                            : v.is_object() ? v.value("content", "") : "";
+      const std::string s = v.is_string()   ? v.get<std::string>()
+                            : v.is_object() ? v.value("content", "")
+                                            : "";
       return t.m_ids.count(s) ? t.m_ids.at(s) : fallback;
     };
     t.m_bosId = tokenOf("bos_token", t.m_bosId);
@@ -214,10 +215,10 @@ Tokenizer Tokenizer::fromLlama2c(const std::filesystem::path& path) {
   while (in.tellg() < fileSize) {
     float score = 0;
     std::int32_t len = 0;
-    if (!in.read(reinterpret_cast<char*>(&score), 4) || !in.read(reinterpret_cast<char*>(&len), 4) ||
-        len < 0 || len > maxLen)
-      throw InputError(path, "truncated or corrupt entry for token " +
-                                 std::to_string(t.m_pieces.size()));
+    if (!in.read(reinterpret_cast<char*>(&score), 4) ||
+        !in.read(reinterpret_cast<char*>(&len), 4) || len < 0 || len > maxLen)
+      throw InputError(path,
+                       "truncated or corrupt entry for token " + std::to_string(t.m_pieces.size()));
     std::string piece(static_cast<std::size_t>(len), '\0');
     if (!in.read(piece.data(), len))
       throw InputError(path, "truncated piece of token " + std::to_string(t.m_pieces.size()));
@@ -247,7 +248,8 @@ Tokenizer Tokenizer::fromLlama2c(const std::filesystem::path& path) {
 void Tokenizer::buildPieceIndex(const std::filesystem::path& source) {
   m_ids.clear();
   for (int id = 0; id < static_cast<int>(m_pieces.size()); ++id) {
-    if (m_pieces[id].empty() && id > 0) throw InputError(source, "token id " + std::to_string(id) + " has no piece");
+    if (m_pieces[id].empty() && id > 0)
+      throw InputError(source, "token id " + std::to_string(id) + " has no piece");
     m_ids.emplace(m_pieces[id], id);  // first id wins for duplicate pieces
   }
 }
@@ -305,13 +307,14 @@ void Tokenizer::encodeWord(std::string_view word, std::vector<int>& out) const {
   }
   std::vector<int> ids;
   for (std::size_t i = 0; i < word.size();) {
-    const auto n = std::min<std::size_t>(utf8Length(static_cast<unsigned char>(word[i])),
-                                          word.size() - i);
+    const auto n =
+        std::min<std::size_t>(utf8Length(static_cast<unsigned char>(word[i])), word.size() - i);
     const auto it = m_ids.find(std::string(word.substr(i, n)));
     if (it != m_ids.end()) {
       ids.push_back(it->second);
     } else if (!m_byteIds.empty()) {
-      for (std::size_t k = 0; k < n; ++k) ids.push_back(m_byteIds[static_cast<unsigned char>(word[i + k])]);
+      for (std::size_t k = 0; k < n; ++k)
+        ids.push_back(m_byteIds[static_cast<unsigned char>(word[i + k])]);
     } else if (m_unkId >= 0) {
       ids.push_back(m_unkId);
     }

@@ -54,7 +54,7 @@ class Tokenizer {
   std::vector<std::string> m_pieces;
   std::unordered_map<std::string, int> m_ids;
   std::unordered_map<std::uint64_t, Merge> m_merges;  // (left id << 32 | right id) -> merge
-  std::vector<int> m_byteIds;      // SentencePiece byte fallback ids (<0x00>..<0xFF>), or empty
+  std::vector<int> m_byteIds;  // SentencePiece byte fallback ids (<0x00>..<0xFF>), or empty
   std::vector<std::string> m_specials;  // added tokens matched verbatim in the text, longest first
   std::vector<bool> m_specialMask;
   std::string m_spaceMarker = "\xE2\x96\x81";  // "▁"; llama2.c vocabularies use " "

@@ -79,7 +79,7 @@ class Splitter {
         if (isNewline(m_c[k - 1])) return k;  // \s*[\r\n]+
     }
     if (wsEnd == m_n || wsEnd - i == 1) return wsEnd;  // \s+(?!\S) at the end, else \s+
-    return wsEnd - 1;                                   // \s+(?!\S) leaves one space
+    return wsEnd - 1;                                  // \s+(?!\S) leaves one space
   }
 
  private:
@@ -131,8 +131,8 @@ int utf8Length(unsigned char lead) {
 
 bool isWhitespace(char32_t c) {
   return c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-         c == 0x205F || c == 0x3000;
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
 
 bool isNumber(char32_t c) {

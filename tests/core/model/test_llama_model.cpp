@@ -1,0 +1,208 @@
+// Runner tests on the real stories260K checkpoint in both formats: the model card's greedy text,
+// logits agreement HF vs llama2.c, perplexity on real texts, captured Q/K/V against the runner's
+// own attention output, and Δ perplexity with substituted caches.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "core/errors.h"
+#include "core/model/llama_model.h"
+#include "core/model/tokenizer.h"
+#include "test_util.h"
+
+namespace kvwb::core {
+namespace {
+
+using test::sharedDir;
+
+#define REQUIRE_SHARED() \
+  if (sharedDir().empty()) GTEST_SKIP() << "../shared/models is absent: real-model tests skipped"
+
+std::filesystem::path hfDir() { return sharedDir() / "models/stories260K-hf"; }
+std::filesystem::path binPath() { return sharedDir() / "models/stories260K/stories260K.bin"; }
+
+// One CPU float32 model of each format for the whole suite (loading is cheap, but kept once).
+const LlamaModel& hfModel() {
+  static const LlamaModel m(hfDir(), {"cpu", "float32"});
+  return m;
+}
+const LlamaModel& binModel() {
+  static const LlamaModel m(binPath(), {"cpu", "float32"});
+  return m;
+}
+const Tokenizer& tokenizer() {
+  static const Tokenizer t = Tokenizer::load(hfDir());
+  return t;
+}
+
+std::vector<int> textTokens(const std::string& name, std::size_t n) {
+  auto ids = tokenizer().encode(test::readFile(sharedDir() / "texts" / name), true);
+  ids.resize(std::min(ids.size(), n));
+  return ids;
+}
+
+const char* kModelCard =
+    "Once upon a time, there was a little girl named Lily. She loved to play outside in the park.";
+
+TEST(LlamaModel, ConfigOfBothFormats) {
+  REQUIRE_SHARED();
+  for (const LlamaModel* m : {&hfModel(), &binModel()}) {
+    const ModelConfig& c = m->config();
+    EXPECT_EQ(c.numLayers, 5);
+    EXPECT_EQ(c.hiddenSize, 64);
+    EXPECT_EQ(c.numHeads, 8);
+    EXPECT_EQ(c.numKvHeads, 4);
+    EXPECT_EQ(c.headDim, 8);
+    EXPECT_EQ(c.intermediateSize, 172);
+    EXPECT_EQ(c.vocabSize, 512);
+    EXPECT_TRUE(c.tieWordEmbeddings);
+  }
+  EXPECT_FALSE(hfModel().config().ropeInterleaved);
+  EXPECT_TRUE(binModel().config().ropeInterleaved);
+}
+
+TEST(LlamaModel, GreedyFromBosReproducesModelCard) {
+  REQUIRE_SHARED();
+  for (const LlamaModel* m : {&hfModel(), &binModel()}) {
+    const auto ids = m->generate({1}, 40);
+    std::vector<int> all{1};
+    all.insert(all.end(), ids.begin(), ids.end());
+    const std::string text = tokenizer().decode(all);
+    EXPECT_EQ(text.substr(0, std::string(kModelCard).size()), kModelCard) << text;
+  }
+}
+
+TEST(LlamaModel, HfAndLlama2cGiveSameLogits) {
+  REQUIRE_SHARED();
+  const auto ids = textTokens("tinystories.txt", 96);
+  const auto a = hfModel().logits(ids), b = binModel().logits(ids);
+  ASSERT_EQ(a.size(), ids.size() * 512);
+  ASSERT_EQ(a.size(), b.size());
+  float maxDiff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) maxDiff = std::max(maxDiff, std::abs(a[i] - b[i]));
+  EXPECT_LT(maxDiff, 1e-4f);
+}
+
+TEST(LlamaModel, PerplexityOnRealTexts) {
+  REQUIRE_SHARED();
+  const double stories = hfModel().meanNll(textTokens("tinystories.txt", 512));
+  const double code = hfModel().meanNll(textTokens("code.txt", 512));
+  std::cout << "mean NLL, first 512 tokens: tinystories " << stories << ", code " << code << "\n";
+  EXPECT_GT(stories, 1.0);
+  EXPECT_LT(stories, 1.8);
+  EXPECT_GT(code, 4.0);
+  EXPECT_NEAR(binModel().meanNll(textTokens("tinystories.txt", 512)), stories, 1e-4);
+}
+
+// softmax(Q K^T / sqrt(D)) V with GQA and a causal mask, in double, from the stored tensors.
+TEST(LlamaModel, StoredQkvReproduceAttentionOutput) {
+  REQUIRE_SHARED();
+  const auto ids = textTokens("fiction.txt", 48);
+  const auto cap =
+      hfModel().capture(ids, {.keysPreRope = true, .queries = true, .attnOutput = true});
+  const int T = cap.numTokens, D = cap.headDim, group = cap.numHeads / cap.numKvHeads;
+  ASSERT_EQ(cap.layers.size(), 5u);
+  double maxErr = 0;
+  for (const auto& layer : cap.layers) {
+    ASSERT_EQ(layer.keys.size(), static_cast<std::size_t>(cap.numKvHeads * T * D));
+    ASSERT_EQ(layer.keysPreRope.size(), layer.keys.size());
+    ASSERT_EQ(layer.queries.size(), static_cast<std::size_t>(cap.numHeads * T * D));
+    for (int hq = 0; hq < cap.numHeads; ++hq) {
+      const float* q = &layer.queries[hq * T * D];
+      const float* k = &layer.keys[(hq / group) * T * D];
+      const float* v = &layer.values[(hq / group) * T * D];
+      for (int t = 0; t < T; ++t) {
+        std::vector<double> w(t + 1);
+        double mx = -1e300, sum = 0;
+        for (int s = 0; s <= t; ++s) {
+          double dot = 0;
+          for (int d = 0; d < D; ++d) dot += double(q[t * D + d]) * k[s * D + d];
+          w[s] = dot / std::sqrt(double(D));
+          mx = std::max(mx, w[s]);
+        }
+        for (auto& x : w) sum += (x = std::exp(x - mx));
+        for (int d = 0; d < D; ++d) {
+          double o = 0;
+          for (int s = 0; s <= t; ++s) o += w[s] / sum * v[s * D + d];
+          maxErr = std::max(maxErr, std::abs(o - layer.attnOutput[(hq * T + t) * D + d]));
+        }
+      }
+    }
+  }
+  EXPECT_LT(maxErr, 1e-5);
+}
+
+TEST(LlamaModel, KeysDifferFromPreRopeKeysExceptAtPositionZero) {
+  REQUIRE_SHARED();
+  const auto cap = hfModel().capture({1, 400, 300}, {.keysPreRope = true});
+  const auto& l0 = cap.layers[0];
+  const int D = cap.headDim;
+  for (int d = 0; d < D; ++d) EXPECT_FLOAT_EQ(l0.keys[d], l0.keysPreRope[d]);
+  EXPECT_NE(l0.keys[2 * D], l0.keysPreRope[2 * D]);
+}
+
+std::vector<CacheSubstitution> allTargets(const KvCapture& cap, int context, double noise,
+                                          std::mt19937& rng) {
+  std::normal_distribution<float> gauss(0.f, 1.f);
+  std::vector<CacheSubstitution> subs;
+  const std::size_t n = static_cast<std::size_t>(context) * cap.headDim;
+  for (int l = 0; l < cap.numLayers; ++l)
+    for (int h = 0; h < cap.numKvHeads; ++h)
+      for (const bool keys : {true, false}) {
+        const auto& src = keys ? cap.layers[l].keys : cap.layers[l].values;
+        std::vector<float> data(src.begin() + h * n, src.begin() + (h + 1) * n);
+        for (auto& x : data) x += static_cast<float>(noise) * gauss(rng);
+        subs.push_back({l, h, keys, std::move(data)});
+      }
+  return subs;
+}
+
+TEST(LlamaModel, DeltaPerplexityZeroForExactCacheAndGrowsWithNoise) {
+  REQUIRE_SHARED();
+  const auto ids = textTokens("tinystories.txt", 160);
+  const int context = 128;
+  const auto cap = hfModel().capture({ids.begin(), ids.begin() + context});
+  std::mt19937 rng(7);
+  const auto exact = hfModel().perplexityWithCache(ids, context, allTargets(cap, context, 0, rng));
+  EXPECT_EQ(exact.scoredTokens, 32);
+  EXPECT_NEAR(exact.deltaPerplexity(), 0.0, 1e-6);
+  EXPECT_GT(exact.exactMeanNll, 0.5);
+  double previous = 0;
+  for (const double noise : {0.3, 1.0, 3.0}) {
+    const auto r =
+        hfModel().perplexityWithCache(ids, context, allTargets(cap, context, noise, rng));
+    std::cout << "noise " << noise << ": mean NLL " << r.meanNll << " (exact " << r.exactMeanNll
+              << "), delta ppl " << r.deltaPerplexity() << "\n";
+    EXPECT_GT(r.deltaPerplexity(), previous);
+    previous = r.deltaPerplexity();
+  }
+}
+
+TEST(LlamaModel, SubstitutingOneTargetOnlyChangesScoresThroughIt) {
+  REQUIRE_SHARED();
+  const auto ids = textTokens("tinystories.txt", 80);
+  const int context = 64;
+  std::vector<float> zeros(static_cast<std::size_t>(context) * 8, 0.f);
+  const auto r = hfModel().perplexityWithCache(ids, context, {{2, 1, false, zeros}});
+  EXPECT_NE(r.meanNll, r.exactMeanNll);
+  EXPECT_THROW(hfModel().perplexityWithCache(ids, context, {{5, 0, true, zeros}}),
+               std::invalid_argument);
+  EXPECT_THROW(hfModel().perplexityWithCache(ids, context, {{0, 0, true, {1.f}}}),
+               std::invalid_argument);
+}
+
+TEST(LlamaModel, BadCheckpointsThrowInputError) {
+  REQUIRE_SHARED();
+  test::TempDir dir;
+  const std::string bin = test::readFile(binPath());
+  test::writeFile(dir / "truncated.bin", bin.substr(0, bin.size() - 100));
+  EXPECT_THROW(LlamaModel(dir / "truncated.bin"), InputError);
+  EXPECT_THROW(LlamaModel(dir / "absent"), InputError);
+  std::filesystem::create_directory(dir / "hf");
+  std::filesystem::copy_file(hfDir() / "config.json", dir / "hf/config.json");
+  EXPECT_THROW(LlamaModel(dir / "hf"), InputError);  // no weights
+}
+
+}  // namespace
+}  // namespace kvwb::core

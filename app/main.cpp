@@ -1,0 +1,40 @@
+// kvwb: the KV Workbench GUI. `kvwb [PROJECT] [--screenshot FILE]`. GUI thread only.
+#include <QApplication>
+#include <QTimer>
+#include <cstdio>
+
+#include "app/command_line.h"
+#include "app/main_window.h"
+
+namespace {
+
+constexpr int kLayoutSettleMs = 300;  // lets the docks lay out before a screenshot
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("kvworkbench"));
+  QApplication::setApplicationName(QStringLiteral("kvwb"));
+  QApplication::setApplicationDisplayName(QStringLiteral("KV Workbench"));
+  QApplication::setApplicationVersion(QStringLiteral(KVWB_VERSION));
+  const kvwb::app::CommandLine cl = kvwb::app::parseCommandLine(app);
+
+  kvwb::app::MainWindow window;
+  const bool batch = !cl.screenshotPath.isEmpty();
+  if (batch)
+    window.resize(1280, 800);
+  else
+    window.restoreLayout();
+  const bool opened = cl.projectPath.isEmpty() || window.openProject(cl.projectPath);
+  if (batch && !opened) return 1;  // the error was logged
+  window.show();
+  if (batch) {
+    QTimer::singleShot(kLayoutSettleMs, &window, [&] {
+      const bool saved = window.grab().save(cl.screenshotPath, "PNG");
+      if (!saved) std::fprintf(stderr, "kvwb: cannot write %s\n", qPrintable(cl.screenshotPath));
+      QApplication::exit(saved ? 0 : 1);
+    });
+  }
+  return QApplication::exec();
+}

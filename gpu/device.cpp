@@ -1,0 +1,31 @@
+// Device selection through LibTorch (works with CPU-only and CUDA builds of LibTorch).
+#include "gpu/device.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+namespace kvwb::gpu {
+
+bool cudaAvailable() { return torch::cuda::is_available(); }
+
+std::string resolveDevice(const std::string& requested) {
+  if (requested.empty() || requested == "auto") return cudaAvailable() ? "cuda:0" : "cpu";
+  if (requested == "cpu") return "cpu";
+  if (requested.rfind("cuda", 0) == 0) {
+    if (!cudaAvailable())
+      throw std::invalid_argument("device '" + requested + "' asked for, but LibTorch sees no CUDA");
+    const torch::Device d(requested);
+    if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
+      throw std::invalid_argument("device '" + requested + "' does not exist");
+    return d.has_index() ? requested : "cuda:0";
+  }
+  throw std::invalid_argument("unknown device '" + requested + "' (use auto, cpu, cuda, cuda:N)");
+}
+
+std::string describeDevice(const std::string& resolved) {
+  if (resolved == "cpu") return "cpu (" + std::to_string(at::get_num_threads()) + " threads)";
+  return resolved + " (CUDA)";
+}
+
+}  // namespace kvwb::gpu

@@ -1,0 +1,56 @@
+// Test fixture: safetensors writer (8-byte header length, JSON header, raw float32) and helpers.
+#include "test_fixture.h"
+
+#include <QProcess>
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "core/capture_import.h"
+
+namespace kvwb::widgets::test {
+
+void writeSyntheticDump(const std::filesystem::path& path, std::int64_t layers, std::int64_t heads,
+                        std::int64_t tokens, std::int64_t dim) {
+  const auto n = static_cast<std::size_t>(layers * heads * tokens * dim);
+  std::vector<float> keys(n), values(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    keys[i] = static_cast<float>(std::sin(0.01 * static_cast<double>(i)));
+    values[i] = static_cast<float>(std::cos(0.37 * static_cast<double>(i)));
+  }
+  const auto bytes = n * sizeof(float);
+  const nlohmann::json shape = {layers, heads, tokens, dim};
+  nlohmann::json header = {
+      {"keys", {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {0, bytes}}}},
+      {"values", {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {bytes, 2 * bytes}}}}};
+  std::string text = header.dump();
+  text.resize((text.size() + 7) / 8 * 8, ' ');  // keeps the data 8-byte aligned
+  const std::uint64_t length = text.size();
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(&length), sizeof length);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.write(reinterpret_cast<const char*>(keys.data()), static_cast<std::streamsize>(bytes));
+  out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(bytes));
+}
+
+void importInto(const std::filesystem::path& project, const std::filesystem::path& dump) {
+  core::JobContext ctx;
+  core::importCapture({dump}, project, core::ImportOptions{}, ctx);
+}
+
+std::filesystem::path makeRealDump(const std::filesystem::path& outDir) {
+  const std::filesystem::path model =
+      std::filesystem::path(KVWB_SHARED_DIR) / "models/stories260K-hf/model.safetensors";
+  if (!std::filesystem::exists(model)) return {};
+  QProcess python;
+  python.start(QStringLiteral("/usr/bin/python3"),
+               {QStringLiteral(KVWB_SOURCE_DIR "/tests/data/make_dumps.py"),
+                QString::fromStdString(model.string()), QString::fromStdString(outDir.string())});
+  if (!python.waitForFinished(120000) || python.exitCode() != 0)
+    throw std::runtime_error("make_dumps.py failed: " + python.readAllStandardError().toStdString());
+  return outDir / "hf_cache.safetensors";
+}
+
+}  // namespace kvwb::widgets::test

@@ -1,0 +1,22 @@
+// Test projects for the widget tests: a synthetic safetensors dump written here, and a real one
+// made by tests/data/make_dumps.py from the bundled model when ../shared/models exists.
+// Call from the test's main thread.
+#pragma once
+
+#include <QString>
+#include <cstdint>
+#include <filesystem>
+
+namespace kvwb::widgets::test {
+
+// Writes `path` as a safetensors dump with "keys" and "values" [L, H, T, D] float32 (smooth,
+// distinct values).
+void writeSyntheticDump(const std::filesystem::path& path, std::int64_t layers, std::int64_t heads,
+                        std::int64_t tokens, std::int64_t dim);
+// Imports `dumps` into `project` (created when absent) on this thread.
+void importInto(const std::filesystem::path& project, const std::filesystem::path& dump);
+// OUT_DIR/hf_cache.safetensors made by make_dumps.py, or an empty path when the shared model is
+// not available (the caller skips). Throws when the script fails.
+std::filesystem::path makeRealDump(const std::filesystem::path& outDir);
+
+}  // namespace kvwb::widgets::test

@@ -1,0 +1,161 @@
+// JobRunner and JobsPanel: an import job completes and applies its result on the GUI thread, a
+// started import is cancelled (project untouched), a queued job is cancelled before it runs, and a
+// bad dump fails with a message naming the file.
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+#include <QToolButton>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "core/capture_import.h"
+#include "test_fixture.h"
+#include "widgets/job_runner.h"
+#include "widgets/jobs_panel.h"
+
+using kvwb::widgets::JobRunner;
+using kvwb::widgets::JobState;
+namespace core = kvwb::core;
+namespace test = kvwb::widgets::test;
+
+namespace {
+
+// Work that reports progress, then waits until the job is cancelled (or gives up after 10 s).
+void waitForCancel(core::JobContext& ctx) {
+  ctx.report(0.01, "waiting for cancel");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!ctx.cancelled()) {
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("never cancelled");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
+class TestJobRunner : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir m_dir;
+  std::filesystem::path path(const char* name) const {
+    return std::filesystem::path(m_dir.filePath(QString::fromLatin1(name)).toStdString());
+  }
+  static bool waitFinished(JobRunner& runner, int id) {
+    return QTest::qWaitFor([&] { return runner.status(id).state != JobState::Running; }, 20000);
+  }
+
+ private Q_SLOTS:
+  void importCompletesAndApplies() {
+    test::writeSyntheticDump(path("first.safetensors"), 3, 2, 32, 8);
+    JobRunner runner(2);
+    QSignalSpy started(&runner, &JobRunner::jobStarted);
+    QSignalSpy finished(&runner, &JobRunner::jobFinished);
+    std::string applied;
+    Qt::HANDLE applyThread = nullptr;
+    const int id = runner.start(
+        QStringLiteral("Import first"),
+        [dumps = std::vector{path("first.safetensors")}, project = path("p.kvw")](
+            core::JobContext& ctx) { return core::importCapture(dumps, project, {}, ctx); },
+        [&](const core::CaptureInfo& c) {
+          applied = c.name;
+          applyThread = QThread::currentThreadId();
+        });
+    QCOMPARE(started.count(), 1);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(finished.front().front().toInt(), id);
+    QCOMPARE(runner.status(id).state, JobState::Succeeded);
+    QCOMPARE(runner.status(id).fraction, 1.0);
+    QCOMPARE(applied, std::string("first"));
+    QCOMPARE(applyThread, QThread::currentThreadId());  // applied on the GUI thread
+    QCOMPARE(core::Project::open(path("p.kvw")).captures().size(), std::size_t(1));
+    QCOMPARE(runner.runningCount(), 0);
+  }
+
+  void startedImportIsCancelled() {
+    test::writeSyntheticDump(path("second.safetensors"), 3, 2, 32, 8);
+    const auto project = path("p.kvw");
+    const auto before = core::Project::open(project).captures().size();
+    JobRunner runner(2);
+    QSignalSpy progress(&runner, &JobRunner::jobProgress);
+    QSignalSpy finished(&runner, &JobRunner::jobFinished);
+    bool applied = false;
+    const int id = runner.start(
+        QStringLiteral("Import second"),
+        [dumps = std::vector{path("second.safetensors")}, project](core::JobContext& ctx) {
+          waitForCancel(ctx);
+          return core::importCapture(dumps, project, {}, ctx);  // throws core::Cancelled
+        },
+        [&](const core::CaptureInfo&) { applied = true; });
+    QVERIFY(progress.wait(20000));  // the work is running
+    QCOMPARE(runner.status(id).what, QStringLiteral("waiting for cancel"));
+    runner.cancel(id);
+    QVERIFY(runner.status(id).cancelRequested);
+    QVERIFY(waitFinished(runner, id));
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(runner.status(id).state, JobState::Cancelled);
+    QVERIFY(!applied);
+    const auto after = core::Project::open(project);
+    QCOMPARE(after.captures().size(), before);
+    QVERIFY(!after.hasCapture("second"));
+  }
+
+  void queuedJobIsCancelledBeforeItRuns() {
+    JobRunner runner(1);
+    const int blocker = runner.start(QStringLiteral("blocker"), waitForCancel);
+    std::atomic<bool> ran = false;
+    const int queued = runner.start(QStringLiteral("queued"), [&](core::JobContext&) { ran = true; });
+    runner.cancel(queued);
+    runner.cancel(blocker);
+    QVERIFY(waitFinished(runner, blocker));
+    QVERIFY(waitFinished(runner, queued));
+    QCOMPARE(runner.status(queued).state, JobState::Cancelled);
+    QVERIFY(!ran);
+  }
+
+  void badDumpFailsWithFileName() {
+    const auto bad = path("broken.safetensors");
+    { std::ofstream(bad) << "xyz"; }
+    JobRunner runner(1);
+    const int id = runner.start(QStringLiteral("Import broken"),
+                                [bad, project = path("p.kvw")](core::JobContext& ctx) {
+                                  return core::importCapture({bad}, project, {}, ctx);
+                                });
+    QVERIFY(waitFinished(runner, id));
+    QCOMPARE(runner.status(id).state, JobState::Failed);
+    QVERIFY2(runner.status(id).error.contains(QStringLiteral("broken.safetensors")),
+             qPrintable(runner.status(id).error));
+  }
+
+  void panelCancelButtonCancels() {
+    JobRunner runner(1);
+    kvwb::widgets::JobsPanel panel(runner);
+    const int id = runner.start(QStringLiteral("Long job"), waitForCancel);
+    auto* cancel = panel.findChild<QToolButton*>(QStringLiteral("cancelJob"));
+    QVERIFY(cancel != nullptr);
+    cancel->click();
+    QVERIFY(waitFinished(runner, id));
+    QCOMPARE(runner.status(id).state, JobState::Cancelled);
+    QVERIFY(cancel->isHidden());
+  }
+
+  void destructorCancelsRunningJobs() {
+    std::atomic<bool> sawCancel = false;
+    {
+      JobRunner runner(1);
+      QSignalSpy progress(&runner, &JobRunner::jobProgress);
+      runner.start(QStringLiteral("endless"), [&](core::JobContext& ctx) {
+        waitForCancel(ctx);
+        sawCancel = true;
+      });
+      QVERIFY(progress.wait(20000));
+    }
+    QVERIFY(sawCancel);
+  }
+};
+
+QTEST_MAIN(TestJobRunner)
+#include "test_job_runner.moc"

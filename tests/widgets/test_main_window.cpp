@@ -1,0 +1,131 @@
+// The main window: opens a project given on the command line's path, lists its captures in the
+// explorer, shows the selected capture's details, imports a dropped dump as a job and reports a
+// failed import in a message box naming the file.
+#include <QLabel>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+#include <QUrl>
+#include <fstream>
+
+#include "app/main_window.h"
+#include "test_fixture.h"
+
+using kvwb::app::MainWindow;
+using kvwb::widgets::JobState;
+using kvwb::widgets::ProjectModel;
+namespace test = kvwb::widgets::test;
+
+class TestMainWindow : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir m_dir;
+  QString m_project;
+  std::filesystem::path path(const char* name) const {
+    return std::filesystem::path(m_dir.filePath(QString::fromLatin1(name)).toStdString());
+  }
+  static QStringList captureNames(QTreeView* tree) {
+    QStringList names;
+    const QModelIndex group = tree->model()->index(ProjectModel::Captures, 0);
+    for (int row = 0; row < tree->model()->rowCount(group); ++row)
+      names << tree->model()->index(row, 0, group).data().toString();
+    return names;
+  }
+  static bool waitFinished(MainWindow& w, int id) {
+    return QTest::qWaitFor([&] { return w.jobRunner().status(id).state != JobState::Running; },
+                           20000);
+  }
+  // Delivers a drop of `paths` to the window as a drag from a file manager would.
+  static void drop(MainWindow& w, const QStringList& paths) {
+    QMimeData mime;
+    QList<QUrl> urls;
+    for (const QString& p : paths) urls << QUrl::fromLocalFile(p);
+    mime.setUrls(urls);
+    const QPoint at = w.rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent dropEvent(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &dropEvent);
+    QVERIFY(dropEvent.isAccepted());
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);  // QSettings (recent files) out of the user's config
+    const auto dump = test::makeRealDump(path("real"));
+    const auto first = dump.empty() ? path("synthetic.safetensors") : dump;
+    if (dump.empty()) test::writeSyntheticDump(first, 2, 4, 64, 8);
+    m_project = m_dir.filePath(QStringLiteral("demo.kvw"));
+    test::importInto(m_project.toStdString(), first);
+  }
+
+  void opensProjectAndListsCaptures() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.openProject(m_project));
+    auto* tree = w.findChild<QTreeView*>(QStringLiteral("projectTree"));
+    QVERIFY(tree != nullptr);
+    const auto& captures = w.projectModel().project()->captures();
+    QCOMPARE(captureNames(tree).size(), static_cast<qsizetype>(captures.size()));
+    QCOMPARE(captureNames(tree).front(), QString::fromStdString(captures.front().name));
+    QVERIFY(w.projectModel().captureAt(tree->currentIndex()) != nullptr);  // first one selected
+    QVERIFY(w.windowTitle().startsWith(QStringLiteral("demo.kvw")));
+    auto* device = w.findChild<QLabel*>(QStringLiteral("deviceLabel"));
+    QVERIFY(device != nullptr);
+    QCOMPARE(device->text(), QStringLiteral("device: CPU"));
+  }
+
+  void droppedDumpIsImported() {
+    test::writeSyntheticDump(path("dropped.safetensors"), 2, 2, 16, 4);
+    MainWindow w;
+    QVERIFY(w.openProject(m_project));
+    QSignalSpy started(&w.jobRunner(), &kvwb::widgets::JobRunner::jobStarted);
+    drop(w, {m_dir.filePath(QStringLiteral("dropped.safetensors"))});
+    QCOMPARE(started.count(), 1);
+    const int id = started.front().front().toInt();
+    QVERIFY(waitFinished(w, id));
+    QCOMPARE(w.jobRunner().status(id).state, JobState::Succeeded);
+    auto* tree = w.findChild<QTreeView*>(QStringLiteral("projectTree"));
+    QVERIFY(captureNames(tree).contains(QStringLiteral("dropped")));
+    QCOMPARE(w.projectModel().captureAt(tree->currentIndex())->name, std::string("dropped"));
+  }
+
+  void failedImportShowsErrorNamingFile() {
+    { std::ofstream(path("corrupt.npy")) << "not a numpy file"; }
+    MainWindow w;
+    QVERIFY(w.openProject(m_project));
+    const int id = w.importDumps({m_dir.filePath(QStringLiteral("corrupt.npy"))});
+    QVERIFY(waitFinished(w, id));
+    QCOMPARE(w.jobRunner().status(id).state, JobState::Failed);
+    auto* box = w.findChild<QMessageBox*>();
+    QVERIFY(box != nullptr);
+    QVERIFY2(box->text().contains(QStringLiteral("corrupt.npy")), qPrintable(box->text()));
+  }
+
+  void unsupportedDropIsRefused() {
+    MainWindow w;
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(m_dir.filePath(QStringLiteral("notes.txt")))});
+    QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &enter);
+    QVERIFY(!enter.isAccepted());
+  }
+
+  void openFailureShowsError() {
+    MainWindow w;
+    QVERIFY(!w.openProject(m_dir.filePath(QStringLiteral("missing.kvw"))));
+    auto* box = w.findChild<QMessageBox*>();
+    QVERIFY(box != nullptr);
+    QVERIFY(box->text().contains(QStringLiteral("missing.kvw")));
+  }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

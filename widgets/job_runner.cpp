@@ -1,0 +1,133 @@
+// JobRunner: QtConcurrent::run in promise mode (so a started task sees cancel()), one
+// QFutureWatcher per job delivering progress and the end of the job on the GUI thread.
+#include "widgets/job_runner.h"
+
+#include <QFutureWatcher>
+#include <QPromise>
+#include <QtConcurrent/QtConcurrentRun>
+#include <cmath>
+#include <exception>
+
+namespace kvwb::widgets {
+namespace {
+
+constexpr int kProgressSteps = 1000;
+
+// What the worker hands back: the GUI-thread step applying the result, or the error text.
+struct Outcome {
+  std::function<void()> apply;
+  QString error;
+};
+
+// The core's JobContext over a QPromise: cancel() on the future is seen by the running work, and
+// progress travels through the promise to the job's QFutureWatcher.
+class PromiseContext final : public core::JobContext {
+ public:
+  explicit PromiseContext(QPromise<Outcome>& promise) : m_promise(promise) {}
+  bool cancelled() const override { return m_promise.isCanceled(); }
+
+ protected:
+  void onProgress(double fraction, const std::string& what) override {
+    m_promise.setProgressValueAndText(static_cast<int>(std::lround(fraction * kProgressSteps)),
+                                      QString::fromStdString(what));
+  }
+
+ private:
+  QPromise<Outcome>& m_promise;
+};
+
+}  // namespace
+
+struct JobRunner::Job {
+  JobStatus status;
+  QFutureWatcher<Outcome> watcher;
+};
+
+double JobStatus::etaSeconds() const {
+  if (state != JobState::Running || fraction <= 0.0 || !clock.isValid()) return -1.0;
+  const double elapsed = static_cast<double>(clock.elapsed()) / 1000.0;
+  return elapsed * (1.0 - fraction) / fraction;
+}
+
+JobRunner::JobRunner(int maxThreads, QObject* parent) : QObject(parent) {
+  m_pool.setMaxThreadCount(maxThreads);
+}
+
+JobRunner::~JobRunner() {
+  for (auto& [id, job] : m_jobs) {
+    job->watcher.disconnect(this);  // no result is applied to a half-destroyed owner
+    job->watcher.cancel();
+  }
+  m_pool.waitForDone();
+}
+
+int JobRunner::startErased(const QString& title, Erased work) {
+  const int id = m_nextId++;
+  auto job = std::make_unique<Job>();
+  job->status.title = title;
+  job->status.clock.start();
+  connect(&job->watcher, &QFutureWatcherBase::progressValueChanged, this, [this, id](int value) {
+    Job& j = *m_jobs.at(id);
+    j.status.fraction = static_cast<double>(value) / kProgressSteps;
+    j.status.what = j.watcher.progressText();
+    Q_EMIT jobProgress(id);
+  });
+  connect(&job->watcher, &QFutureWatcherBase::finished, this, [this, id] {
+    Job& j = *m_jobs.at(id);
+    JobStatus& s = j.status;
+    const QFuture<Outcome> future = j.watcher.future();
+    if (future.isCanceled() || future.resultCount() == 0) {
+      s.state = JobState::Cancelled;
+    } else if (Outcome out = future.result(); !out.error.isEmpty()) {
+      s.state = JobState::Failed;
+      s.error = out.error;
+    } else {
+      try {
+        out.apply();
+        s.state = JobState::Succeeded;
+        s.fraction = 1.0;
+      } catch (const std::exception& e) {
+        s.state = JobState::Failed;
+        s.error = QString::fromStdString(e.what());
+      }
+    }
+    Q_EMIT jobFinished(id);
+  });
+
+  job->watcher.setFuture(QtConcurrent::run(&m_pool, [work = std::move(work)](QPromise<Outcome>& promise) {
+    promise.setProgressRange(0, kProgressSteps);
+    PromiseContext ctx(promise);
+    Outcome out;
+    try {
+      out.apply = work(ctx);
+    } catch (const core::Cancelled&) {
+      return;  // no result: the job ends as Cancelled
+    } catch (const std::exception& e) {
+      out.error = QString::fromStdString(e.what());
+    } catch (...) {
+      out.error = QStringLiteral("unknown error");
+    }
+    promise.addResult(std::move(out));
+  }));
+  m_jobs.emplace(id, std::move(job));
+  Q_EMIT jobStarted(id);
+  return id;
+}
+
+void JobRunner::cancel(int id) {
+  Job& j = *m_jobs.at(id);
+  if (j.status.state != JobState::Running || j.status.cancelRequested) return;
+  j.watcher.cancel();
+  j.status.cancelRequested = true;
+  Q_EMIT jobProgress(id);
+}
+
+const JobStatus& JobRunner::status(int id) const { return m_jobs.at(id)->status; }
+
+int JobRunner::runningCount() const {
+  int n = 0;
+  for (const auto& [id, job] : m_jobs) n += job->status.state == JobState::Running ? 1 : 0;
+  return n;
+}
+
+}  // namespace kvwb::widgets

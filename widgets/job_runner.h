@@ -1,0 +1,87 @@
+// Runs core work (functions taking a core::JobContext) as cancellable background jobs.
+// Thread rule: create and call JobRunner on the GUI thread; the work runs on the runner's pool and
+// must only touch its own copies; every signal and every `apply` arrives on the GUI thread.
+//
+//   runner.start(tr("Import"), [=](core::JobContext& ctx) { return core::importCapture(d, p, o, ctx); },
+//                [this](const core::CaptureInfo& c) { showCapture(c); });
+#pragma once
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QString>
+#include <QThreadPool>
+#include <functional>
+#include <map>
+#include <memory>
+#include <type_traits>
+
+#include "core/job_context.h"
+
+namespace kvwb::widgets {
+
+enum class JobState { Running, Succeeded, Cancelled, Failed };
+
+// What the GUI shows of one job.
+struct JobStatus {
+  QString title;
+  JobState state = JobState::Running;
+  bool cancelRequested = false;
+  double fraction = 0.0;
+  QString what;   // the core's last progress text
+  QString error;  // set when Failed: the exception's message (names the file for input errors)
+  QElapsedTimer clock;
+  // Estimated seconds left from the elapsed time and progress, or -1 while unknown.
+  double etaSeconds() const;
+};
+
+class JobRunner : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit JobRunner(int maxThreads, QObject* parent = nullptr);
+  ~JobRunner() override;  // cancels every running job and waits for it
+
+  // Starts `work(ctx)` on the pool. Exceptions thrown by `work` end the job: core::Cancelled as
+  // Cancelled, anything else as Failed with its message. On success, `apply(result)` runs on the GUI
+  // thread before jobFinished. Returns the job id.
+  template <typename Work, typename Apply>
+  int start(const QString& title, Work work, Apply apply);
+  template <typename Work>
+  int start(const QString& title, Work work) {
+    return start(title, std::move(work), [](auto&&...) {});
+  }
+
+  void cancel(int id);  // no-op for finished jobs; the job ends as soon as the work sees it
+  const JobStatus& status(int id) const;
+  int runningCount() const;
+
+ Q_SIGNALS:
+  void jobStarted(int id);
+  void jobProgress(int id);  // status(id).fraction / .what changed
+  void jobFinished(int id);  // status(id).state is final
+
+ private:
+  // The type-erased job: runs on the pool, returns the GUI-thread step that applies its result.
+  using Erased = std::function<std::function<void()>(core::JobContext&)>;
+  int startErased(const QString& title, Erased work);
+
+  struct Job;
+  QThreadPool m_pool;
+  std::map<int, std::unique_ptr<Job>> m_jobs;
+  int m_nextId = 1;
+};
+
+template <typename Work, typename Apply>
+int JobRunner::start(const QString& title, Work work, Apply apply) {
+  return startErased(title, [work = std::move(work),
+                             apply = std::move(apply)](core::JobContext& ctx) -> std::function<void()> {
+    if constexpr (std::is_void_v<std::invoke_result_t<Work&, core::JobContext&>>) {
+      work(ctx);
+      return [apply] { apply(); };
+    } else {
+      return [apply, result = work(ctx)] { apply(result); };
+    }
+  });
+}
+
+}  // namespace kvwb::widgets
