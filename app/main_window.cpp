@@ -29,7 +29,9 @@ const QStringList kDumpSuffixes = {QStringLiteral("safetensors"), QStringLiteral
                                    QStringLiteral("npz"), QStringLiteral("h5"),
                                    QStringLiteral("hdf5")};
 
-std::filesystem::path toPath(const QString& path) { return std::filesystem::path(path.toStdString()); }
+std::filesystem::path toPath(const QString& path) {
+  return std::filesystem::path(path.toStdString());
+}
 
 // Local files or folders from a drag, empty unless every one of them is importable.
 QStringList droppedDumps(const QMimeData* mime) {
@@ -45,8 +47,7 @@ QStringList droppedDumps(const QMimeData* mime) {
 
 }  // namespace
 
-MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent), m_jobs(QThread::idealThreadCount()) {
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(QThread::idealThreadCount()) {
   setWindowTitle(tr("KV Workbench"));
   setAcceptDrops(true);
   setDockNestingEnabled(true);
@@ -94,10 +95,14 @@ void MainWindow::createDocks() {
     m_viewMenu->addAction(dock->toggleViewAction());
     return dock;
   };
-  addDock(m_tree, tr("Project"), QStringLiteral("projectDock"), Qt::LeftDockWidgetArea);
-  addDock(m_details, tr("Details"), QStringLiteral("detailsDock"), Qt::RightDockWidgetArea);
-  auto* jobsDock = addDock(jobsPanel, tr("Jobs"), QStringLiteral("jobsDock"), Qt::BottomDockWidgetArea);
-  resizeDocks({jobsDock}, {160}, Qt::Vertical);
+  auto* projectDock =
+      addDock(m_tree, tr("Project"), QStringLiteral("projectDock"), Qt::LeftDockWidgetArea);
+  auto* detailsDock =
+      addDock(m_details, tr("Details"), QStringLiteral("detailsDock"), Qt::RightDockWidgetArea);
+  auto* jobsDock =
+      addDock(jobsPanel, tr("Jobs"), QStringLiteral("jobsDock"), Qt::BottomDockWidgetArea);
+  resizeDocks({projectDock, detailsDock}, {300, 400}, Qt::Horizontal);
+  resizeDocks({jobsDock}, {140}, Qt::Vertical);
 }
 
 void MainWindow::createMenus() {
@@ -156,7 +161,8 @@ void MainWindow::chooseProject() {
 
 void MainWindow::chooseDumps() {
   const QString filter = tr("KV dumps (*.%1)").arg(kDumpSuffixes.join(QStringLiteral(" *.")));
-  const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Import Dump"), QString(), filter);
+  const QStringList paths =
+      QFileDialog::getOpenFileNames(this, tr("Import Dump"), QString(), filter);
   if (!paths.isEmpty()) importDumps(paths);
 }
 
@@ -177,8 +183,9 @@ int MainWindow::importDumps(const QStringList& paths) {
   }
   std::vector<std::filesystem::path> dumps;
   for (const QString& p : paths) dumps.push_back(toPath(p));
-  const QString title = paths.size() == 1 ? tr("Import %1").arg(name)
-                                          : tr("Import %1 and %2 more").arg(name).arg(paths.size() - 1);
+  const QString title = paths.size() == 1
+                            ? tr("Import %1").arg(name)
+                            : tr("Import %1 and %2 more").arg(name).arg(paths.size() - 1);
   return m_jobs.start(
       title,
       [dumps, project = m_model.project()->path()](core::JobContext& ctx) {
@@ -228,9 +235,10 @@ void MainWindow::onCurrentChanged(const QModelIndex& current) {
 void MainWindow::updateOverview() {
   const auto& project = m_model.project();
   if (!project) {
-    m_overview->setText(tr("Open a project (File → Open) or create one (File → New).\n"
-                           "Drop .safetensors / .npy / .npz / .h5 KV dumps on the window to import "
-                           "them."));
+    m_overview->setText(
+        tr("Open a project (File → Open) or create one (File → New).\n"
+           "Drop .safetensors / .npy / .npz / .h5 KV dumps on the window to import "
+           "them."));
     return;
   }
   m_overview->setText(tr("%1\n\n%n capture(s), %2 run(s).\nViews of the selected capture will "

@@ -45,7 +45,8 @@ QString displayText(const nlohmann::json& v) {
 }
 
 QString byteSize(double bytes) {
-  return QLocale().formattedDataSize(static_cast<qint64>(bytes), 1, QLocale::DataSizeTraditionalFormat);
+  return QLocale().formattedDataSize(static_cast<qint64>(bytes), 1,
+                                     QLocale::DataSizeTraditionalFormat);
 }
 
 }  // namespace
@@ -71,7 +72,8 @@ CaptureDetails::CaptureDetails(QWidget* parent) : QWidget(parent) {
 
   auto* metaBox = new QGroupBox(tr("Metadata"));
   m_metaForm = new QFormLayout(metaBox);
-  for (const auto& f : kMetaFields) m_metaFields.emplace_back(f.key, addField(m_metaForm, tr(f.label)));
+  for (const auto& f : kMetaFields)
+    m_metaFields.emplace_back(f.key, addField(m_metaForm, tr(f.label)));
 
   m_json = new QPlainTextEdit;
   m_json->setReadOnly(true);
@@ -110,14 +112,15 @@ void CaptureDetails::setMetaField(QLabel* field, const QString& text) {
 
 void CaptureDetails::showCapture(const core::CaptureInfo& c) {
   m_title->setText(QString::fromStdString(c.name));
-  m_shape->setText(tr("%1 × %2 × %3 × %4").arg(c.layers).arg(c.kvHeads).arg(c.tokens).arg(c.headDim));
+  m_shape->setText(
+      tr("%1 × %2 × %3 × %4").arg(c.layers).arg(c.kvHeads).arg(c.tokens).arg(c.headDim));
   const auto group = c.kvHeads > 0 ? c.queryHeads / c.kvHeads : 0;
   m_heads->setText(c.queryHeads > c.kvHeads
-                        ? tr("%1 KV heads, %2 query heads (GQA, %3 per KV head)")
-                              .arg(c.kvHeads)
-                              .arg(c.queryHeads)
-                              .arg(group)
-                        : tr("%1 KV heads, %2 query heads").arg(c.kvHeads).arg(c.queryHeads));
+                       ? tr("%1 KV heads, %2 query heads (GQA, %3 per KV head)")
+                             .arg(c.kvHeads)
+                             .arg(c.queryHeads)
+                             .arg(group)
+                       : tr("%1 KV heads, %2 query heads").arg(c.kvHeads).arg(c.queryHeads));
   QStringList tensors = {tr("keys"), tr("values")};
   if (c.hasQueries) tensors << tr("queries");
   if (c.hasKeysPreRope) tensors << tr("keys before RoPE");
@@ -126,12 +129,13 @@ void CaptureDetails::showCapture(const core::CaptureInfo& c) {
   const double perKind =
       elementBytes * static_cast<double>(c.layers * c.kvHeads * c.tokens * c.headDim);
   m_storage->setText(tr("%1, %2 per K/V tensor, %3 per target (T×D)")
-                          .arg(QString::fromStdString(c.storageDtype), byteSize(perKind),
-                               byteSize(elementBytes * static_cast<double>(c.tokens * c.headDim))));
+                         .arg(QString::fromStdString(c.storageDtype), byteSize(perKind),
+                              byteSize(elementBytes * static_cast<double>(c.tokens * c.headDim))));
 
   const auto meta = nlohmann::json::parse(c.metadataJson, nullptr, false);
   for (const auto& [key, field] : m_metaFields)
-    setMetaField(field, meta.is_object() && meta.contains(key) ? displayText(meta[key]) : QString());
+    setMetaField(field,
+                 meta.is_object() && meta.contains(key) ? displayText(meta[key]) : QString());
   m_json->setPlainText(meta.is_discarded() ? QString::fromStdString(c.metadataJson)
                                            : QString::fromStdString(meta.dump(2)));
   m_hint->hide();

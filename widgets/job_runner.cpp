@@ -68,8 +68,11 @@ int JobRunner::startErased(const QString& title, Erased work) {
   job->status.clock.start();
   connect(&job->watcher, &QFutureWatcherBase::progressValueChanged, this, [this, id](int value) {
     Job& j = *m_jobs.at(id);
-    j.status.fraction = static_cast<double>(value) / kProgressSteps;
-    j.status.what = j.watcher.progressText();
+    const double fraction = static_cast<double>(value) / kProgressSteps;
+    const QString what = j.watcher.progressText();
+    if (fraction == j.status.fraction && what == j.status.what) return;  // e.g. setFuture's replay
+    j.status.fraction = fraction;
+    j.status.what = what;
     Q_EMIT jobProgress(id);
   });
   connect(&job->watcher, &QFutureWatcherBase::finished, this, [this, id] {
@@ -94,21 +97,22 @@ int JobRunner::startErased(const QString& title, Erased work) {
     Q_EMIT jobFinished(id);
   });
 
-  job->watcher.setFuture(QtConcurrent::run(&m_pool, [work = std::move(work)](QPromise<Outcome>& promise) {
-    promise.setProgressRange(0, kProgressSteps);
-    PromiseContext ctx(promise);
-    Outcome out;
-    try {
-      out.apply = work(ctx);
-    } catch (const core::Cancelled&) {
-      return;  // no result: the job ends as Cancelled
-    } catch (const std::exception& e) {
-      out.error = QString::fromStdString(e.what());
-    } catch (...) {
-      out.error = QStringLiteral("unknown error");
-    }
-    promise.addResult(std::move(out));
-  }));
+  job->watcher.setFuture(
+      QtConcurrent::run(&m_pool, [work = std::move(work)](QPromise<Outcome>& promise) {
+        promise.setProgressRange(0, kProgressSteps);
+        PromiseContext ctx(promise);
+        Outcome out;
+        try {
+          out.apply = work(ctx);
+        } catch (const core::Cancelled&) {
+          return;  // no result: the job ends as Cancelled
+        } catch (const std::exception& e) {
+          out.error = QString::fromStdString(e.what());
+        } catch (...) {
+          out.error = QStringLiteral("unknown error");
+        }
+        promise.addResult(std::move(out));
+      }));
   m_jobs.emplace(id, std::move(job));
   Q_EMIT jobStarted(id);
   return id;

@@ -2,7 +2,8 @@
 // Thread rule: create and call JobRunner on the GUI thread; the work runs on the runner's pool and
 // must only touch its own copies; every signal and every `apply` arrives on the GUI thread.
 //
-//   runner.start(tr("Import"), [=](core::JobContext& ctx) { return core::importCapture(d, p, o, ctx); },
+//   runner.start(tr("Import"), [=](core::JobContext& ctx) { return core::importCapture(d, p, o,
+//   ctx); },
 //                [this](const core::CaptureInfo& c) { showCapture(c); });
 #pragma once
 
@@ -42,8 +43,8 @@ class JobRunner : public QObject {
   ~JobRunner() override;  // cancels every running job and waits for it
 
   // Starts `work(ctx)` on the pool. Exceptions thrown by `work` end the job: core::Cancelled as
-  // Cancelled, anything else as Failed with its message. On success, `apply(result)` runs on the GUI
-  // thread before jobFinished. Returns the job id.
+  // Cancelled, anything else as Failed with its message. On success, `apply(result)` runs on the
+  // GUI thread before jobFinished. Returns the job id.
   template <typename Work, typename Apply>
   int start(const QString& title, Work work, Apply apply);
   template <typename Work>
@@ -73,15 +74,17 @@ class JobRunner : public QObject {
 
 template <typename Work, typename Apply>
 int JobRunner::start(const QString& title, Work work, Apply apply) {
-  return startErased(title, [work = std::move(work),
-                             apply = std::move(apply)](core::JobContext& ctx) -> std::function<void()> {
-    if constexpr (std::is_void_v<std::invoke_result_t<Work&, core::JobContext&>>) {
-      work(ctx);
-      return [apply] { apply(); };
-    } else {
-      return [apply, result = work(ctx)] { apply(result); };
-    }
-  });
+  return startErased(
+      title,
+      [work = std::move(work),
+       apply = std::move(apply)](core::JobContext& ctx) -> std::function<void()> {
+        if constexpr (std::is_void_v<std::invoke_result_t<Work&, core::JobContext&>>) {
+          work(ctx);
+          return [apply] { apply(); };
+        } else {
+          return [apply, result = work(ctx)] { apply(result); };
+        }
+      });
 }
 
 }  // namespace kvwb::widgets

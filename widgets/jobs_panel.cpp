@@ -1,4 +1,5 @@
-// JobsPanel: rows built from JobRunner's signals; ETA = elapsed * (1 - f) / f, refreshed each second.
+// JobsPanel: rows built from JobRunner's signals; ETA = elapsed * (1 - f) / f, refreshed each
+// second.
 #include "widgets/jobs_panel.h"
 
 #include <QHBoxLayout>

@@ -1,4 +1,5 @@
-// ProjectModel: a two-level tree. Group rows carry internal id 0; an item row carries its group + 1.
+// ProjectModel: a two-level tree. Group rows carry internal id 0; an item row carries its group
+// + 1.
 #include "widgets/project_model.h"
 
 #include <QFont>
@@ -75,7 +76,8 @@ QString ProjectModel::analysisCaptureAt(const QModelIndex& index) const {
 
 QModelIndex ProjectModel::index(int row, int column, const QModelIndex& parent) const {
   if (!hasIndex(row, column, parent)) return {};
-  return createIndex(row, column, parent.isValid() ? itemId(static_cast<Group>(parent.row())) : kGroupId);
+  return createIndex(row, column,
+                     parent.isValid() ? itemId(static_cast<Group>(parent.row())) : kGroupId);
 }
 
 QModelIndex ProjectModel::parent(const QModelIndex& child) const {

@@ -35,7 +35,7 @@ class ProjectModel : public QAbstractItemModel {
   const core::RunInfo* runAt(const QModelIndex& index) const;          // null unless a run row
   // The capture an analysis row belongs to; empty unless an analysis row.
   QString analysisCaptureAt(const QModelIndex& index) const;
-  static QString shapeText(const core::CaptureInfo& capture);           // "6×4×64×8, float32"
+  static QString shapeText(const core::CaptureInfo& capture);  // "6×4×64×8, float32"
 
   QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
   QModelIndex parent(const QModelIndex& child) const override;

@@ -16,9 +16,26 @@ struct LayerCache {
 };
 using Cache = std::vector<LayerCache>;
 
-// Tensors recorded by a forward pass, per layer.
-struct Recorded {
-  std::vector<torch::Tensor> keys, keysPreRope, values, queries, attnOutput;
+std::vector<float> toFloats(const torch::Tensor& t) {
+  const auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+// The requested tensors of a forward pass, copied to host memory layer by layer.
+struct Recorder {
+  CaptureRequest want;
+  std::vector<LayerCapture> layers;
+
+  void add(const torch::Tensor& k, const torch::Tensor& kPre, const torch::Tensor& v,
+           const torch::Tensor& q, const torch::Tensor& attn) {
+    LayerCapture lc;
+    if (want.keys) lc.keys = toFloats(k);
+    if (want.keysPreRope) lc.keysPreRope = toFloats(kPre);
+    if (want.values) lc.values = toFloats(v);
+    if (want.queries) lc.queries = toFloats(q);
+    if (want.attnOutput) lc.attnOutput = toFloats(attn);
+    layers.push_back(std::move(lc));
+  }
 };
 
 torch::ScalarType parseDtype(const std::string& name, const std::string& fallback) {
@@ -33,11 +50,6 @@ torch::Device parseDevice(const std::string& name) {
   if (name == "auto")
     return torch::cuda::is_available() ? torch::Device("cuda:0") : torch::Device("cpu");
   return torch::Device(name);
-}
-
-std::vector<float> toFloats(const torch::Tensor& t) {
-  const auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
-  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
 }
 
 // Inverse frequencies of the rotary pairs, float32 as transformers computes them.
@@ -91,7 +103,7 @@ struct LlamaModel::Impl {
   // Runs ids at positions start.. over `cache`. append: their K/V join the cache; otherwise the
   // cache must already hold positions up to start+n-1 and is attended as it is. Returns logits.
   torch::Tensor forward(const std::vector<int>& ids, std::int64_t start, Cache& cache, bool append,
-                        Recorded* rec) const {
+                        Recorder* rec) const {
     const ModelConfig& c = w.config;
     const std::int64_t n = static_cast<std::int64_t>(ids.size());
     for (const int id : ids)
@@ -130,13 +142,7 @@ struct LlamaModel::Impl {
       auto scores = torch::matmul(q, keys.transpose(1, 2)).to(torch::kFloat32) * scale;
       scores = scores.masked_fill(masked.unsqueeze(0), -std::numeric_limits<float>::infinity());
       const auto attn = torch::matmul(torch::softmax(scores, -1).to(dtype), values);  // [H, n, D]
-      if (rec) {
-        rec->keys.push_back(k);
-        rec->keysPreRope.push_back(kPre);
-        rec->values.push_back(v);
-        rec->queries.push_back(q);
-        rec->attnOutput.push_back(attn);
-      }
+      if (rec) rec->add(k, kPre, v, q, attn);
       x = x + torch::linear(attn.transpose(0, 1).reshape({n, c.numHeads * c.headDim}), L.wo, L.bo);
       const auto h2 = rmsNorm(x, L.ffnNorm);
       x = x + torch::linear(torch::silu(torch::linear(h2, L.wGate)) * torch::linear(h2, L.wUp),
@@ -220,19 +226,11 @@ KvCapture LlamaModel::capture(const std::vector<int>& ids, const CaptureRequest&
   if (ids.empty()) throw std::invalid_argument("capture: no tokens");
   const ModelConfig& c = config();
   Cache cache = m_impl->emptyCache();
-  Recorded rec;
+  Recorder rec{request, {}};
   const auto logits = m_impl->forward(ids, 0, cache, true, &rec);
-  KvCapture out{c.numLayers, c.numHeads, c.numKvHeads, c.headDim, static_cast<int>(ids.size()),
-                c.vocabSize, ids,        {},           {}};
-  for (int l = 0; l < c.numLayers; ++l) {
-    LayerCapture lc;
-    if (request.keys) lc.keys = toFloats(rec.keys[l]);
-    if (request.keysPreRope) lc.keysPreRope = toFloats(rec.keysPreRope[l]);
-    if (request.values) lc.values = toFloats(rec.values[l]);
-    if (request.queries) lc.queries = toFloats(rec.queries[l]);
-    if (request.attnOutput) lc.attnOutput = toFloats(rec.attnOutput[l]);
-    out.layers.push_back(std::move(lc));
-  }
+  KvCapture out{
+      c.numLayers, c.numHeads, c.numKvHeads,          c.headDim, static_cast<int>(ids.size()),
+      c.vocabSize, ids,        std::move(rec.layers), {}};
   if (request.logits) out.logits = toFloats(logits);
   return out;
 }

@@ -4,8 +4,8 @@
 #include <QProcess>
 #include <cmath>
 #include <fstream>
-#include <stdexcept>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <vector>
 
 #include "core/capture_import.h"
@@ -49,7 +49,8 @@ std::filesystem::path makeRealDump(const std::filesystem::path& outDir) {
                {QStringLiteral(KVWB_SOURCE_DIR "/tests/data/make_dumps.py"),
                 QString::fromStdString(model.string()), QString::fromStdString(outDir.string())});
   if (!python.waitForFinished(120000) || python.exitCode() != 0)
-    throw std::runtime_error("make_dumps.py failed: " + python.readAllStandardError().toStdString());
+    throw std::runtime_error("make_dumps.py failed: " +
+                             python.readAllStandardError().toStdString());
   return outDir / "hf_cache.safetensors";
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/capture_import.h"
+#include "core/project.h"
 #include "test_fixture.h"
 #include "widgets/job_runner.h"
 #include "widgets/jobs_panel.h"
@@ -107,7 +108,8 @@ class TestJobRunner : public QObject {
     JobRunner runner(1);
     const int blocker = runner.start(QStringLiteral("blocker"), waitForCancel);
     std::atomic<bool> ran = false;
-    const int queued = runner.start(QStringLiteral("queued"), [&](core::JobContext&) { ran = true; });
+    const int queued =
+        runner.start(QStringLiteral("queued"), [&](core::JobContext&) { ran = true; });
     runner.cancel(queued);
     runner.cancel(blocker);
     QVERIFY(waitFinished(runner, blocker));

@@ -77,7 +77,8 @@ class TestProjectModel : public QObject {
     QCOMPARE(capture->name, std::string("hf_cache"));
     QVERIFY(capture->hasQueries);
     QCOMPARE(model.index(0, 1, captures).data().toString(), ProjectModel::shapeText(*capture));
-    QVERIFY(model.index(0, 1, captures).data().toString().endsWith(QStringLiteral("×64×8, float32")));
+    QVERIFY(
+        model.index(0, 1, captures).data().toString().endsWith(QStringLiteral("×64×8, float32")));
   }
 };
 

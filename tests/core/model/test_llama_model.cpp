@@ -179,7 +179,7 @@ TEST(LlamaModel, DeltaPerplexityZeroForExactCacheAndGrowsWithNoise) {
   }
 }
 
-TEST(LlamaModel, SubstitutingOneTargetOnlyChangesScoresThroughIt) {
+TEST(LlamaModel, OneSubstitutedTargetChangesScoresAndBadTargetsThrow) {
   REQUIRE_SHARED();
   const auto ids = textTokens("tinystories.txt", 80);
   const int context = 64;
