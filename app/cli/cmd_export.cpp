@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
+#include "core/errors.h"
 #include "core/project.h"
 #include "core/results_csv.h"
 
