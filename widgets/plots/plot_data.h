@@ -1,0 +1,75 @@
+// Plain data the plot widgets draw: std types only, built by the atlas data layer on any thread and
+// handed to a plot widget on the GUI thread. No Qt, no QCustomPlot.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kvwb::widgets {
+
+// One curve; NaN y values leave gaps. `colour` indexes the Okabe-Ito palette (plot_style.h).
+struct Series {
+  std::vector<double> x, y;
+  std::string label;
+  int colour = 0;
+  bool dashed = false;
+};
+
+// A filled area between `low` and `high` (mean ± spread, min..max).
+struct Band {
+  std::vector<double> x, low, high;
+  int colour = 0;
+};
+
+// A labelled vertical line (a frequency cutoff, an effective rank, the RoPE half split).
+struct Marker {
+  double x = 0;
+  std::string label;
+};
+
+// A shaded x interval (every other RoPE pair).
+struct Span {
+  double from = 0, to = 0;
+};
+
+struct LineChart {
+  std::string title, xLabel, yLabel;
+  bool logY = false;
+  std::vector<Band> bands;  // drawn below the series
+  std::vector<Series> series;
+  std::vector<Marker> markers;
+  std::string note;  // a short annotation in the top-right corner
+};
+
+// One set of bars over BarChart::x.
+struct BarSet {
+  std::vector<double> values;
+  std::string label;
+  int colour = 0;
+};
+
+struct BarChart {
+  std::string title, xLabel, yLabel;
+  std::vector<double> x;
+  std::vector<BarSet> sets;
+  bool grouped = false;  // sets side by side; otherwise overlaid, later sets in front
+  std::vector<Span> shaded;
+  std::vector<Marker> markers;
+  std::string note;
+};
+
+// One layer x head grid of a heatmap; values row-major [layer][head], NaN for "no value".
+struct HeatmapPanel {
+  std::string title;
+  int kind = 0;  // emitted with a click on this panel
+  std::vector<double> values;
+};
+
+struct HeatmapData {
+  int layers = 0, heads = 0;
+  std::string valueLabel;  // the colour scale's label
+  bool diverging = false;  // symmetric range around 0 and a diverging gradient (differences)
+  std::vector<HeatmapPanel> panels;  // side by side, sharing one colour scale
+};
+
+}  // namespace kvwb::widgets
