@@ -10,28 +10,12 @@ Needs only torch (Debian python3-torch); safetensors are written by hand.
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
 
-DTYPE_NAMES = {torch.float32: "F32", torch.bfloat16: "BF16", torch.float16: "F16"}
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        t = t.contiguous()
-        raw = t.view(torch.int16).numpy().tobytes() if t.dtype != torch.float32 else t.numpy().tobytes()
-        header[name] = {"dtype": DTYPE_NAMES[t.dtype], "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    head = json.dumps(header).encode()
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_io import write_safetensors  # noqa: E402
 
 def make_weights(cfg, gen):
     h, ff, v = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
@@ -75,14 +59,14 @@ def inv_freq(cfg, hd):
     return torch.where(medium, smoothed, out)
 
 
-def reference_logits(cfg, w, ids):
-    """Plain float64 Llama forward with rotate_half RoPE, GQA and SwiGLU."""
-    w = {k: t.double() for k, t in w.items()}
+def reference_logits(cfg, w, ids, dtype=torch.float64):
+    """Plain Llama forward (float64 by default) with rotate_half RoPE, GQA and SwiGLU."""
+    w = {k: t.to(dtype) for k, t in w.items()}
     h, nh, nkv = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd, eps, T = cfg.get("head_dim", h // nh), cfg["rms_norm_eps"], len(ids)
     def norm(x, g):
         return g * x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps)
-    ang = torch.arange(T, dtype=torch.float64)[:, None] * inv_freq(cfg, hd)[None, :]
+    ang = (torch.arange(T, dtype=torch.float64)[:, None] * inv_freq(cfg, hd)[None, :]).to(dtype)
     cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
     def rope(x):  # [heads, T, hd]
         x1, x2 = x[..., : hd // 2], x[..., hd // 2:]

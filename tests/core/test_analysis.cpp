@@ -12,6 +12,7 @@
 #include "core/analysis/capture_analysis.h"
 #include "core/analysis/structure_kernels.h"
 #include "core/capture_import.h"
+#include "gpu/device.h"
 #include "test_util.h"
 
 using namespace kvwb::core;
@@ -311,4 +312,27 @@ TEST_F(RealAtlas, StoredAnalysisRoundTripsAndGoesStaleWhenCaptureChanges) {
   importCapture({m_dir / "hf_cache.safetensors"}, p.path(), io, ctx);
   p.refresh();
   EXPECT_FALSE(loadAnalysis(p, "real").has_value());
+}
+
+// ---- GPU -------------------------------------------------------------------------------------
+
+TEST(StructureKernelsGpu, CudaMatchesCpu) {
+  if (!kvwb::gpu::cudaAvailable()) GTEST_SKIP() << "LibTorch sees no CUDA device: GPU test skipped";
+  std::mt19937 rng(9);
+  std::vector<Target> targets;
+  for (int i = 0; i < 6; ++i) targets.push_back(randomTarget(128, 16, rng));
+  TargetBatch b{6, 128, 16, {}};
+  for (const auto& t : targets) b.data.insert(b.data.end(), t.x.begin(), t.x.end());
+  const auto cpu = computeTargetStats(b, 32, "cpu"), gpu = computeTargetStats(b, 32, "cuda:0");
+  for (std::size_t i = 0; i < cpu.autocorr.size(); ++i) ASSERT_NEAR(gpu.autocorr[i], cpu.autocorr[i], 1e-5);
+  for (std::size_t i = 0; i < cpu.spearman.size(); ++i) ASSERT_NEAR(gpu.spearman[i], cpu.spearman[i], 1e-5);
+  for (std::size_t i = 0; i < cpu.singular.size(); ++i) ASSERT_NEAR(gpu.singular[i], cpu.singular[i], 1e-3);
+  LayerQKV layer{4, 2, 64, 16, {}, {}, {}};
+  std::normal_distribution<float> n(0, 1);
+  for (auto* v : {&layer.q, &layer.k, &layer.v})
+    for (int i = 0; i < (v == &layer.q ? 4 : 2) * 64 * 16; ++i) v->push_back(n(rng));
+  const auto ac = computeAttentionStats(layer, 16, "cpu"), ag = computeAttentionStats(layer, 16, "cuda:0");
+  for (std::size_t i = 0; i < ac.sinkShare.size(); ++i) ASSERT_NEAR(ag.sinkShare[i], ac.sinkShare[i], 1e-5);
+  for (std::size_t i = 0; i < ac.keySensitivity.size(); ++i)
+    ASSERT_NEAR(ag.keySensitivity[i], ac.keySensitivity[i], 1e-4);
 }

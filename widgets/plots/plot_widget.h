@@ -11,6 +11,7 @@
 #include "widgets/plots/plot_data.h"
 
 class QCustomPlot;
+class QCPAxis;
 class QCPAxisRect;
 class QCPTextElement;
 
@@ -29,6 +30,7 @@ class PlotWidget : public QWidget {
   // Removes every plottable and item, leaving the title row and the default axis rect.
   void clearCanvas();
   void setTitle(const std::string& title);
+  static void styleAxis(QCPAxis* axis);  // fonts and pens
   // Axis labels, the log or linear y scale, and readable ticks on `rect`.
   void styleAxes(QCPAxisRect* rect, const std::string& xLabel, const std::string& yLabel,
                  bool logY = false);

@@ -1,0 +1,69 @@
+// The common compressor interface (DESIGN.md "Compressors"): a method fits a batch of targets
+// (each T tokens x D dims, all the same shape) and returns, per target, the reconstruction, the
+// byte ledger and the fit cost. Parameters are JSON (rank, bits, width, ...). Std-typed header:
+// implementations keep LibTorch in their .cpp files. One thread at a time per compressor.
+//
+//   auto svd = kvwb::core::makeCompressor("svd");
+//   auto fits = svd->fit(batch, {{"rank", 4}}, ctx);     // batch: TargetBatch [N, T, D]
+//   fits[0].reconstruction;  fits[0].bytes.total();
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/analysis/structure_kernels.h"  // TargetBatch
+#include "core/job_context.h"
+
+namespace kvwb::core {
+
+// Everything needed to reconstruct, by item ("weights", "basis", "scales", "kept_tokens", ...),
+// in bytes at the stated storage precision. Ratio = raw float16 bytes (T*D*2) / total.
+struct ByteLedger {
+  std::map<std::string, double> items;
+  double total() const;
+  void add(const std::string& item, double bytes) { items[item] += bytes; }
+};
+
+struct FitOutput {
+  std::vector<float> reconstruction;  // [T, D] row-major
+  ByteLedger bytes;
+  std::vector<float> lossCurve;       // per epoch / step where the method trains; else empty
+};
+
+struct BatchFit {
+  std::vector<FitOutput> targets;  // one per batch target, in order
+  double fitSeconds = 0;           // wall time of the whole batch fit
+  double decodeMs = 0;             // wall time to reconstruct the whole batch from the representation
+  std::string device;              // "cpu", "cuda:0"
+  nlohmann::json effectiveParams;  // the parameters used, defaults filled in
+};
+
+// Extra inputs some methods use: real queries for attention-driven methods (importance, Fourier
+// dimension choice), aligned with the batch ([N, Hq_group * T, D] is not needed: one query block
+// per target, [N, G, T, D] with G = query heads per KV head); a calibration batch for PCA.
+struct FitInputs {
+  const TargetBatch* queries = nullptr;  // n = N * G, t = T, d = D; target i owns rows [i*G, (i+1)*G)
+  int queriesPerTarget = 0;
+  const TargetBatch* calibration = nullptr;  // same targets on other tokens (PCA), optional
+  std::string kind;                          // "K" or "V" when every target has one kind, else ""
+  std::uint64_t seed = 0;
+};
+
+class Compressor {
+ public:
+  virtual ~Compressor() = default;
+  virtual std::string method() const = 0;
+  // Throws std::invalid_argument naming the parameter when one is missing or out of range.
+  virtual BatchFit fit(const TargetBatch& batch, const nlohmann::json& params, const FitInputs& inputs,
+                       const std::string& device, JobContext& ctx) = 0;
+};
+
+// Methods: "svd", "pca", "random_projection", "fourier", "kvsplice", "quant", "mixed_precision",
+// "siren", "hybrid". Throws std::invalid_argument for an unknown method.
+std::unique_ptr<Compressor> makeCompressor(const std::string& method);
+std::vector<std::string> compressorMethods();
+
+}  // namespace kvwb::core

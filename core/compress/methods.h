@@ -1,0 +1,21 @@
+// Factories of the compressor implementations (one .cpp per method family); makeCompressor()
+// in registry.cpp maps method names to these.
+#pragma once
+
+#include <memory>
+
+#include "core/compress/compressor.h"
+
+namespace kvwb::core {
+
+std::unique_ptr<Compressor> makeSvdCompressor();               // "svd": rank | ratio
+std::unique_ptr<Compressor> makePcaCompressor();               // "pca": rank (calibrated mean+basis)
+std::unique_ptr<Compressor> makeRandomProjectionCompressor();  // "random_projection": rank
+std::unique_ptr<Compressor> makeFourierCompressor();           // "fourier": coeffs, sink, recent, exact_dims
+std::unique_ptr<Compressor> makeQuantCompressor();             // "quant": bits, group, axis
+std::unique_ptr<Compressor> makeMixedPrecisionCompressor();    // "mixed_precision": budget | threshold
+std::unique_ptr<Compressor> makeHybridCompressor();            // "hybrid": keys {...}, values {...}
+std::unique_ptr<Compressor> makeSirenCompressor();             // "siren": width, depth, omega0, epochs, lr
+std::unique_ptr<Compressor> makeKvspliceCompressor();          // "kvsplice": rank, epochs, lr
+
+}  // namespace kvwb::core

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# kvwb-cli end to end: --help for every verb, bad input exits 1 naming the file and leaves the
+# project untouched, import/info/export/report on the real demo project. Usage: test_cli.sh CLI SRC
+set -uo pipefail
+cli=$1 src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+check() {  # check NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
+}
+contains() { grep -q -- "$2" <<<"$1"; }
+
+for verb in "" import info export compact generate extract analyze report; do
+  out=$("$cli" $verb --help 2>&1); rc=$?
+  check "help $verb" test "$rc" = 0
+  check "help $verb text" contains "$out" "Usage"
+done
+
+cp "$src/datasets/demo.kvw" "$work/p.kvw"
+before=$(md5sum <"$work/p.kvw")
+head -c 100 "$src/datasets/stories260K-hf/model.safetensors" >"$work/cut.safetensors"
+out=$("$cli" import "$work/cut.safetensors" --project "$work/p.kvw" 2>&1); rc=$?
+check "truncated dump exits 1" test "$rc" = 1
+check "truncated dump message names the file" contains "$out" "cut.safetensors"
+check "project untouched" test "$(md5sum <"$work/p.kvw")" = "$before"
+out=$("$cli" import "$src/datasets/stories260K-hf/model.safetensors" --project "$work/p.kvw" 2>&1); rc=$?
+check "checkpoint is not a KV dump" test "$rc" = 1
+check "no keys message" contains "$out" "no keys found"
+out=$("$cli" info "$work/missing.kvw" 2>&1); rc=$?
+check "missing project exits 1" test "$rc" = 1
+out=$("$cli" import 2>&1); rc=$?
+check "usage error exits non-zero" test "$rc" != 0
+
+out=$("$cli" info "$work/p.kvw"); rc=$?
+check "info" test "$rc" = 0
+check "info lists captures" contains "$out" "tinystories  K/V \[5, 4, 512, 8\]"
+out=$("$cli" report "$work/p.kvw" --csv - 2>&1)
+check "report csv header" contains "$(head -1 <<<"$out")" "^capture,layer,head,kind,lag1_autocorr,spearman_adjacent,effective_rank,rank90,rank99,lowfreq_energy_1pct,lowfreq_energy_5pct,lowfreq_energy_10pct$"
+check "report csv rows" test "$(wc -l <<<"$out")" = $((1 + 5 * 5 * 4 * 3))
+out=$("$cli" export "$work/p.kvw" --csv "$work/r.csv"); rc=$?
+check "export" test "$rc" = 0
+check "export header" contains "$(head -1 "$work/r.csv")" "^run,capture,layer,head,kind,method"
+
+echo "$passed passed, $failed failed"
+test "$failed" = 0

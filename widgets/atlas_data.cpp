@@ -1,0 +1,311 @@
+// AtlasData: index arithmetic over the [L, H, kind, ...] arrays of a CaptureAnalysis; the
+// definitions of what is sliced are in docs/ANALYSES.md.
+#include "widgets/atlas_data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+namespace kvwb::widgets {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kLowFrequencyShares[] = {0.01, 0.05, 0.10};
+
+// The elements of `a` below the leading indices `at` (row-major).
+std::span<const float> slice(const core::NamedArray& a, std::initializer_list<std::int64_t> at) {
+  std::int64_t offset = 0, width = 1;
+  std::size_t dim = 0;
+  for (const std::int64_t i : at) offset = offset * a.shape[dim++] + i;
+  for (; dim < a.shape.size(); ++dim) width *= a.shape[dim];
+  return {a.data.data() + offset * width, static_cast<std::size_t>(width)};
+}
+
+std::vector<double> toDouble(std::span<const float> values) {
+  return {values.begin(), values.end()};
+}
+
+std::vector<double> range(std::size_t n, double first) {
+  std::vector<double> x(n);
+  std::iota(x.begin(), x.end(), first);
+  return x;
+}
+
+std::string format(const char* pattern, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, pattern, value);
+  return text;
+}
+
+// "K" solid, "V" dashed..., coloured by kind index (blue, vermillion, green).
+Series kindSeries(const std::string& kind, int kindIndex, std::vector<double> x,
+                  std::vector<double> y) {
+  return {std::move(x), std::move(y), kind, kindIndex, kindIndex % 2 == 1};
+}
+
+}  // namespace
+
+AtlasData::AtlasData(std::shared_ptr<const core::CaptureAnalysis> analysis, std::string label)
+    : m_analysis(std::move(analysis)), m_label(std::move(label)) {
+  const auto& a = *m_analysis;
+  m_scalars.resize(static_cast<std::size_t>(a.layers * a.heads) * a.kinds.size());
+  for (std::int64_t l = 0; l < a.layers; ++l)
+    for (std::int64_t h = 0; h < a.heads; ++h)
+      for (std::size_t k = 0; k < a.kinds.size(); ++k)
+        m_scalars[targetIndex({static_cast<int>(l), static_cast<int>(h), static_cast<int>(k)})] =
+            a.scalars(l, h, k).values();
+}
+
+std::vector<std::string> AtlasData::metricTitles() {
+  static const std::map<std::string, std::string> titles = {
+      {"lag1_autocorr", "lag-1 autocorrelation"},
+      {"spearman_adjacent", "adjacent-token Spearman"},
+      {"effective_rank", "effective rank"},
+      {"rank90", "rank for 90% energy"},
+      {"rank99", "rank for 99% energy"},
+      {"lowfreq_energy_1pct", "low-frequency energy (1% bins)"},
+      {"lowfreq_energy_5pct", "low-frequency energy (5% bins)"},
+      {"lowfreq_energy_10pct", "low-frequency energy (10% bins)"}};
+  std::vector<std::string> out;
+  for (const std::string& name : core::scalarNames()) {
+    const auto it = titles.find(name);
+    out.push_back(it == titles.end() ? name : it->second);
+  }
+  return out;
+}
+
+std::string AtlasData::displayLabel(const core::CaptureInfo& capture) {
+  const auto meta = nlohmann::json::parse(capture.metadataJson, nullptr, false);
+  if (meta.is_object() && meta.contains("prompt_label") && meta["prompt_label"].is_string() &&
+      !meta["prompt_label"].get<std::string>().empty())
+    return meta["prompt_label"].get<std::string>();
+  return capture.name;
+}
+
+std::size_t AtlasData::targetIndex(const AtlasTarget& t) const {
+  const auto& a = *m_analysis;
+  return static_cast<std::size_t>((t.layer * a.heads + t.head) *
+                                      static_cast<std::int64_t>(a.kinds.size()) +
+                                  t.kind);
+}
+
+std::span<const float> AtlasData::row(const std::string& name, int layer, int head,
+                                      int kind) const {
+  return slice(m_analysis->array(name), {layer, head, kind});
+}
+
+std::string AtlasData::targetTitle(const AtlasTarget& t) const {
+  return "layer " + std::to_string(t.layer) + " · head " + std::to_string(t.head);
+}
+
+double AtlasData::scalar(int metric, const AtlasTarget& target) const {
+  return m_scalars[targetIndex(target)][static_cast<std::size_t>(metric)];
+}
+
+HeatmapData AtlasData::heatmap(int metric, HeatmapMode mode) const {
+  const auto& a = *m_analysis;
+  HeatmapData data;
+  data.layers = static_cast<int>(a.layers);
+  data.heads = static_cast<int>(a.heads);
+  data.valueLabel = metricTitles()[static_cast<std::size_t>(metric)];
+  const auto grid = [&](auto value) {
+    std::vector<double> v;
+    v.reserve(static_cast<std::size_t>(a.layers * a.heads));
+    for (int l = 0; l < data.layers; ++l)
+      for (int h = 0; h < data.heads; ++h) v.push_back(value(l, h));
+    return v;
+  };
+  if (mode == HeatmapMode::Difference) {
+    data.diverging = true;
+    data.valueLabel += " (K − V)";
+    data.panels.push_back({"K − V", 0, grid([&](int l, int h) {
+                             return scalar(metric, {l, h, 0}) - scalar(metric, {l, h, 1});
+                           })});
+    return data;
+  }
+  for (std::size_t k = 0; k < a.kinds.size(); ++k) {
+    const int kind = static_cast<int>(k);
+    data.panels.push_back(
+        {a.kinds[k], kind, grid([&](int l, int h) { return scalar(metric, {l, h, kind}); })});
+  }
+  return data;
+}
+
+LineChart AtlasData::autocorrelation(const AtlasTarget& t) const {
+  LineChart chart;
+  chart.title = "Autocorrelation over token lag — " + targetTitle(t);
+  chart.xLabel = "lag (tokens)";
+  chart.yLabel = "mean Pearson r";
+  for (std::size_t k = 0; k < m_analysis->kinds.size(); ++k) {
+    const auto y = row("autocorr", t.layer, t.head, static_cast<int>(k));
+    chart.series.push_back(
+        kindSeries(m_analysis->kinds[k], static_cast<int>(k), range(y.size(), 1), toDouble(y)));
+  }
+  return chart;
+}
+
+LineChart AtlasData::spectrum(const AtlasTarget& t) const {
+  const auto& a = *m_analysis;
+  LineChart chart;
+  chart.title = "Energy spectrum over tokens — " + targetTitle(t);
+  chart.xLabel = "frequency (cycles per " + std::to_string(a.tokens) + " tokens)";
+  chart.yLabel = "energy";
+  chart.logY = true;
+  std::size_t bins = 0;
+  for (std::size_t k = 0; k < a.kinds.size(); ++k) {
+    const auto y = row("spectrum", t.layer, t.head, static_cast<int>(k));
+    bins = y.size();
+    // Bin 0 (the mean) is zero after centring: the curve starts at frequency 1.
+    chart.series.push_back(kindSeries(a.kinds[k], static_cast<int>(k), range(y.size() - 1, 1),
+                                      toDouble(y.subspan(1))));
+  }
+  const auto& s = m_scalars[targetIndex(t)];
+  const std::size_t firstShare = 5;  // lowfreq_energy_1pct in scalarNames()
+  chart.note = "low-frequency energy of " + a.kinds[static_cast<std::size_t>(t.kind)] + ":";
+  for (std::size_t i = 0; i < std::size(kLowFrequencyShares); ++i) {
+    const double p = kLowFrequencyShares[i];
+    const auto cutoff = std::lround(p * static_cast<double>(bins));
+    const std::string share = format("%.0f%%", 100 * s[firstShare + i]);
+    chart.note += (i ? ", " : " ") + format("%.0f%% bins ", 100 * p) + share;
+    if (cutoff >= 2) chart.markers.push_back({static_cast<double>(cutoff) - 0.5,
+                                              format("%.0f%%: ", 100 * p) + share});
+  }
+  return chart;
+}
+
+LineChart AtlasData::singularValues(const AtlasTarget& t) const {
+  const auto& a = *m_analysis;
+  LineChart chart;
+  chart.title = "Singular values — " + targetTitle(t);
+  chart.xLabel = "index";
+  chart.yLabel = "singular value";
+  chart.logY = true;
+  for (std::size_t k = 0; k < a.kinds.size(); ++k) {
+    const auto y = row("singular", t.layer, t.head, static_cast<int>(k));
+    chart.series.push_back(
+        kindSeries(a.kinds[k], static_cast<int>(k), range(y.size(), 1), toDouble(y)));
+    const auto& s = m_scalars[targetIndex({t.layer, t.head, static_cast<int>(k)})];
+    chart.note += (k ? " · " : "") + a.kinds[k] + format(": effective rank %.1f", s[2]) +
+                  format(", r90 %.0f", s[3]) + format(", r99 %.0f", s[4]);
+  }
+  const double selected = m_scalars[targetIndex(t)][2];
+  chart.markers.push_back({selected, a.kinds[static_cast<std::size_t>(t.kind)] +
+                                         format(" eff. rank %.1f", selected)});
+  return chart;
+}
+
+BarChart AtlasData::dimensionMagnitudes(const AtlasTarget& t) const {
+  const auto& a = *m_analysis;
+  const std::string& kind = a.kinds[static_cast<std::size_t>(t.kind)];
+  BarChart chart;
+  chart.title = "Per-dimension magnitude of " + kind + " — " + targetTitle(t);
+  chart.xLabel = "dimension";
+  chart.yLabel = "|x|";
+  chart.x = range(static_cast<std::size_t>(a.headDim), 0);
+  chart.sets.push_back({toDouble(row("dim_max_abs", t.layer, t.head, t.kind)), "max |x|", 3});
+  chart.sets.push_back({toDouble(row("dim_mean_abs", t.layer, t.head, t.kind)), "mean |x|", 0});
+  if (kind == "V") return chart;  // RoPE rotates keys only
+  const std::int64_t D = a.headDim, half = D / 2;
+  const bool interleaved = a.ropeLayout == "interleaved";
+  for (std::int64_t d = 0; d < D; ++d) {
+    const std::int64_t pair = interleaved ? d / 2 : d % half;
+    if (pair % 2 == 0)
+      chart.shaded.push_back({static_cast<double>(d) - 0.5, static_cast<double>(d) + 0.5});
+  }
+  if (interleaved) {
+    chart.note = "RoPE pairs (2i, 2i+1): every other pair shaded";
+  } else {
+    chart.note = "RoPE pairs (i, i+" + std::to_string(half) + "): shading repeats per half";
+    chart.markers.push_back({static_cast<double>(half) - 0.5, "rotate_half"});
+  }
+  return chart;
+}
+
+BarChart AtlasData::attentionSinks(const AtlasTarget& t) const {
+  BarChart chart;
+  chart.title = "Attention received per token — " + targetTitle(t);
+  chart.xLabel = "token position";
+  chart.yLabel = "share of attention";
+  if (!m_analysis->has("sink_share")) {
+    chart.note = "needs the capture's queries (not stored)";
+    return chart;
+  }
+  const auto share = slice(m_analysis->array("sink_share"), {t.layer, t.head});
+  chart.x = range(share.size(), 0);
+  chart.sets.push_back({toDouble(share), "sink share", 2});
+  const auto top = std::max_element(share.begin(), share.end());
+  chart.note = "most attended: token " + std::to_string(top - share.begin()) +
+               format(" (%.0f%% of attention)", 100.0 * *top);
+  return chart;
+}
+
+BarChart AtlasData::dimensionSensitivity(const AtlasTarget& t) const {
+  BarChart chart;
+  chart.title = "Attention-output sensitivity per dimension — " + targetTitle(t);
+  chart.xLabel = "dimension";
+  chart.yLabel = "relative output change";
+  if (!m_analysis->has("dim_sensitivity")) {
+    chart.note = "needs the capture's queries (not stored)";
+    return chart;
+  }
+  const auto& a = m_analysis->array("dim_sensitivity");
+  chart.x = range(static_cast<std::size_t>(a.shape[3]), 0);
+  chart.grouped = true;
+  chart.sets.push_back({toDouble(slice(a, {t.layer, t.head, 0})), "K dim → mean", 0});
+  chart.sets.push_back({toDouble(slice(a, {t.layer, t.head, 1})), "V dim → mean", 1});
+  return chart;
+}
+
+LineChart layerProfile(const std::vector<const AtlasData*>& atlases, int metric, Spread spread) {
+  LineChart chart;
+  chart.title = AtlasData::metricTitles()[static_cast<std::size_t>(metric)] + " across layers";
+  chart.xLabel = "layer";
+  chart.yLabel = spread == Spread::MinMax ? "mean over heads (band: min–max)"
+                                          : "mean over heads (band: ± std)";
+  const bool byCapture = atlases.size() > 1;
+  for (std::size_t c = 0; c < atlases.size(); ++c) {
+    const auto& a = atlases[c]->analysis();
+    for (int k = 0; k < std::min<int>(2, static_cast<int>(a.kinds.size())); ++k) {
+      Band band;
+      Series line;
+      for (int l = 0; l < a.layers; ++l) {
+        std::vector<double> v;
+        for (int h = 0; h < a.heads; ++h) {
+          const double x = atlases[c]->scalar(metric, {l, h, k});
+          if (std::isfinite(x)) v.push_back(x);
+        }
+        const double n = static_cast<double>(v.size());
+        const double mean = v.empty() ? kNaN : std::accumulate(v.begin(), v.end(), 0.0) / n;
+        double low = kNaN, high = kNaN;
+        if (!v.empty() && spread == Spread::MinMax) {
+          low = *std::min_element(v.begin(), v.end());
+          high = *std::max_element(v.begin(), v.end());
+        } else if (!v.empty()) {
+          double sq = 0;
+          for (double x : v) sq += (x - mean) * (x - mean);
+          const double sd = std::sqrt(sq / n);
+          low = mean - sd;
+          high = mean + sd;
+        }
+        line.x.push_back(l);
+        line.y.push_back(mean);
+        band.x.push_back(l);
+        band.low.push_back(low);
+        band.high.push_back(high);
+      }
+      const int colour = byCapture ? static_cast<int>(c) : k;
+      line.label = (byCapture ? atlases[c]->label() + " " : std::string()) + a.kinds[static_cast<std::size_t>(k)];
+      line.colour = band.colour = colour;
+      line.dashed = k == 1;
+      chart.bands.push_back(std::move(band));
+      chart.series.push_back(std::move(line));
+    }
+  }
+  return chart;
+}
+
+}  // namespace kvwb::widgets

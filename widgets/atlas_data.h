@@ -1,0 +1,62 @@
+// The structure atlas of one capture (core::CaptureAnalysis, already in memory) sliced into plot
+// data: layer x head heatmaps of a scalar, the per-target curves and bars, and layer profiles over
+// several captures. Plain C++ (no Qt); const methods are safe from any thread.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/analysis/capture_analysis.h"
+#include "widgets/plots/plot_data.h"
+
+namespace kvwb::widgets {
+
+// One analysed target: kind indexes CaptureAnalysis::kinds.
+struct AtlasTarget {
+  int layer = 0, head = 0, kind = 0;
+};
+
+enum class HeatmapMode { SideBySide, Difference };  // every kind's panel, or K − V
+enum class Spread { MinMax, StdDev };                // the band of a layer profile
+
+class AtlasData {
+ public:
+  // `label`: how the capture is named in overlays (its prompt label, see displayLabel()).
+  AtlasData(std::shared_ptr<const core::CaptureAnalysis> analysis, std::string label);
+
+  const core::CaptureAnalysis& analysis() const { return *m_analysis; }
+  const std::string& label() const { return m_label; }
+  // The metric titles, in core::scalarNames() order ("lag-1 autocorrelation", ...).
+  static std::vector<std::string> metricTitles();
+  // The capture's "prompt_label" metadata, else its name.
+  static std::string displayLabel(const core::CaptureInfo& capture);
+
+  double scalar(int metric, const AtlasTarget& target) const;
+  HeatmapData heatmap(int metric, HeatmapMode mode) const;
+
+  // Per-target views; the curves show every kind of the target's (layer, head).
+  LineChart autocorrelation(const AtlasTarget& target) const;
+  LineChart spectrum(const AtlasTarget& target) const;  // markers: the low-frequency cutoffs
+  LineChart singularValues(const AtlasTarget& target) const;
+  BarChart dimensionMagnitudes(const AtlasTarget& target) const;  // RoPE pairs shaded (keys)
+  BarChart attentionSinks(const AtlasTarget& target) const;        // no sets without queries
+  BarChart dimensionSensitivity(const AtlasTarget& target) const;  // no sets without queries
+
+ private:
+  // The last axis of array `name` at [layer, head, kind].
+  std::span<const float> row(const std::string& name, int layer, int head, int kind) const;
+  std::size_t targetIndex(const AtlasTarget& target) const;
+  std::string targetTitle(const AtlasTarget& target) const;  // "layer 3 · head 1"
+
+  std::shared_ptr<const core::CaptureAnalysis> m_analysis;
+  std::string m_label;
+  std::vector<std::vector<double>> m_scalars;  // [target index][metric], computed once
+};
+
+// `metric` across layers for each capture and kind K and V: the mean over heads as a line, the
+// spread over heads as a band. Colours follow the capture when there are several, else the kind.
+LineChart layerProfile(const std::vector<const AtlasData*>& atlases, int metric, Spread spread);
+
+}  // namespace kvwb::widgets

@@ -1,0 +1,39 @@
+// BarPlot: a BarChart as QCPBars (a QCPBarsGroup when grouped).
+#include "widgets/plots/bar_plot.h"
+
+#include "widgets/plots/qcustomplot_include.h"
+
+namespace kvwb::widgets {
+
+BarPlot::BarPlot(QWidget* parent) : PlotWidget(parent), m_group(new QCPBarsGroup(canvas())) {}
+
+void BarPlot::setChart(const BarChart& chart) {
+  m_chart = chart;
+  clearCanvas();
+  QCustomPlot* plot = canvas();
+  styleAxes(plot->axisRect(), chart.xLabel, chart.yLabel);
+  const QVector<double> x(chart.x.begin(), chart.x.end());
+  const double slot =
+      chart.grouped ? 0.8 / static_cast<double>(std::max<std::size_t>(1, chart.sets.size())) : 0.8;
+  for (const BarSet& set : chart.sets) {
+    auto* bars = new QCPBars(plot->xAxis, plot->yAxis);
+    bars->setName(QString::fromStdString(set.label));
+    bars->setWidth(slot);
+    bars->setPen(Qt::NoPen);
+    bars->setBrush(paletteColour(set.colour));
+    bars->setData(x, QVector<double>(set.values.begin(), set.values.end()), true);
+    if (chart.grouped) bars->setBarsGroup(m_group);
+  }
+  plot->rescaleAxes();
+  if (!chart.x.empty()) plot->xAxis->setRange(chart.x.front() - 0.7, chart.x.back() + 0.7);
+  plot->yAxis->setRangeLower(0);
+  plot->yAxis->setRangeUpper(plot->yAxis->range().upper * 1.12);
+  setTitle(chart.title);
+  addNote(chart.note);
+  addSpans(chart.shaded);
+  addMarkers(chart.markers);
+  showLegend(chart.sets.size() > 1);
+  replot();
+}
+
+}  // namespace kvwb::widgets

@@ -1,0 +1,67 @@
+// LinePlot: a LineChart as QCPGraphs (bands as a graph pair with a channel fill).
+#include "widgets/plots/line_plot.h"
+
+#include "widgets/plots/qcustomplot_include.h"
+
+#include <cmath>
+
+namespace kvwb::widgets {
+namespace {
+
+// Values a log axis cannot show become gaps.
+QVector<double> plottable(const std::vector<double>& y, bool logY) {
+  QVector<double> out(static_cast<qsizetype>(y.size()));
+  for (std::size_t i = 0; i < y.size(); ++i)
+    out[static_cast<qsizetype>(i)] = logY && !(y[i] > 0) ? std::nan("") : y[i];
+  return out;
+}
+
+QVector<double> toVector(const std::vector<double>& v) { return {v.begin(), v.end()}; }
+
+}  // namespace
+
+LinePlot::LinePlot(QWidget* parent) : PlotWidget(parent) {}
+
+void LinePlot::setChart(const LineChart& chart) {
+  m_chart = chart;
+  clearCanvas();
+  QCustomPlot* plot = canvas();
+  styleAxes(plot->axisRect(), chart.xLabel, chart.yLabel, chart.logY);
+  for (const Band& band : chart.bands) {
+    QColor fill = paletteColour(band.colour);
+    fill.setAlpha(45);
+    auto* low = plot->addGraph();
+    low->setPen(Qt::NoPen);
+    low->setData(toVector(band.x), plottable(band.low, chart.logY), true);
+    low->removeFromLegend();
+    auto* high = plot->addGraph();
+    high->setPen(Qt::NoPen);
+    high->setBrush(fill);
+    high->setChannelFillGraph(low);
+    high->setData(toVector(band.x), plottable(band.high, chart.logY), true);
+    high->removeFromLegend();
+  }
+  for (const Series& s : chart.series) {
+    auto* graph = plot->addGraph();
+    graph->setName(QString::fromStdString(s.label));
+    graph->setPen(QPen(paletteColour(s.colour), 1.8, s.dashed ? Qt::DashLine : Qt::SolidLine));
+    graph->setData(toVector(s.x), plottable(s.y, chart.logY), true);
+    if (s.x.size() <= 40)
+      graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, paletteColour(s.colour), 4));
+  }
+  plot->rescaleAxes();
+  QCPAxis* y = plot->yAxis;
+  if (chart.logY) {
+    const QCPRange r = y->range();
+    y->setRange(r.lower / 1.5, r.upper * 1.5);
+  } else {
+    y->scaleRange(1.1, y->range().center());
+  }
+  setTitle(chart.title);
+  addNote(chart.note);
+  addMarkers(chart.markers);
+  showLegend(chart.series.size() > 1);
+  replot();
+}
+
+}  // namespace kvwb::widgets
