@@ -4,6 +4,8 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <cstdio>
+#include <cstdlib>
 
 namespace kvwb::app {
 
@@ -21,6 +23,12 @@ CommandLine parseCommandLine(const QCoreApplication& app) {
       QCoreApplication::translate("kvwb", "Grab the main window to the PNG <file> and exit."),
       QStringLiteral("file"));
   parser.addOption(screenshot);
+  const QCommandLineOption select(
+      QStringLiteral("select"),
+      QCoreApplication::translate("kvwb", "Select the atlas target LAYER,HEAD[,KIND] (KIND 0 = K, "
+                                          "1 = V) of the first capture."),
+      QStringLiteral("target"));
+  parser.addOption(select);
   parser.process(app);
 
   CommandLine cl;
@@ -28,6 +36,21 @@ CommandLine parseCommandLine(const QCoreApplication& app) {
   if (positional.size() > 1) parser.showHelp(1);
   if (!positional.isEmpty()) cl.projectPath = positional.front();
   cl.screenshotPath = parser.value(screenshot);
+  if (parser.isSet(select)) {
+    const QStringList parts = parser.value(select).split(QLatin1Char(','));
+    std::array<int, 3> target{0, 0, 0};
+    bool valid = parts.size() == 2 || parts.size() == 3;
+    for (qsizetype i = 0; valid && i < parts.size(); ++i) {
+      target[static_cast<std::size_t>(i)] = parts[i].toInt(&valid);
+      valid = valid && target[static_cast<std::size_t>(i)] >= 0;
+    }
+    if (!valid) {
+      std::fprintf(stderr, "kvwb: --select wants LAYER,HEAD[,KIND], got '%s'\n",
+                   qPrintable(parser.value(select)));
+      std::exit(2);
+    }
+    cl.target = target;
+  }
   return cl;
 }
 

@@ -1,10 +1,12 @@
-// kvwb: the KV Workbench GUI. `kvwb [PROJECT] [--screenshot FILE]`. GUI thread only.
+// kvwb: the KV Workbench GUI. `kvwb [PROJECT] [--screenshot FILE] [--select L,H[,K]]`. GUI thread
+// only.
 #include <QApplication>
 #include <QTimer>
 #include <cstdio>
 
 #include "app/command_line.h"
 #include "app/main_window.h"
+#include "widgets/atlas_view.h"
 
 namespace {
 
@@ -23,11 +25,19 @@ int main(int argc, char** argv) {
   kvwb::app::MainWindow window;
   const bool batch = !cl.screenshotPath.isEmpty();
   if (batch)
-    window.resize(1280, 800);
+    window.resize(1600, 1000);
   else
     window.restoreLayout();
   const bool opened = cl.projectPath.isEmpty() || window.openProject(cl.projectPath);
   if (batch && !opened) return 1;  // the error was logged
+  if (cl.target) {
+    auto* atlas = window.findChild<kvwb::widgets::AtlasView*>();
+    const auto [layer, head, kind] = *cl.target;
+    if (atlas && atlas->atlas()->contains({layer, head, kind}))
+      atlas->selectTarget({layer, head, kind});
+    else
+      std::fprintf(stderr, "kvwb: --select: no such target in an opened atlas\n");
+  }
   window.show();
   if (batch) {
     QTimer::singleShot(kLayoutSettleMs, &window, [&] {

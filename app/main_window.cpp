@@ -1,5 +1,6 @@
-// MainWindow: builds the docks and menus, opens projects through core::Project and imports dumps
-// through core::importCapture on the JobRunner; the project listing is reloaded on the GUI thread.
+// MainWindow: builds the docks and menus, opens projects through core::Project, imports dumps
+// through core::importCapture and analyzes captures through core::analyzeCapture on the JobRunner;
+// the project listing and the stored analyses are re-read on the GUI thread.
 #include "app/main_window.h"
 
 #include <QCloseEvent>
@@ -14,11 +15,17 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QStatusBar>
+#include <QStyle>
+#include <QTabBar>
 #include <QTabWidget>
+#include <QToolBar>
 #include <QTreeView>
 #include <filesystem>
 
+#include "core/analysis/capture_analysis.h"
 #include "core/capture_import.h"
+#include "gpu/device.h"
+#include "widgets/atlas_view.h"
 #include "widgets/capture_details.h"
 #include "widgets/jobs_panel.h"
 
@@ -45,6 +52,25 @@ QStringList droppedDumps(const QMimeData* mime) {
   return paths;
 }
 
+// The progress of capture `index` of `count` in a job that analyzes them one after another.
+class CaptureStepContext final : public core::JobContext {
+ public:
+  CaptureStepContext(core::JobContext& job, std::size_t index, std::size_t count, std::string name)
+      : m_job(job), m_index(index), m_count(count), m_name(std::move(name)) {}
+  bool cancelled() const override { return m_job.cancelled(); }
+
+ protected:
+  void onProgress(double fraction, const std::string& what) override {
+    m_job.report((static_cast<double>(m_index) + fraction) / static_cast<double>(m_count),
+                 m_name + ": " + what);
+  }
+
+ private:
+  core::JobContext& m_job;
+  std::size_t m_index, m_count;
+  std::string m_name;
+};
+
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(QThread::idealThreadCount()) {
@@ -56,19 +82,31 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(QThread::i
   m_overview->setAlignment(Qt::AlignCenter);
   m_overview->setWordWrap(true);
   m_overview->setEnabled(false);
-  auto* views = new QTabWidget;  // heatmaps, spectra and sweep results open here as tabs
-  views->setDocumentMode(true);
-  views->addTab(m_overview, tr("Overview"));
-  setCentralWidget(views);
+  m_views = new QTabWidget;  // atlases (and later sweep results) open here as tabs
+  m_views->setObjectName(QStringLiteral("centralTabs"));
+  m_views->setDocumentMode(true);
+  m_views->setTabsClosable(true);
+  m_views->addTab(m_overview, tr("Overview"));
+  m_views->tabBar()->setTabButton(0, QTabBar::RightSide, nullptr);  // the overview stays
+  connect(m_views, &QTabWidget::tabCloseRequested, this, [this](int index) {
+    QWidget* view = m_views->widget(index);
+    std::erase_if(m_atlasViews, [view](const auto& entry) { return entry.second == view; });
+    m_views->removeTab(index);
+    view->deleteLater();
+  });
+  setCentralWidget(m_views);
 
   createDocks();
   createMenus();
 
-  m_device = new QLabel(tr("device: CPU"));
+  m_device = new QLabel(
+      tr("device: %1")
+          .arg(QString::fromStdString(gpu::describeDevice(gpu::resolveDevice("auto")))));
   m_device->setObjectName(QStringLiteral("deviceLabel"));
   statusBar()->addPermanentWidget(m_device);
   connect(&m_jobs, &widgets::JobRunner::jobFinished, this, &MainWindow::onJobFinished);
   updateOverview();
+  updateActions();
 }
 
 void MainWindow::createDocks() {
@@ -115,7 +153,133 @@ void MainWindow::createMenus() {
   file->addAction(tr("&Import Dump…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::chooseDumps);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
+  m_analyzeAction = analysis->addAction(style()->standardIcon(QStyle::SP_MediaPlay),
+                                        tr("&Analyze Capture"), QKeySequence(tr("Ctrl+R")), this,
+                                        &MainWindow::analyzeSelected);
+  m_analyzeAction->setObjectName(QStringLiteral("analyzeAction"));
+  m_analyzeAction->setStatusTip(
+      tr("Compute the structure atlas of the selected capture (autocorrelation, spectrum, rank, "
+         "outlier dims, attention sinks)"));
+  m_analyzeAllAction = analysis->addAction(tr("Analyze A&ll Captures"),
+                                           QKeySequence(tr("Ctrl+Shift+R")), this,
+                                           &MainWindow::analyzeAll);
+  m_analyzeAllAction->setStatusTip(tr("Analyze every capture without a current analysis"));
   menuBar()->addMenu(m_viewMenu);
+
+  QToolBar* tools = addToolBar(tr("Main"));
+  tools->setObjectName(QStringLiteral("mainToolBar"));  // saveState() key
+  tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  tools->addAction(m_analyzeAction);
+  m_viewMenu->addAction(tools->toggleViewAction());
+}
+
+void MainWindow::updateActions() {
+  const bool idle = m_analyzeJob < 0;
+  m_analyzeAction->setEnabled(idle && !currentCapture().isEmpty());
+  m_analyzeAllAction->setEnabled(idle && m_model.project() && !m_model.project()->captures().empty());
+}
+
+QString MainWindow::currentCapture() const {
+  const QModelIndex index = m_tree->currentIndex();
+  if (const auto* capture = m_model.captureAt(index)) return QString::fromStdString(capture->name);
+  return m_model.analysisCaptureAt(index);
+}
+
+void MainWindow::analyzeSelected() { analyzeCaptures({currentCapture()}); }
+
+void MainWindow::analyzeAll() {
+  QStringList names;
+  for (const auto& capture : m_model.project()->captures())
+    if (!m_atlases.contains(capture.name)) names << QString::fromStdString(capture.name);
+  if (names.isEmpty()) {
+    statusBar()->showMessage(tr("Every capture's analysis is current."), 5000);
+    return;
+  }
+  analyzeCaptures(names);
+}
+
+int MainWindow::analyzeCaptures(const QStringList& names) {
+  if (!m_model.project() || names.isEmpty() || names.front().isEmpty()) {
+    showError(tr("Analyze"), tr("Open a project and select a capture first."));
+    return -1;
+  }
+  if (m_analyzeJob >= 0) {
+    showError(tr("Analyze"), tr("An analysis is already running (see the Jobs panel)."));
+    return -1;
+  }
+  std::vector<std::string> captures;
+  for (const QString& name : names) captures.push_back(name.toStdString());
+  const QString title = names.size() == 1
+                            ? tr("Analyze %1").arg(names.front())
+                            : tr("Analyze %1 and %2 more").arg(names.front()).arg(names.size() - 1);
+  m_analyzeJob = m_jobs.start(
+      title,
+      [captures, project = *m_model.project()](core::JobContext& ctx) {
+        for (std::size_t i = 0; i < captures.size(); ++i) {
+          CaptureStepContext step(ctx, i, captures.size(), captures[i]);
+          core::saveAnalysis(project.path(),
+                             core::analyzeCapture(project, captures[i], core::AnalysisOptions{}, step));
+        }
+      },
+      [this, first = names.front()] {
+        reloadProject();
+        openAtlas(first);
+        statusBar()->showMessage(tr("Analyzed %1").arg(first), 5000);
+      });
+  updateActions();
+  return m_analyzeJob;
+}
+
+void MainWindow::loadAtlases() {
+  m_atlases.clear();
+  if (const auto& project = m_model.project()) {
+    for (const auto& capture : project->captures()) {
+      try {
+        if (auto analysis = core::loadAnalysis(*project, capture.name))
+          m_atlases.emplace(capture.name,
+                            std::make_shared<const widgets::AtlasData>(
+                                std::make_shared<const core::CaptureAnalysis>(std::move(*analysis)),
+                                widgets::AtlasData::displayLabel(capture)));
+      } catch (const std::exception& e) {
+        showError(tr("Load Analysis"), QString::fromStdString(e.what()));
+      }
+    }
+  }
+  // Open atlases follow the reload; a capture whose analysis went away loses its tab.
+  for (auto it = m_atlasViews.begin(); it != m_atlasViews.end();) {
+    const auto atlas = m_atlases.find(it->first);
+    if (atlas == m_atlases.end()) {
+      m_views->removeTab(m_views->indexOf(it->second));
+      it->second->deleteLater();
+      it = m_atlasViews.erase(it);
+    } else {
+      it->second->setAtlas(atlas->second, atlasOverlay());
+      ++it;
+    }
+  }
+}
+
+std::vector<std::shared_ptr<const widgets::AtlasData>> MainWindow::atlasOverlay() const {
+  std::vector<std::shared_ptr<const widgets::AtlasData>> overlay;
+  for (const auto& [name, atlas] : m_atlases) overlay.push_back(atlas);
+  return overlay;
+}
+
+widgets::AtlasView* MainWindow::openAtlas(const QString& capture) {
+  const std::string name = capture.toStdString();
+  const auto atlas = m_atlases.find(name);
+  if (atlas == m_atlases.end()) return nullptr;
+  widgets::AtlasView*& view = m_atlasViews[name];
+  if (!view) {
+    view = new widgets::AtlasView;
+    view->setObjectName(QStringLiteral("atlas:") + capture);
+    view->setAtlas(atlas->second, atlasOverlay());
+    m_views->addTab(view, tr("Atlas · %1").arg(capture));
+  }
+  m_views->setCurrentWidget(view);
+  return view;
 }
 
 bool MainWindow::isDumpFile(const QString& path) {
@@ -130,6 +294,12 @@ bool MainWindow::openProject(const QString& path) {
     showError(tr("Open Project"), QString::fromStdString(e.what()));
     return false;
   }
+  for (const auto& [name, view] : m_atlasViews) {
+    m_views->removeTab(m_views->indexOf(view));
+    view->deleteLater();
+  }
+  m_atlasViews.clear();
+  loadAtlases();
   m_recent.add(path);
   setWindowTitle(tr("%1 — KV Workbench").arg(QFileInfo(path).fileName()));
   statusBar()->showMessage(QFileInfo(path).absoluteFilePath());
@@ -203,6 +373,10 @@ void MainWindow::onJobFinished(int id) {
   if (s.state == widgets::JobState::Failed) showError(s.title, s.error);
   // A cancel that arrived after the import committed leaves a new capture: show what is there.
   if (s.state == widgets::JobState::Cancelled) reloadProject();
+  if (id == m_analyzeJob) {
+    m_analyzeJob = -1;
+    updateActions();
+  }
 }
 
 void MainWindow::reloadProject() {
@@ -211,7 +385,9 @@ void MainWindow::reloadProject() {
   } catch (const std::exception& e) {
     showError(tr("Reload Project"), QString::fromStdString(e.what()));
   }
+  loadAtlases();
   updateOverview();
+  updateActions();
 }
 
 void MainWindow::selectCapture(const QString& name) {
@@ -230,6 +406,8 @@ void MainWindow::onCurrentChanged(const QModelIndex& current) {
     m_details->showCapture(*capture);
   else
     m_details->clear();
+  openAtlas(currentCapture());
+  updateActions();
 }
 
 void MainWindow::updateOverview() {
@@ -241,8 +419,8 @@ void MainWindow::updateOverview() {
            "them."));
     return;
   }
-  m_overview->setText(tr("%1\n\n%n capture(s), %2 run(s).\nViews of the selected capture will "
-                         "open here.",
+  m_overview->setText(tr("%1\n\n%n capture(s), %2 run(s).\nSelect an analysed capture to open its "
+                         "structure atlas; Analysis → Analyze Capture computes one.",
                          nullptr, static_cast<int>(project->captures().size()))
                           .arg(QString::fromStdString(project->path().filename().string()))
                           .arg(m_model.rowCount(m_model.groupIndex(widgets::ProjectModel::Runs))));

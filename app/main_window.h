@@ -1,23 +1,31 @@
-// The KV Workbench main window: project explorer, details and jobs docks around a central view
-// area; File menu (new, open, recent, import, quit); dumps dropped on the window are imported as
-// background jobs. GUI thread only; core work runs through JobRunner.
+// The KV Workbench main window: project explorer, details and jobs docks around central tabs (an
+// overview and one structure atlas per opened capture); File menu (new, open, recent, import,
+// quit), Analysis menu and toolbar (analyze the selected or every capture); dumps dropped on the
+// window are imported. GUI thread only; core work runs through JobRunner.
 #pragma once
 
 #include <QMainWindow>
 #include <QString>
 #include <QStringList>
+#include <map>
+#include <memory>
+#include <string>
 
 #include "app/recent_projects.h"
 #include "widgets/job_runner.h"
 #include "widgets/project_model.h"
 
+class QAction;
 class QLabel;
 class QMenu;
+class QTabWidget;
 class QTreeView;
 
 namespace kvwb::widgets {
+class AtlasData;
+class AtlasView;
 class CaptureDetails;
-}
+}  // namespace kvwb::widgets
 
 namespace kvwb::app {
 
@@ -32,6 +40,12 @@ class MainWindow : public QMainWindow {
   // Imports the dumps as one capture into the open project, as a job. Returns the job id, or -1
   // (with an error shown) when no project is open.
   int importDumps(const QStringList& paths);
+  // Analyzes the named captures one after another in one job (core::analyzeCapture, stored with
+  // saveAnalysis), then reloads and opens the first one's atlas. Returns the job id, or -1 (with
+  // an error shown) without a project, without captures, or while another analysis runs.
+  int analyzeCaptures(const QStringList& names);
+  // Opens (or shows) the atlas tab of a capture with a current analysis; null when it has none.
+  widgets::AtlasView* openAtlas(const QString& capture);
   void restoreLayout();  // window geometry and dock state from QSettings
 
   widgets::ProjectModel& projectModel() { return m_model; }
@@ -46,6 +60,12 @@ class MainWindow : public QMainWindow {
 
  private:
   void createMenus();
+  void analyzeSelected();
+  void analyzeAll();
+  void loadAtlases();  // every capture's current analysis, re-read; refreshes the open atlas tabs
+  std::vector<std::shared_ptr<const widgets::AtlasData>> atlasOverlay() const;
+  QString currentCapture() const;  // the selected capture (or analysis row's capture), or empty
+  void updateActions();
   void createDocks();
   void newProject();
   void chooseProject();
@@ -67,6 +87,12 @@ class MainWindow : public QMainWindow {
   QLabel* m_device = nullptr;
   QMenu* m_recentMenu = nullptr;
   QMenu* m_viewMenu = nullptr;
+  QTabWidget* m_views = nullptr;
+  QAction* m_analyzeAction = nullptr;
+  QAction* m_analyzeAllAction = nullptr;
+  int m_analyzeJob = -1;  // the running analysis job, or -1
+  std::map<std::string, std::shared_ptr<const widgets::AtlasData>> m_atlases;  // by capture
+  std::map<std::string, widgets::AtlasView*> m_atlasViews;  // open atlas tabs, by capture
 };
 
 }  // namespace kvwb::app

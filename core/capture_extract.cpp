@@ -21,6 +21,14 @@ std::filesystem::path defaultTokenizerPath(const std::filesystem::path& model) {
   throw InputError(model, "no tokenizer found beside the checkpoint (tok*.bin); give --tokenizer");
 }
 
+std::filesystem::path captureModelPath(const std::filesystem::path& project,
+                                       const std::string& metadataJson) {
+  const auto meta = nlohmann::json::parse(metadataJson, nullptr, false);
+  if (!meta.is_object() || !meta.contains("model") || !meta["model"].is_string()) return {};
+  const std::filesystem::path model = meta["model"].get<std::string>();
+  return model.is_absolute() ? model : std::filesystem::absolute(project).parent_path() / model;
+}
+
 namespace {
 
 std::string readText(const std::filesystem::path& file) {
@@ -90,7 +98,8 @@ CaptureInfo extractCapture(const ExtractOptions& o, const std::filesystem::path&
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   info.metadataJson = nlohmann::json{
-      {"model", std::filesystem::absolute(o.model).string()},
+      {"model", std::filesystem::relative(std::filesystem::absolute(o.model),
+                                          std::filesystem::absolute(project).parent_path()).string()},
       {"model_name", o.model.filename().string()},
       {"config", configJson(cfg)},
       {"rope_theta", cfg.ropeTheta},

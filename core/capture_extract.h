@@ -27,6 +27,11 @@ struct ExtractOptions {
 CaptureInfo extractCapture(const ExtractOptions& options, const std::filesystem::path& project,
                            JobContext& ctx);
 
+// The checkpoint a capture was extracted from: metadata "model" is stored relative to the
+// project's folder (so a project and its model move together); absolute paths pass through.
+// Returns an empty path when the metadata names no model.
+std::filesystem::path captureModelPath(const std::filesystem::path& project, const std::string& metadataJson);
+
 // The tokenizer that belongs to a model path (see ExtractOptions::tokenizer).
 std::filesystem::path defaultTokenizerPath(const std::filesystem::path& model);
 

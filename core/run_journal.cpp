@@ -93,6 +93,14 @@ JournalContents readJournal(const std::filesystem::path& project) {
     e.seq = r.value("seq", std::int64_t{0});
     e.type = type;
     e.runId = r.value("run_id", "");
+    if (type == "results") {  // a batch: one entry per row, sharing the record's sequence number
+      e.type = "result";
+      for (const auto& row : r.at("payload")) {
+        e.result = resultFromJson(row);
+        out.entries.push_back(e);
+      }
+      continue;
+    }
     if (type == "run") e.run = runFromJson(r.at("payload"));
     if (type == "result") e.result = resultFromJson(r.at("payload"));
     if (type == "status") e.status = r.at("payload").get<std::string>();
@@ -119,6 +127,12 @@ void RunJournal::beginRun(const RunInfo& run) { write("run", run.id, runToJson(r
 
 void RunJournal::append(const std::string& runId, const ResultRow& row) {
   write("result", runId, resultToJson(row).dump());
+}
+
+void RunJournal::appendBatch(const std::string& runId, const std::vector<ResultRow>& rows) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& r : rows) all.push_back(resultToJson(r));
+  write("results", runId, all.dump());
 }
 
 void RunJournal::setStatus(const std::string& runId, const std::string& status) {

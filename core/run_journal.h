@@ -22,7 +22,7 @@ struct JournalContents {
   std::string journalId;  // random id of this journal file ("" when there is none)
   struct Entry {
     std::int64_t seq = 0;
-    std::string type;  // "run", "result", "status"
+    std::string type;  // "run", "result", "status" ("results" records are read as "result"s)
     std::string runId;
     RunInfo run;        // type "run"
     ResultRow result;   // type "result"
@@ -50,6 +50,8 @@ class RunJournal {
   explicit RunJournal(std::filesystem::path project);
   void beginRun(const RunInfo& run);
   void append(const std::string& runId, const ResultRow& row);  // durable on return
+  // Several rows as one record: all of them are committed, or (after a crash) none.
+  void appendBatch(const std::string& runId, const std::vector<ResultRow>& rows);
   void setStatus(const std::string& runId, const std::string& status);
 
  private:

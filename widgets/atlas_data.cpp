@@ -102,6 +102,12 @@ std::string AtlasData::targetTitle(const AtlasTarget& t) const {
   return "layer " + std::to_string(t.layer) + " · head " + std::to_string(t.head);
 }
 
+bool AtlasData::contains(const AtlasTarget& t) const {
+  const auto& a = *m_analysis;
+  return t.layer >= 0 && t.layer < a.layers && t.head >= 0 && t.head < a.heads && t.kind >= 0 &&
+         t.kind < static_cast<int>(a.kinds.size());
+}
+
 double AtlasData::scalar(int metric, const AtlasTarget& target) const {
   return m_scalars[targetIndex(target)][static_cast<std::size_t>(metric)];
 }

@@ -33,6 +33,7 @@ class AtlasData {
   // The capture's "prompt_label" metadata, else its name.
   static std::string displayLabel(const core::CaptureInfo& capture);
 
+  bool contains(const AtlasTarget& target) const;  // a valid (layer, head, kind) of this atlas
   double scalar(int metric, const AtlasTarget& target) const;
   HeatmapData heatmap(int metric, HeatmapMode mode) const;
 

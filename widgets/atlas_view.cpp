@@ -117,9 +117,7 @@ void AtlasView::setAtlas(std::shared_ptr<const AtlasData> atlas,
   const bool queries = a.has("sink_share");
   m_sinks->setVisible(queries);
   m_sensitivity->setVisible(queries);
-  if (m_target.layer >= a.layers || m_target.head >= a.heads ||
-      m_target.kind >= static_cast<int>(a.kinds.size()))
-    m_target = {};
+  if (!m_atlas->contains(m_target)) m_target = {};
   showHeatmap();
   showProfile();
   selectTarget(m_target);

@@ -14,5 +14,6 @@ void addGenerateCommand(CLI::App& app);
 void addExtractCommand(CLI::App& app);
 void addAnalyzeCommand(CLI::App& app);
 void addReportCommand(CLI::App& app);
+void addSweepCommand(CLI::App& app);
 
 }  // namespace kvwb::cli

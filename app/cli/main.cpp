@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   kvwb::cli::addExtractCommand(app);
   kvwb::cli::addAnalyzeCommand(app);
   kvwb::cli::addReportCommand(app);
+  kvwb::cli::addSweepCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

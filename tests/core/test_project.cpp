@@ -199,3 +199,25 @@ TEST(Project, DeleteCaptureAndUncommittedEditLeavesFile) {
   ASSERT_EQ(p.captures().size(), 1u);
   EXPECT_EQ(p.captures()[0].name, "b");
 }
+
+TEST(Project, BatchAppendIsAllOrNothing) {
+  TempDir dir;
+  Project::create(dir / "p.kvw");
+  RunJournal journal(dir / "p.kvw");
+  RunInfo run;
+  run.id = "r";
+  journal.beginRun(run);
+  journal.appendBatch("r", {row(0, 0.1), row(1, 0.2), row(2, 0.3)});
+  const auto whole = kvwb::test::readFile(journalPath(dir / "p.kvw"));
+  journal.appendBatch("r", {row(3, 0.4), row(4, 0.5)});
+  EXPECT_EQ(Project::open(dir / "p.kvw").results("r").size(), 5u);
+  // A crash mid-record: the second batch is torn, so none of its rows count.
+  const auto torn = kvwb::test::readFile(journalPath(dir / "p.kvw"));
+  kvwb::test::writeFile(journalPath(dir / "p.kvw"), torn.substr(0, whole.size() + (torn.size() - whole.size()) / 2));
+  EXPECT_EQ(Project::open(dir / "p.kvw").results("r").size(), 3u);
+  RunJournal again(dir / "p.kvw");  // a new writer cuts the torn tail and appends after it
+  again.appendBatch("r", {row(5, 0.6)});
+  const auto rows = Project::open(dir / "p.kvw").results("r");
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows.back().layer, 5);
+}

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/analysis/capture_analysis.h"
 #include "core/capture_import.h"
 
 namespace kvwb::widgets::test {
@@ -38,6 +39,13 @@ void writeSyntheticDump(const std::filesystem::path& path, std::int64_t layers, 
 void importInto(const std::filesystem::path& project, const std::filesystem::path& dump) {
   core::JobContext ctx;
   core::importCapture({dump}, project, core::ImportOptions{}, ctx);
+}
+
+void analyzeAll(const std::filesystem::path& project) {
+  core::JobContext ctx;
+  const auto p = core::Project::open(project);
+  for (const auto& capture : p.captures())
+    core::saveAnalysis(project, core::analyzeCapture(p, capture.name, {}, ctx));
 }
 
 std::filesystem::path makeRealDump(const std::filesystem::path& outDir) {

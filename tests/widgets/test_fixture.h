@@ -15,6 +15,8 @@ void writeSyntheticDump(const std::filesystem::path& path, std::int64_t layers, 
                         std::int64_t tokens, std::int64_t dim);
 // Imports `dumps` into `project` (created when absent) on this thread.
 void importInto(const std::filesystem::path& project, const std::filesystem::path& dump);
+// Computes and stores the structure atlas of every capture of `project` on this thread.
+void analyzeAll(const std::filesystem::path& project);
 // OUT_DIR/hf_cache.safetensors made by make_dumps.py, or an empty path when the shared model is
 // not available (the caller skips). Throws when the script fails.
 std::filesystem::path makeRealDump(const std::filesystem::path& outDir);

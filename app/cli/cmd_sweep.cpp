@@ -1,0 +1,53 @@
+// kvwb-cli sweep: run a compression sweep spec (or a preset) on a project, resumably.
+#include <filesystem>
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "app/cli/progress.h"
+#include "core/compress/sweep.h"
+
+namespace kvwb::cli {
+
+namespace {
+// A spec path, or the name of a preset in resources/presets beside the executable's source tree.
+std::filesystem::path findSpec(const std::string& spec) {
+  if (std::filesystem::exists(spec)) return spec;
+  const std::filesystem::path preset = std::filesystem::path(KVWB_SOURCE_DIR) / "resources/presets" / (spec + ".json");
+  if (std::filesystem::exists(preset)) return preset;
+  throw core::InputError(spec, "no such sweep spec file or preset (see resources/presets)");
+}
+}  // namespace
+
+void addSweepCommand(CLI::App& app) {
+  struct Args {
+    std::string project, spec, device;
+    bool dryRun = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand(
+      "sweep", "Run a compression sweep (JSON spec or preset name); re-running resumes");
+  cmd->add_option("project", args->project, "Project file (.kvw)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("spec", args->spec, "Sweep spec JSON, or a preset: demo, siren-baseline, svd-ratios, "
+                                      "seq-scaling, layer-profile, multi-prompt")->required();
+  cmd->add_option("--device", args->device, "Override the spec's device (auto, cpu, cuda, cuda:N)");
+  cmd->add_flag("--dry-run", args->dryRun, "List the jobs without running them");
+  cmd->callback([args] {
+    auto spec = core::loadSweepSpec(findSpec(args->spec));
+    if (!args->device.empty()) spec.device = args->device;
+    if (args->dryRun) {
+      const auto jobs = core::planSweep(core::Project::open(args->project), spec);
+      for (const auto& j : jobs)
+        std::cout << j.runId << "  " << j.params.dump() << "  seq_len=" << j.seqLength << "\n";
+      std::cout << jobs.size() << " job(s)\n";
+      return;
+    }
+    TerminalProgress progress("sweep " + spec.name);
+    const auto s = core::runSweep(args->project, spec, progress);
+    std::cout << "sweep '" << spec.name << "' on " << s.device << ": " << s.done << " job(s) run, "
+              << s.skipped << " already done, " << s.jobs << " in all; runs:";
+    for (const auto& id : s.runIds) std::cout << " " << id;
+    std::cout << "\n";
+  });
+}
+
+}  // namespace kvwb::cli

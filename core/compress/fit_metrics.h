@@ -1,0 +1,33 @@
+// Quality metrics of a batch of fits, all reported together (DESIGN.md "Honest accounting"):
+// mean token cosine (the seed's metric), relative Frobenius error, and, with the real queries,
+// the attention-output relative error and attention KL of the head's query group.
+// Std-typed; LibTorch inside. Any one thread at a time per device.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/analysis/structure_kernels.h"
+
+namespace kvwb::core {
+
+struct FitMetrics {
+  double cosSim = 0, relErr = 0;
+  double attnOutErr = 0, attnKl = 0;  // NaN when no queries were given
+};
+
+// Attention context of each target: its group's queries and the original K and V it attends
+// with. For a K target the reconstruction replaces K, for a V target it replaces V.
+struct AttentionContext {
+  const TargetBatch* queries = nullptr;  // [N * G, T, D]
+  int queriesPerTarget = 0;              // G
+  const TargetBatch* keys = nullptr;     // [N, T, D] original keys of each target's head
+  const TargetBatch* values = nullptr;   // [N, T, D] original values
+  std::vector<char> isKeys;              // per target: 1 = K target, 0 = V target
+};
+
+// `recon`: [N, T, D] reconstructions of `original`. Returns one FitMetrics per target.
+std::vector<FitMetrics> computeFitMetrics(const TargetBatch& original, const std::vector<float>& recon,
+                                          const AttentionContext* attention, const std::string& device);
+
+}  // namespace kvwb::core

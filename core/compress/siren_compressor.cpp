@@ -1,0 +1,135 @@
+// "siren": per-target SIREN f(t) -> D-dim vector (nerf-attention seed), all targets of a batch
+// trained as one batched network (weights [N, in, out]); sequential mode = one target per call.
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+#include "core/compress/batched_training.h"
+#include "core/compress/methods.h"
+
+namespace kvwb::core {
+namespace {
+
+struct SirenShape {
+  std::int64_t width = 256, depth = 2;  // depth = hidden width x width layers after the first
+  double omega0 = 30;
+};
+
+// The seed's seven configurations (nerf_attention/types.py CONFIGS_FULL), by its names.
+const std::map<std::string, SirenShape>& sirenConfigs() {
+  static const std::map<std::string, SirenShape> configs = {
+      {"tiny", {64, 1, 30}},   {"small", {128, 1, 30}}, {"medium", {256, 2, 30}},
+      {"large", {512, 2, 30}}, {"deep", {256, 3, 30}},  {"hifreq", {256, 2, 60}},
+      {"lofreq", {256, 2, 15}}};
+  return configs;
+}
+
+// Layer sizes: 1 -> width -> (depth x) width -> out.
+std::vector<std::int64_t> layerSizes(const SirenShape& s, std::int64_t out) {
+  std::vector<std::int64_t> sizes(s.depth + 2, s.width);
+  sizes.front() = 1;
+  sizes.back() = out;
+  return sizes;
+}
+
+// N SIRENs side by side: sine layers sin(omega0 (x W + b)) with the SIREN initialisation (first
+// layer U(-1/in, 1/in), later ones U(-sqrt(6/in)/omega0, +)), a linear last layer.
+struct BatchedSirenImpl : torch::nn::Module {
+  BatchedSirenImpl(std::int64_t n, std::int64_t out, const SirenShape& shape,
+                   std::vector<torch::Generator>& gens)
+      : m_omega0(shape.omega0) {
+    const auto sizes = layerSizes(shape, out);
+    for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
+      const auto in = sizes[l];
+      const double bound = l == 0 ? 1.0 / in : std::sqrt(6.0 / in) / m_omega0;
+      auto w = torch::empty({n, in, sizes[l + 1]});
+      auto b = torch::empty({n, 1, sizes[l + 1]});
+      learned::uniformPerTarget(w, bound, gens);
+      learned::uniformPerTarget(b, bound, gens);
+      m_weights.push_back(register_parameter("w" + std::to_string(l), w));
+      m_biases.push_back(register_parameter("b" + std::to_string(l), b));
+    }
+  }
+
+  // t: [1, T, 1] positions in [0, 1] -> [N, T, out].
+  torch::Tensor forward(const torch::Tensor& t) {
+    auto h = torch::sin(m_omega0 * torch::addcmul(m_biases[0], t, m_weights[0]));  // in = 1
+    const auto last = m_weights.size() - 1;
+    for (std::size_t l = 1; l < last; ++l)
+      h = torch::sin(m_omega0 * torch::baddbmm(m_biases[l], h, m_weights[l]));
+    return torch::baddbmm(m_biases[last], h, m_weights[last]);
+  }
+
+ private:
+  double m_omega0;
+  std::vector<torch::Tensor> m_weights, m_biases;
+};
+TORCH_MODULE(BatchedSiren);
+
+class SirenCompressor : public Compressor {
+ public:
+  std::string method() const override { return "siren"; }
+
+  BatchFit fit(const TargetBatch& batch, const nlohmann::json& params, const FitInputs& inputs,
+               const std::string& device, JobContext& ctx) override {
+    if (batch.t < 2) throw std::invalid_argument("siren: targets need at least 2 tokens");
+    nlohmann::json eff;
+    const auto configName = params.value("config", std::string("medium"));
+    const auto preset = sirenConfigs().find(configName);
+    if (preset == sirenConfigs().end())
+      throw std::invalid_argument("siren: parameter 'config' = '" + configName +
+                                  "' is not one of tiny, small, medium, large, deep, hifreq, lofreq");
+    eff["config"] = configName;
+    SirenShape shape;
+    shape.width = learned::integerParam("siren", params, "width", preset->second.width, 1, 1 << 16, eff);
+    shape.depth = learned::integerParam("siren", params, "depth", preset->second.depth, 0, 64, eff);
+    shape.omega0 = learned::numberParam("siren", params, "omega0", preset->second.omega0, 1e-6, 1e6, eff);
+    const auto opt = learned::parseLearnedOptions("siren", params, 2000, 1e-4, inputs.seed, eff);
+
+    const torch::Device dev(device);
+    const auto positions = torch::linspace(0, 1, batch.t).view({1, batch.t, 1}).to(dev);
+    auto fitGroup = [&](std::int64_t first, std::int64_t count, double base, double span) {
+      const auto x = learned::targetsOn(batch, first, count, dev);
+      // The seed fits the per-dim standardised target and stores mean and std beside the net.
+      auto mean = x.mean(1, true);
+      auto stdev = x.std(1, /*unbiased*/ true, /*keepdim*/ true).clamp_min(1e-3);
+      const auto y = (x - mean) / stdev;
+      auto gens = learned::targetGenerators(opt.seed, first, count);
+      BatchedSiren net(count, batch.d, shape, gens);
+      net->to(dev);
+      learned::GroupFit g;
+      g.lossCurves = learned::trainBatched(
+          net->parameters(), [&] { return (net->forward(positions) - y).pow(2).mean({1, 2}); },
+          opt.train, ctx, base, span, "siren targets " + std::to_string(first + 1) + "-" + std::to_string(first + count));
+      torch::NoGradGuard noGrad;
+      for (auto& p : net->parameters()) p.copy_(opt.storage.round(p));
+      mean = opt.storage.round(mean);
+      stdev = opt.storage.round(stdev);
+      learned::synchronize(dev);
+      const auto t0 = std::chrono::steady_clock::now();
+      g.reconstruction = torch::addcmul(mean, net->forward(positions), stdev);
+      learned::synchronize(dev);
+      g.decodeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      return g;
+    };
+    auto out = learned::fitInGroups(batch, opt, device, fitGroup);
+
+    ByteLedger ledger;
+    const auto sizes = layerSizes(shape, batch.d);
+    for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
+      ledger.add("weights", static_cast<double>(sizes[l] * sizes[l + 1]) * opt.storage.bytesPerValue);
+      ledger.add("biases", static_cast<double>(sizes[l + 1]) * opt.storage.bytesPerValue);
+    }
+    ledger.add("normalisation", 2.0 * batch.d * opt.storage.bytesPerValue);  // per-dim mean, std
+    for (auto& t : out.targets) t.bytes = ledger;
+    out.effectiveParams = std::move(eff);
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Compressor> makeSirenCompressor() { return std::make_unique<SirenCompressor>(); }
+
+}  // namespace kvwb::core

@@ -1,0 +1,169 @@
+// The structure atlas views on a real analysed capture: a click on a heatmap cell (at the pixel the
+// colour map's axes give for it) selects that target and feeds its values to the target plots;
+// the metric and mode selectors change the heatmap; the layer profile overlays captures.
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "test_fixture.h"
+#include "widgets/atlas_view.h"
+#include "widgets/plots/bar_plot.h"
+#include "widgets/plots/heatmap_plot.h"
+#include "widgets/plots/line_plot.h"
+#include "widgets/plots/qcustomplot_include.h"
+
+using namespace kvwb::widgets;
+namespace test = kvwb::widgets::test;
+
+class TestAtlasView : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir m_dir;
+  std::shared_ptr<const kvwb::core::CaptureAnalysis> m_analysis;
+  std::shared_ptr<const AtlasData> m_atlas;
+
+  // Element [l, h, k, i] of an analysis array, indexed directly from its shape.
+  float at(const char* name, std::int64_t l, std::int64_t h, std::int64_t k, std::int64_t i) const {
+    const auto& a = m_analysis->array(name);
+    return a.data[static_cast<std::size_t>(((l * a.shape[1] + h) * a.shape[2] + k) * a.shape[3] + i)];
+  }
+  static std::vector<double> graphValues(const QCPGraph* graph) {
+    std::vector<double> y;
+    for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it)
+      y.push_back(it->value);
+    return y;
+  }
+  void showView(AtlasView& view) {
+    view.setAtlas(m_atlas, {m_atlas});
+    view.resize(1400, 900);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.findChild<HeatmapPlot*>(QStringLiteral("heatmap"))->canvas()->replot();  // lays out axes
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    const auto real = test::makeRealDump(std::filesystem::path(m_dir.path().toStdString()) / "real");
+    const std::filesystem::path dump =
+        real.empty() ? std::filesystem::path(m_dir.filePath(QStringLiteral("s.safetensors")).toStdString())
+                     : real;
+    if (real.empty()) test::writeSyntheticDump(dump, 3, 4, 64, 8);
+    const auto project = std::filesystem::path(m_dir.path().toStdString()) / "atlas.kvw";
+    test::importInto(project, dump);
+    test::analyzeAll(project);
+    const auto p = kvwb::core::Project::open(project);
+    auto analysis = kvwb::core::loadAnalysis(p, p.captures().front().name);
+    QVERIFY(analysis.has_value());
+    m_analysis = std::make_shared<const kvwb::core::CaptureAnalysis>(std::move(*analysis));
+    m_atlas = std::make_shared<const AtlasData>(m_analysis, "fiction");
+    QVERIFY(m_analysis->layers >= 2 && m_analysis->heads >= 2);
+  }
+
+  void clickOnCellSelectsTargetAndUpdatesPlots() {
+    AtlasView view;
+    showView(view);
+    auto* heatmap = view.findChild<HeatmapPlot*>(QStringLiteral("heatmap"));
+    auto* autocorr = view.findChild<LinePlot*>(QStringLiteral("autocorrelationPlot"));
+    auto* magnitudes = view.findChild<BarPlot*>(QStringLiteral("magnitudePlot"));
+    QVERIFY(heatmap && autocorr && magnitudes);
+    QCOMPARE(heatmap->data().panels.size(), m_analysis->kinds.size());
+    const int layer = static_cast<int>(m_analysis->layers) - 1;
+    const int head = static_cast<int>(m_analysis->heads) - 1;
+    const int kind = 1;  // the V panel
+    const std::vector<double> before = graphValues(autocorr->canvas()->graph(kind));
+
+    QSignalSpy selected(heatmap, &HeatmapPlot::targetSelected);
+    QElapsedTimer clock;
+    clock.start();
+    QTest::mouseClick(heatmap->canvas(), Qt::LeftButton, Qt::NoModifier,
+                      heatmap->cellPosition(kind, layer, head));
+    const double ms = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+    qInfo("click to updated plot data: %.2f ms", ms);
+    QVERIFY(ms < 500);
+
+    QCOMPARE(selected.count(), 1);
+    QCOMPARE(selected.front().at(0).toInt(), layer);
+    QCOMPARE(selected.front().at(1).toInt(), head);
+    QCOMPARE(selected.front().at(2).toInt(), kind);
+    QCOMPARE(view.target().layer, layer);
+    QCOMPARE(view.target().kind, kind);
+
+    // The V autocorrelation curve drawn is the clicked target's row of the stored array.
+    const std::vector<double> after = graphValues(autocorr->canvas()->graph(kind));
+    QVERIFY(after != before);
+    QCOMPARE(after.size(), static_cast<std::size_t>(m_analysis->array("autocorr").shape[3]));
+    for (std::size_t i = 0; i < after.size(); ++i) {
+      const double expected = at("autocorr", layer, head, kind, static_cast<std::int64_t>(i));
+      QVERIFY(std::isnan(expected) ? std::isnan(after[i]) : after[i] == expected);
+    }
+    // The magnitude bars show the clicked kind's mean |x| per dim.
+    const auto& mean = magnitudes->chart().sets.back().values;
+    QCOMPARE(mean.size(), static_cast<std::size_t>(m_analysis->headDim));
+    for (std::size_t d = 0; d < mean.size(); ++d)
+      QCOMPARE(mean[d], static_cast<double>(at("dim_mean_abs", layer, head, kind,
+                                               static_cast<std::int64_t>(d))));
+    if (m_analysis->has("sink_share")) {
+      const auto& sinks = view.findChild<BarPlot*>(QStringLiteral("sinkPlot"))->chart();
+      const auto& share = m_analysis->array("sink_share");
+      const auto T = share.shape[2];
+      QCOMPARE(sinks.sets.front().values.front(),
+               static_cast<double>(share.data[static_cast<std::size_t>((layer * share.shape[1] + head) * T)]));
+    }
+  }
+
+  void metricSelectorChangesHeatmap() {
+    AtlasView view;
+    showView(view);
+    auto* heatmap = view.findChild<HeatmapPlot*>(QStringLiteral("heatmap"));
+    auto* metric = view.findChild<QComboBox*>(QStringLiteral("metricBox"));
+    const int rank = 2;  // effective_rank in scalarNames()
+    QCOMPARE(kvwb::core::scalarNames()[rank], std::string("effective_rank"));
+    const auto lag1 = heatmap->data().panels.front().values;
+    metric->setCurrentIndex(rank);
+    const auto& panels = heatmap->data().panels;
+    QVERIFY(panels.front().values != lag1);
+    auto* map = qobject_cast<QCPColorMap*>(heatmap->canvas()->plottable(0));
+    QVERIFY(map != nullptr);
+    for (int l = 0; l < m_analysis->layers; ++l)
+      for (int h = 0; h < m_analysis->heads; ++h) {
+        const double expected = m_analysis->scalars(l, h, 0).effectiveRank;
+        QCOMPARE(panels.front().values[static_cast<std::size_t>(l * m_analysis->heads + h)], expected);
+        QCOMPARE(map->data()->cell(h, l), expected);
+      }
+    QVERIFY(view.findChild<LinePlot*>(QStringLiteral("profilePlot"))->chart().title.find("effective rank") == 0);
+  }
+
+  void differenceModeShowsKMinusV() {
+    AtlasView view;
+    showView(view);
+    auto* heatmap = view.findChild<HeatmapPlot*>(QStringLiteral("heatmap"));
+    view.findChild<QComboBox*>(QStringLiteral("modeBox"))->setCurrentIndex(1);
+    QCOMPARE(heatmap->data().panels.size(), std::size_t{1});
+    QVERIFY(heatmap->data().diverging);
+    const double expected =
+        m_analysis->scalars(1, 1, 0).lag1Autocorr - m_analysis->scalars(1, 1, 1).lag1Autocorr;
+    QCOMPARE(heatmap->data().panels.front().values[static_cast<std::size_t>(m_analysis->heads + 1)],
+             expected);
+  }
+
+  void layerProfileOverlaysCaptures() {
+    AtlasView view;
+    showView(view);
+    const auto code = std::make_shared<const AtlasData>(m_analysis, "code");
+    view.setOverlay({m_atlas, code});
+    const auto& chart = view.findChild<LinePlot*>(QStringLiteral("profilePlot"))->chart();
+    QCOMPARE(chart.series.size(), std::size_t{4});  // K and V of each capture
+    QCOMPARE(chart.series[0].label, std::string("fiction K"));
+    QCOMPARE(chart.series[3].label, std::string("code V"));
+    QCOMPARE(chart.bands.size(), std::size_t{4});
+    double mean = 0;
+    for (int h = 0; h < m_analysis->heads; ++h) mean += m_analysis->scalars(0, h, 0).lag1Autocorr;
+    QVERIFY(std::abs(chart.series[0].y[0] - mean / static_cast<double>(m_analysis->heads)) < 1e-12);
+  }
+};
+
+QTEST_MAIN(TestAtlasView)
+#include "test_atlas_view.moc"
