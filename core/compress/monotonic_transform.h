@@ -23,7 +23,7 @@ class MonotonicTransform {
   torch::Tensor inverse(const torch::Tensor& y) const;
 
   std::vector<torch::Tensor> parameters() const;  // leaves [n, 1, dims] and [n, terms, dims]
-  std::int64_t valuesPerDim() const { return 2 + 3 * m_terms; }
+  static std::int64_t valuesPerDim(std::int64_t terms) { return 2 + 3 * terms; }
 
  private:
   std::int64_t m_terms;

@@ -51,6 +51,7 @@ HeatmapPlot::HeatmapPlot(QWidget* parent)
   QCustomPlot* plot = canvas();
   plot->plotLayout()->remove(plot->axisRect());  // panels live in m_grid instead
   plot->plotLayout()->addElement(1, 0, m_grid);
+  m_grid->addElement(0, 0, m_scale);  // rebuildPanels() moves it behind the panels
   m_grid->setColumnSpacing(12);
   m_scale->setType(QCPAxis::atRight);
   m_scale->setBarWidth(12);
