@@ -25,8 +25,9 @@ CommandLine parseCommandLine(const QCoreApplication& app) {
   parser.addOption(screenshot);
   const QCommandLineOption select(
       QStringLiteral("select"),
-      QCoreApplication::translate("kvwb", "Select the atlas target LAYER,HEAD[,KIND] (KIND 0 = K, "
-                                          "1 = V) of the first capture."),
+      QCoreApplication::translate("kvwb",
+                                  "Select the atlas target LAYER,HEAD[,KIND] (KIND 0 = K, "
+                                  "1 = V) of the first capture."),
       QStringLiteral("target"));
   parser.addOption(select);
   parser.process(app);

@@ -1,5 +1,6 @@
-// The GUI's command line: `kvwb [PROJECT] [--screenshot FILE] [--select LAYER,HEAD[,KIND]]`. Parsed on the GUI thread after
-// QApplication exists (QCommandLineParser handles --help/--version and exits).
+// The GUI's command line: `kvwb [PROJECT] [--screenshot FILE] [--select LAYER,HEAD[,KIND]]`. Parsed
+// on the GUI thread after QApplication exists (QCommandLineParser handles --help/--version and
+// exits).
 #pragma once
 
 #include <QString>

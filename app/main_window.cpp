@@ -99,9 +99,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(QThread::i
   createDocks();
   createMenus();
 
-  m_device = new QLabel(
-      tr("device: %1")
-          .arg(QString::fromStdString(gpu::describeDevice(gpu::resolveDevice("auto")))));
+  m_device =
+      new QLabel(tr("device: %1")
+                     .arg(QString::fromStdString(gpu::describeDevice(gpu::resolveDevice("auto")))));
   m_device->setObjectName(QStringLiteral("deviceLabel"));
   statusBar()->addPermanentWidget(m_device);
   connect(&m_jobs, &widgets::JobRunner::jobFinished, this, &MainWindow::onJobFinished);
@@ -155,16 +155,15 @@ void MainWindow::createMenus() {
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
   QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
-  m_analyzeAction = analysis->addAction(style()->standardIcon(QStyle::SP_MediaPlay),
-                                        tr("&Analyze Capture"), QKeySequence(tr("Ctrl+R")), this,
-                                        &MainWindow::analyzeSelected);
+  m_analyzeAction =
+      analysis->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Analyze Capture"),
+                          QKeySequence(tr("Ctrl+R")), this, &MainWindow::analyzeSelected);
   m_analyzeAction->setObjectName(QStringLiteral("analyzeAction"));
   m_analyzeAction->setStatusTip(
       tr("Compute the structure atlas of the selected capture (autocorrelation, spectrum, rank, "
          "outlier dims, attention sinks)"));
-  m_analyzeAllAction = analysis->addAction(tr("Analyze A&ll Captures"),
-                                           QKeySequence(tr("Ctrl+Shift+R")), this,
-                                           &MainWindow::analyzeAll);
+  m_analyzeAllAction = analysis->addAction(
+      tr("Analyze A&ll Captures"), QKeySequence(tr("Ctrl+Shift+R")), this, &MainWindow::analyzeAll);
   m_analyzeAllAction->setStatusTip(tr("Analyze every capture without a current analysis"));
   menuBar()->addMenu(m_viewMenu);
 
@@ -178,7 +177,8 @@ void MainWindow::createMenus() {
 void MainWindow::updateActions() {
   const bool idle = m_analyzeJob < 0;
   m_analyzeAction->setEnabled(idle && !currentCapture().isEmpty());
-  m_analyzeAllAction->setEnabled(idle && m_model.project() && !m_model.project()->captures().empty());
+  m_analyzeAllAction->setEnabled(idle && m_model.project() &&
+                                 !m_model.project()->captures().empty());
 }
 
 QString MainWindow::currentCapture() const {
@@ -219,13 +219,13 @@ int MainWindow::analyzeCaptures(const QStringList& names) {
       [captures, project = *m_model.project()](core::JobContext& ctx) {
         for (std::size_t i = 0; i < captures.size(); ++i) {
           CaptureStepContext step(ctx, i, captures.size(), captures[i]);
-          core::saveAnalysis(project.path(),
-                             core::analyzeCapture(project, captures[i], core::AnalysisOptions{}, step));
+          core::saveAnalysis(project.path(), core::analyzeCapture(project, captures[i],
+                                                                  core::AnalysisOptions{}, step));
         }
       },
       [this, first = names.front()] {
         reloadProject();
-        openAtlas(first);
+        selectCapture(first);  // the reload cleared the selection; selecting opens the atlas
         statusBar()->showMessage(tr("Analyzed %1").arg(first), 5000);
       });
   updateActions();

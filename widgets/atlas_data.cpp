@@ -88,18 +88,13 @@ std::string AtlasData::displayLabel(const core::CaptureInfo& capture) {
 
 std::size_t AtlasData::targetIndex(const AtlasTarget& t) const {
   const auto& a = *m_analysis;
-  return static_cast<std::size_t>((t.layer * a.heads + t.head) *
-                                      static_cast<std::int64_t>(a.kinds.size()) +
-                                  t.kind);
+  return static_cast<std::size_t>(
+      (t.layer * a.heads + t.head) * static_cast<std::int64_t>(a.kinds.size()) + t.kind);
 }
 
 std::span<const float> AtlasData::row(const std::string& name, int layer, int head,
                                       int kind) const {
   return slice(m_analysis->array(name), {layer, head, kind});
-}
-
-std::string AtlasData::targetTitle(const AtlasTarget& t) const {
-  return "layer " + std::to_string(t.layer) + " · head " + std::to_string(t.head);
 }
 
 bool AtlasData::contains(const AtlasTarget& t) const {
@@ -135,15 +130,16 @@ HeatmapData AtlasData::heatmap(int metric, HeatmapMode mode) const {
   }
   for (std::size_t k = 0; k < a.kinds.size(); ++k) {
     const int kind = static_cast<int>(k);
-    data.panels.push_back(
-        {a.kinds[k], kind, grid([&](int l, int h) { return scalar(metric, {l, h, kind}); })});
+    data.panels.push_back({a.kinds[k], kind, grid([&](int l, int h) {
+                             return scalar(metric, {l, h, kind});
+                           })});
   }
   return data;
 }
 
 LineChart AtlasData::autocorrelation(const AtlasTarget& t) const {
   LineChart chart;
-  chart.title = "Autocorrelation over token lag — " + targetTitle(t);
+  chart.title = "Autocorrelation over token lag";
   chart.xLabel = "lag (tokens)";
   chart.yLabel = "mean Pearson r";
   for (std::size_t k = 0; k < m_analysis->kinds.size(); ++k) {
@@ -157,10 +153,10 @@ LineChart AtlasData::autocorrelation(const AtlasTarget& t) const {
 LineChart AtlasData::spectrum(const AtlasTarget& t) const {
   const auto& a = *m_analysis;
   LineChart chart;
-  chart.title = "Energy spectrum over tokens — " + targetTitle(t);
+  chart.title = "Energy spectrum over tokens";
   chart.xLabel = "frequency (cycles per " + std::to_string(a.tokens) + " tokens)";
   chart.yLabel = "energy";
-  chart.logY = true;
+  chart.logX = chart.logY = true;
   std::size_t bins = 0;
   for (std::size_t k = 0; k < a.kinds.size(); ++k) {
     const auto y = row("spectrum", t.layer, t.head, static_cast<int>(k));
@@ -171,14 +167,15 @@ LineChart AtlasData::spectrum(const AtlasTarget& t) const {
   }
   const auto& s = m_scalars[targetIndex(t)];
   const std::size_t firstShare = 5;  // lowfreq_energy_1pct in scalarNames()
-  chart.note = "low-frequency energy of " + a.kinds[static_cast<std::size_t>(t.kind)] + ":";
+  chart.note = a.kinds[static_cast<std::size_t>(t.kind)] + " energy in lowest 1/5/10% bins:";
   for (std::size_t i = 0; i < std::size(kLowFrequencyShares); ++i) {
     const double p = kLowFrequencyShares[i];
     const auto cutoff = std::lround(p * static_cast<double>(bins));
     const std::string share = format("%.0f%%", 100 * s[firstShare + i]);
-    chart.note += (i ? ", " : " ") + format("%.0f%% bins ", 100 * p) + share;
-    if (cutoff >= 2) chart.markers.push_back({static_cast<double>(cutoff) - 0.5,
-                                              format("%.0f%%: ", 100 * p) + share});
+    chart.note += (i ? " / " : " ") + share;
+    if (cutoff >= 2)
+      chart.markers.push_back(
+          {static_cast<double>(cutoff) - 0.5, format("%.0f%%: ", 100 * p) + share});
   }
   return chart;
 }
@@ -186,7 +183,7 @@ LineChart AtlasData::spectrum(const AtlasTarget& t) const {
 LineChart AtlasData::singularValues(const AtlasTarget& t) const {
   const auto& a = *m_analysis;
   LineChart chart;
-  chart.title = "Singular values — " + targetTitle(t);
+  chart.title = "Singular values";
   chart.xLabel = "index";
   chart.yLabel = "singular value";
   chart.logY = true;
@@ -195,12 +192,11 @@ LineChart AtlasData::singularValues(const AtlasTarget& t) const {
     chart.series.push_back(
         kindSeries(a.kinds[k], static_cast<int>(k), range(y.size(), 1), toDouble(y)));
     const auto& s = m_scalars[targetIndex({t.layer, t.head, static_cast<int>(k)})];
-    chart.note += (k ? " · " : "") + a.kinds[k] + format(": effective rank %.1f", s[2]) +
-                  format(", r90 %.0f", s[3]) + format(", r99 %.0f", s[4]);
+    chart.note += (k ? ", " : "eff. rank ") + a.kinds[k] + format(" %.1f", s[2]);
   }
   const double selected = m_scalars[targetIndex(t)][2];
-  chart.markers.push_back({selected, a.kinds[static_cast<std::size_t>(t.kind)] +
-                                         format(" eff. rank %.1f", selected)});
+  chart.markers.push_back(
+      {selected, a.kinds[static_cast<std::size_t>(t.kind)] + format(" eff. rank %.1f", selected)});
   return chart;
 }
 
@@ -208,7 +204,7 @@ BarChart AtlasData::dimensionMagnitudes(const AtlasTarget& t) const {
   const auto& a = *m_analysis;
   const std::string& kind = a.kinds[static_cast<std::size_t>(t.kind)];
   BarChart chart;
-  chart.title = "Per-dimension magnitude of " + kind + " — " + targetTitle(t);
+  chart.title = "Per-dimension magnitude of " + kind;
   chart.xLabel = "dimension";
   chart.yLabel = "|x|";
   chart.x = range(static_cast<std::size_t>(a.headDim), 0);
@@ -225,7 +221,7 @@ BarChart AtlasData::dimensionMagnitudes(const AtlasTarget& t) const {
   if (interleaved) {
     chart.note = "RoPE pairs (2i, 2i+1): every other pair shaded";
   } else {
-    chart.note = "RoPE pairs (i, i+" + std::to_string(half) + "): shading repeats per half";
+    chart.note = "RoPE pairs (i, i+" + std::to_string(half) + "): same shading in both halves";
     chart.markers.push_back({static_cast<double>(half) - 0.5, "rotate_half"});
   }
   return chart;
@@ -233,7 +229,7 @@ BarChart AtlasData::dimensionMagnitudes(const AtlasTarget& t) const {
 
 BarChart AtlasData::attentionSinks(const AtlasTarget& t) const {
   BarChart chart;
-  chart.title = "Attention received per token — " + targetTitle(t);
+  chart.title = "Attention received per token (sinks)";
   chart.xLabel = "token position";
   chart.yLabel = "share of attention";
   if (!m_analysis->has("sink_share")) {
@@ -245,13 +241,13 @@ BarChart AtlasData::attentionSinks(const AtlasTarget& t) const {
   chart.sets.push_back({toDouble(share), "sink share", 2});
   const auto top = std::max_element(share.begin(), share.end());
   chart.note = "most attended: token " + std::to_string(top - share.begin()) +
-               format(" (%.0f%% of attention)", 100.0 * *top);
+               format(" (%.1f%% of attention)", 100.0 * *top);
   return chart;
 }
 
 BarChart AtlasData::dimensionSensitivity(const AtlasTarget& t) const {
   BarChart chart;
-  chart.title = "Attention-output sensitivity per dimension — " + targetTitle(t);
+  chart.title = "Attention-output sensitivity per dimension";
   chart.xLabel = "dimension";
   chart.yLabel = "relative output change";
   if (!m_analysis->has("dim_sensitivity")) {
@@ -270,9 +266,11 @@ LineChart layerProfile(const std::vector<const AtlasData*>& atlases, int metric,
   LineChart chart;
   chart.title = AtlasData::metricTitles()[static_cast<std::size_t>(metric)] + " across layers";
   chart.xLabel = "layer";
+  chart.integerX = true;
   chart.yLabel = spread == Spread::MinMax ? "mean over heads (band: min–max)"
                                           : "mean over heads (band: ± std)";
   const bool byCapture = atlases.size() > 1;
+  if (byCapture) chart.note = "solid: K, dashed: V";
   for (std::size_t c = 0; c < atlases.size(); ++c) {
     const auto& a = atlases[c]->analysis();
     for (int k = 0; k < std::min<int>(2, static_cast<int>(a.kinds.size())); ++k) {
@@ -304,9 +302,11 @@ LineChart layerProfile(const std::vector<const AtlasData*>& atlases, int metric,
         band.high.push_back(high);
       }
       const int colour = byCapture ? static_cast<int>(c) : k;
-      line.label = (byCapture ? atlases[c]->label() + " " : std::string()) + a.kinds[static_cast<std::size_t>(k)];
+      line.label = (byCapture ? atlases[c]->label() + " " : std::string()) +
+                   a.kinds[static_cast<std::size_t>(k)];
       line.colour = band.colour = colour;
       line.dashed = k == 1;
+      line.inLegend = !byCapture || k == 0;  // one entry per capture; the note explains the dashes
       chart.bands.push_back(std::move(band));
       chart.series.push_back(std::move(line));
     }

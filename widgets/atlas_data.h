@@ -19,7 +19,7 @@ struct AtlasTarget {
 };
 
 enum class HeatmapMode { SideBySide, Difference };  // every kind's panel, or K − V
-enum class Spread { MinMax, StdDev };                // the band of a layer profile
+enum class Spread { MinMax, StdDev };               // the band of a layer profile
 
 class AtlasData {
  public:
@@ -41,7 +41,7 @@ class AtlasData {
   LineChart autocorrelation(const AtlasTarget& target) const;
   LineChart spectrum(const AtlasTarget& target) const;  // markers: the low-frequency cutoffs
   LineChart singularValues(const AtlasTarget& target) const;
-  BarChart dimensionMagnitudes(const AtlasTarget& target) const;  // RoPE pairs shaded (keys)
+  BarChart dimensionMagnitudes(const AtlasTarget& target) const;   // RoPE pairs shaded (keys)
   BarChart attentionSinks(const AtlasTarget& target) const;        // no sets without queries
   BarChart dimensionSensitivity(const AtlasTarget& target) const;  // no sets without queries
 
@@ -49,7 +49,6 @@ class AtlasData {
   // The last axis of array `name` at [layer, head, kind].
   std::span<const float> row(const std::string& name, int layer, int head, int kind) const;
   std::size_t targetIndex(const AtlasTarget& target) const;
-  std::string targetTitle(const AtlasTarget& target) const;  // "layer 3 · head 1"
 
   std::shared_ptr<const core::CaptureAnalysis> m_analysis;
   std::string m_label;

@@ -34,7 +34,8 @@ QComboBox* comboBox(const char* name, const QStringList& items) {
 
 AtlasView::AtlasView(QWidget* parent) : QWidget(parent) {
   QStringList metrics;
-  for (const std::string& title : AtlasData::metricTitles()) metrics << QString::fromStdString(title);
+  for (const std::string& title : AtlasData::metricTitles())
+    metrics << QString::fromStdString(title);
   m_metric = comboBox("metricBox", metrics);
   m_mode = comboBox("modeBox", {tr("K | V side by side"), tr("K − V difference")});
   m_spread = comboBox("spreadBox", {tr("min–max over heads"), tr("± std over heads")});
@@ -53,6 +54,7 @@ AtlasView::AtlasView(QWidget* parent) : QWidget(parent) {
   controls->addWidget(m_spread);
 
   m_heatmap = namedPlot<HeatmapPlot>("heatmap");
+  m_heatmap->setMinimumWidth(340);
   m_profile = namedPlot<LinePlot>("profilePlot");
   m_autocorrelation = namedPlot<LinePlot>("autocorrelationPlot");
   m_spectrum = namedPlot<LinePlot>("spectrumPlot");
@@ -84,8 +86,8 @@ AtlasView::AtlasView(QWidget* parent) : QWidget(parent) {
   auto* body = new QSplitter(Qt::Horizontal);
   body->addWidget(overview);
   body->addWidget(targetPane);
-  body->setStretchFactor(0, 2);
-  body->setStretchFactor(1, 3);
+  body->setStretchFactor(0, 1);
+  body->setStretchFactor(1, 1);
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
@@ -98,8 +100,9 @@ AtlasView::AtlasView(QWidget* parent) : QWidget(parent) {
   });
   connect(m_mode, &QComboBox::currentIndexChanged, this, &AtlasView::showHeatmap);
   connect(m_spread, &QComboBox::currentIndexChanged, this, &AtlasView::showProfile);
-  connect(m_heatmap, &HeatmapPlot::targetSelected, this,
-          [this](int layer, int head, int kind) { selectTarget({layer, head, kind}); });
+  connect(m_heatmap, &HeatmapPlot::targetSelected, this, [this](int layer, int head, int kind) {
+    selectTarget({layer, head, kind});
+  });
 }
 
 void AtlasView::setAtlas(std::shared_ptr<const AtlasData> atlas,
@@ -155,11 +158,12 @@ void AtlasView::selectTarget(const AtlasTarget& target) {
 
 void AtlasView::showTarget() {
   const AtlasData& a = *m_atlas;
-  m_targetLabel->setText(
-      tr("<b>Selected target</b>: layer %1 · head %2 · %3 &nbsp;<i>(click a heatmap cell to change)</i>")
-          .arg(m_target.layer)
-          .arg(m_target.head)
-          .arg(QString::fromStdString(a.analysis().kinds[static_cast<std::size_t>(m_target.kind)])));
+  m_targetLabel->setText(tr("<b>Selected target</b>: layer %1 · head %2 · %3 &nbsp;<i>(click a "
+                            "heatmap cell to change)</i>")
+                             .arg(m_target.layer)
+                             .arg(m_target.head)
+                             .arg(QString::fromStdString(
+                                 a.analysis().kinds[static_cast<std::size_t>(m_target.kind)])));
   m_autocorrelation->setChart(a.autocorrelation(m_target));
   m_spectrum->setChart(a.spectrum(m_target));
   m_singular->setChart(a.singularValues(m_target));

@@ -8,15 +8,17 @@ namespace kvwb::core {
 void checkBatch(const TargetBatch& batch, const std::string& method, const std::string& what) {
   if (batch.n <= 0 || batch.t <= 0 || batch.d <= 0)
     throw std::invalid_argument(method + ": " + what + " is empty (n=" + std::to_string(batch.n) +
-                                ", t=" + std::to_string(batch.t) + ", d=" + std::to_string(batch.d) + ")");
+                                ", t=" + std::to_string(batch.t) +
+                                ", d=" + std::to_string(batch.d) + ")");
   if (static_cast<std::int64_t>(batch.data.size()) != batch.n * batch.t * batch.d)
-    throw std::invalid_argument(method + ": " + what + " holds " + std::to_string(batch.data.size()) +
-                                " values, not n*t*d = " + std::to_string(batch.n * batch.t * batch.d));
+    throw std::invalid_argument(
+        method + ": " + what + " holds " + std::to_string(batch.data.size()) +
+        " values, not n*t*d = " + std::to_string(batch.n * batch.t * batch.d));
 }
 
 torch::Tensor batchTensor(const TargetBatch& batch, const torch::Device& device) {
-  const auto host = torch::from_blob(const_cast<float*>(batch.data.data()), {batch.n, batch.t, batch.d},
-                                     torch::kFloat32);
+  const auto host = torch::from_blob(const_cast<float*>(batch.data.data()),
+                                     {batch.n, batch.t, batch.d}, torch::kFloat32);
   return device.is_cpu() ? host.clone() : host.to(device);
 }
 

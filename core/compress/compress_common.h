@@ -17,7 +17,8 @@ namespace kvwb::core {
 // Throws std::invalid_argument ("<method>: <what> ...") unless the batch is non-empty and its data
 // holds n*t*d values.
 void checkBatch(const TargetBatch& batch, const std::string& method, const std::string& what);
-torch::Tensor batchTensor(const TargetBatch& batch, const torch::Device& device);  // [N, T, D] float32
+torch::Tensor batchTensor(const TargetBatch& batch,
+                          const torch::Device& device);  // [N, T, D] float32
 std::vector<float> hostFloats(const torch::Tensor& t);
 double rawFloat16Bytes(const TargetBatch& batch);  // T * D * 2: the ratio's numerator, per target
 

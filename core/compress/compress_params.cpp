@@ -10,7 +10,8 @@ namespace kvwb::core {
 ParamReader::ParamReader(std::string method, const nlohmann::json& params)
     : m_method(std::move(method)), m_params(params.is_null() ? nlohmann::json::object() : params) {
   if (!m_params.is_object())
-    throw std::invalid_argument(m_method + ": parameters must be a JSON object, got " + m_params.dump());
+    throw std::invalid_argument(m_method + ": parameters must be a JSON object, got " +
+                                m_params.dump());
 }
 
 void ParamReader::fail(const std::string& name, const std::string& problem) const {
@@ -34,7 +35,8 @@ std::optional<std::int64_t> ParamReader::optionalInteger(const std::string& name
   if (!integral) fail(name, "must be an integer, got " + v->dump());
   const auto x = static_cast<std::int64_t>(v->get<double>());
   if (x < lo || x > hi)
-    fail(name, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + v->dump());
+    fail(name,
+         "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + v->dump());
   m_effective[name] = x;
   return x;
 }
@@ -52,7 +54,8 @@ std::optional<double> ParamReader::optionalNumber(const std::string& name, doubl
   if (!v->is_number()) fail(name, "must be a number, got " + v->dump());
   const double x = v->get<double>();
   if (!(x >= lo && x <= hi))
-    fail(name, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + v->dump());
+    fail(name,
+         "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + v->dump());
   m_effective[name] = x;
   return x;
 }

@@ -18,15 +18,19 @@ class ParamReader {
   ParamReader(std::string method, const nlohmann::json& params);
 
   bool has(const std::string& name) const;
-  std::int64_t integer(const std::string& name, std::int64_t fallback, std::int64_t lo, std::int64_t hi);
-  std::optional<std::int64_t> optionalInteger(const std::string& name, std::int64_t lo, std::int64_t hi);
+  std::int64_t integer(const std::string& name, std::int64_t fallback, std::int64_t lo,
+                       std::int64_t hi);
+  std::optional<std::int64_t> optionalInteger(const std::string& name, std::int64_t lo,
+                                              std::int64_t hi);
   std::optional<double> optionalNumber(const std::string& name, double lo, double hi);
   std::string choice(const std::string& name, const std::string& fallback,
                      const std::vector<std::string>& allowed);
   nlohmann::json object(const std::string& name);  // required JSON object
 
   // Records a value derived from the parameters (e.g. the rank chosen for a ratio).
-  void setEffective(const std::string& name, nlohmann::json value) { m_effective[name] = std::move(value); }
+  void setEffective(const std::string& name, nlohmann::json value) {
+    m_effective[name] = std::move(value);
+  }
   // Throws for keys no look-up consumed; returns the effective parameters.
   nlohmann::json finish() const;
   // "<method>: parameter '<name>' <problem>", for checks that need more than one parameter.

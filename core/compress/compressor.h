@@ -48,9 +48,9 @@ struct FitInputs {
   const TargetBatch* queries = nullptr;  // n = N * G, t = T, d = D; target i owns rows [i*G, (i+1)*G)
   int queriesPerTarget = 0;
   const TargetBatch* calibration = nullptr;  // same targets on other tokens (PCA), optional
-  // The keys the queries attend to, aligned with the batch ([N, T, D]), for attention-driven methods
-  // on value targets (mixed precision importance, Fourier dimension choice). Unneeded when kind is
-  // "K": the batch itself holds the keys then.
+  // The keys the queries attend to, aligned with the batch ([N, T, D]), for attention-driven
+  // methods on value targets (mixed precision importance, Fourier dimension choice). Unneeded
+  // when kind is "K": the batch itself holds the keys then.
   const TargetBatch* keys = nullptr;
   std::string kind;                          // "K" or "V" when every target has one kind, else ""
   std::uint64_t seed = 0;

@@ -6,8 +6,8 @@
 namespace kvwb::core {
 namespace {
 
-constexpr double kHalfRel = 1.0 / 1024;          // > the float16 relative rounding error 2^-11
-constexpr double kHalfAbs = 1.0 / (1 << 24);     // > the float16 absolute error near zero
+constexpr double kHalfRel = 1.0 / 1024;       // > the float16 relative rounding error 2^-11
+constexpr double kHalfAbs = 1.0 / (1 << 24);  // > the float16 absolute error near zero
 
 torch::Tensor asHalf(const torch::Tensor& x) { return x.to(torch::kFloat16).to(torch::kFloat32); }
 

@@ -6,8 +6,6 @@
 namespace kvwb::core::learned {
 namespace {
 
-torch::Tensor softplus(const torch::Tensor& t) { return torch::nn::functional::softplus(t); }
-
 double inverseSoftplus(double y) { return std::log(std::expm1(y)); }
 
 constexpr int kBisectionSteps = 30;
@@ -28,27 +26,27 @@ MonotonicTransform::MonotonicTransform(std::int64_t n, std::int64_t dims, std::i
 }
 
 torch::Tensor MonotonicTransform::forward(const torch::Tensor& x) const {
-  auto y = torch::addcmul(m_b, x, softplus(m_a));
+  auto y = torch::addcmul(m_b, x, torch::softplus(m_a));
   if (m_terms == 0) return y;
-  const auto z = torch::addcmul(m_e.unsqueeze(1), x.unsqueeze(2), softplus(m_s).unsqueeze(1));  // [n,T,K,D]
-  return y + (softplus(m_c).unsqueeze(1) * torch::tanh(z)).sum(2);
+  const auto z = torch::addcmul(m_e.unsqueeze(1), x.unsqueeze(2), torch::softplus(m_s).unsqueeze(1));  // [n,T,K,D]
+  return y + (torch::softplus(m_c).unsqueeze(1) * torch::tanh(z)).sum(2);
 }
 
 torch::Tensor MonotonicTransform::derivative(const torch::Tensor& x) const {
-  auto d = softplus(m_a).expand_as(x);
+  auto d = torch::softplus(m_a).expand_as(x);
   if (m_terms == 0) return d;
-  const auto s = softplus(m_s).unsqueeze(1);
+  const auto s = torch::softplus(m_s).unsqueeze(1);
   const auto th = torch::tanh(torch::addcmul(m_e.unsqueeze(1), x.unsqueeze(2), s));
-  return d + (softplus(m_c).unsqueeze(1) * s * (1 - th * th)).sum(2);
+  return d + (torch::softplus(m_c).unsqueeze(1) * s * (1 - th * th)).sum(2);
 }
 
 torch::Tensor MonotonicTransform::inverse(const torch::Tensor& y) const {
-  if (m_terms == 0) return (y - m_b) / softplus(m_a);
+  if (m_terms == 0) return (y - m_b) / torch::softplus(m_a);
   torch::Tensor x0;
   {
     torch::NoGradGuard noGrad;
     // softplus(a) x + b - C < f(x) < softplus(a) x + b + C with C = sum_k softplus(c_k).
-    const auto slope = softplus(m_a), reach = softplus(m_c).sum(1, true);
+    const auto slope = torch::softplus(m_a), reach = torch::softplus(m_c).sum(1, true);
     auto lo = (y - m_b - reach) / slope, hi = (y - m_b + reach) / slope;
     for (int i = 0; i < kBisectionSteps; ++i) {
       const auto mid = (lo + hi) / 2;

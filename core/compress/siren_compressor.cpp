@@ -12,7 +12,7 @@ namespace kvwb::core {
 namespace {
 
 struct SirenShape {
-  std::int64_t width = 256, depth = 2;  // depth = hidden width x width layers after the first
+  std::int64_t width = 256, depth = 2;  // depth = hidden width x width sine layers
   double omega0 = 30;
 };
 
@@ -25,9 +25,9 @@ const std::map<std::string, SirenShape>& sirenConfigs() {
   return configs;
 }
 
-// Layer sizes: 1 -> width -> (depth x) width -> out.
+// Layer sizes: 1 -> width, depth x (width -> width), width -> out (the seed's hidden_layers).
 std::vector<std::int64_t> layerSizes(const SirenShape& s, std::int64_t out) {
-  std::vector<std::int64_t> sizes(s.depth + 2, s.width);
+  std::vector<std::int64_t> sizes(s.depth + 3, s.width);
   sizes.front() = 1;
   sizes.back() = out;
   return sizes;

@@ -6,6 +6,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolTip>
 
 #include "test_fixture.h"
 #include "widgets/atlas_view.h"
@@ -28,7 +29,8 @@ class TestAtlasView : public QObject {
   // Element [l, h, k, i] of an analysis array, indexed directly from its shape.
   float at(const char* name, std::int64_t l, std::int64_t h, std::int64_t k, std::int64_t i) const {
     const auto& a = m_analysis->array(name);
-    return a.data[static_cast<std::size_t>(((l * a.shape[1] + h) * a.shape[2] + k) * a.shape[3] + i)];
+    return a
+        .data[static_cast<std::size_t>(((l * a.shape[1] + h) * a.shape[2] + k) * a.shape[3] + i)];
   }
   static std::vector<double> graphValues(const QCPGraph* graph) {
     std::vector<double> y;
@@ -46,10 +48,12 @@ class TestAtlasView : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    const auto real = test::makeRealDump(std::filesystem::path(m_dir.path().toStdString()) / "real");
+    const auto real =
+        test::makeRealDump(std::filesystem::path(m_dir.path().toStdString()) / "real");
     const std::filesystem::path dump =
-        real.empty() ? std::filesystem::path(m_dir.filePath(QStringLiteral("s.safetensors")).toStdString())
-                     : real;
+        real.empty()
+            ? std::filesystem::path(m_dir.filePath(QStringLiteral("s.safetensors")).toStdString())
+            : real;
     if (real.empty()) test::writeSyntheticDump(dump, 3, 4, 64, 8);
     const auto project = std::filesystem::path(m_dir.path().toStdString()) / "atlas.kvw";
     test::importInto(project, dump);
@@ -81,7 +85,9 @@ class TestAtlasView : public QObject {
     QTest::mouseClick(heatmap->canvas(), Qt::LeftButton, Qt::NoModifier,
                       heatmap->cellPosition(kind, layer, head));
     const double ms = static_cast<double>(clock.nsecsElapsed()) / 1e6;
-    qInfo("click to updated plot data: %.2f ms", ms);
+    for (QCustomPlot* canvas : view.findChildren<QCustomPlot*>()) canvas->replot();
+    const double drawn = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+    qInfo("click to updated plot data: %.2f ms, to every plot redrawn: %.1f ms", ms, drawn);
     QVERIFY(ms < 500);
 
     QCOMPARE(selected.count(), 1);
@@ -103,15 +109,27 @@ class TestAtlasView : public QObject {
     const auto& mean = magnitudes->chart().sets.back().values;
     QCOMPARE(mean.size(), static_cast<std::size_t>(m_analysis->headDim));
     for (std::size_t d = 0; d < mean.size(); ++d)
-      QCOMPARE(mean[d], static_cast<double>(at("dim_mean_abs", layer, head, kind,
-                                               static_cast<std::int64_t>(d))));
+      QCOMPARE(mean[d], static_cast<double>(
+                            at("dim_mean_abs", layer, head, kind, static_cast<std::int64_t>(d))));
     if (m_analysis->has("sink_share")) {
       const auto& sinks = view.findChild<BarPlot*>(QStringLiteral("sinkPlot"))->chart();
       const auto& share = m_analysis->array("sink_share");
       const auto T = share.shape[2];
       QCOMPARE(sinks.sets.front().values.front(),
-               static_cast<double>(share.data[static_cast<std::size_t>((layer * share.shape[1] + head) * T)]));
+               static_cast<double>(
+                   share.data[static_cast<std::size_t>((layer * share.shape[1] + head) * T)]));
     }
+  }
+
+  void hoverShowsLayerHeadAndValue() {
+    AtlasView view;
+    showView(view);
+    auto* heatmap = view.findChild<HeatmapPlot*>(QStringLiteral("heatmap"));
+    QTest::mouseMove(heatmap->canvas(), heatmap->cellPosition(0, 1, 1));
+    const QString expected = QString::number(m_analysis->scalars(1, 1, 0).lag1Autocorr, 'g', 4);
+    QTRY_VERIFY2(QToolTip::text().contains(QStringLiteral("layer 1 · head 1 · K")) &&
+                     QToolTip::text().contains(expected),
+                 qPrintable(QToolTip::text()));
   }
 
   void metricSelectorChangesHeatmap() {
@@ -130,10 +148,13 @@ class TestAtlasView : public QObject {
     for (int l = 0; l < m_analysis->layers; ++l)
       for (int h = 0; h < m_analysis->heads; ++h) {
         const double expected = m_analysis->scalars(l, h, 0).effectiveRank;
-        QCOMPARE(panels.front().values[static_cast<std::size_t>(l * m_analysis->heads + h)], expected);
+        QCOMPARE(panels.front().values[static_cast<std::size_t>(l * m_analysis->heads + h)],
+                 expected);
         QCOMPARE(map->data()->cell(h, l), expected);
       }
-    QVERIFY(view.findChild<LinePlot*>(QStringLiteral("profilePlot"))->chart().title.find("effective rank") == 0);
+    QVERIFY(view.findChild<LinePlot*>(QStringLiteral("profilePlot"))
+                ->chart()
+                .title.find("effective rank") == 0);
   }
 
   void differenceModeShowsKMinusV() {

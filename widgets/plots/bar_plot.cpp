@@ -29,7 +29,7 @@ void BarPlot::setChart(const BarChart& chart) {
   plot->yAxis->setRangeLower(0);
   plot->yAxis->setRangeUpper(plot->yAxis->range().upper * 1.12);
   setTitle(chart.title);
-  addNote(chart.note);
+  setNote(chart.note);
   addSpans(chart.shaded);
   addMarkers(chart.markers);
   showLegend(chart.sets.size() > 1);

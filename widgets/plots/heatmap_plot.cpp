@@ -2,11 +2,11 @@
 // integer (head, layer) coordinates, so pixel <-> cell is a rounding of the axis coordinate.
 #include "widgets/plots/heatmap_plot.h"
 
-#include "widgets/plots/qcustomplot_include.h"
-
 #include <QToolTip>
 #include <algorithm>
 #include <cmath>
+
+#include "widgets/plots/qcustomplot_include.h"
 
 namespace kvwb::widgets {
 namespace {
@@ -17,11 +17,17 @@ QCPColorGradient gradient(bool diverging) {
   QCPColorGradient g;
   g.clearColorStops();
   if (diverging) {  // ColorBrewer RdBu: blue below zero, red above, readable for colour-blindness
-    g.setColorStops({{0.0, QColor(0x2166ac)}, {0.25, QColor(0x67a9cf)}, {0.5, QColor(0xf7f7f7)},
-                     {0.75, QColor(0xef8a62)}, {1.0, QColor(0xb2182b)}});
+    g.setColorStops({{0.0, QColor(0x2166ac)},
+                     {0.25, QColor(0x67a9cf)},
+                     {0.5, QColor(0xf7f7f7)},
+                     {0.75, QColor(0xef8a62)},
+                     {1.0, QColor(0xb2182b)}});
   } else {  // viridis: perceptually uniform, colour-blind safe
-    g.setColorStops({{0.0, QColor(0x440154)}, {0.25, QColor(0x3b528b)}, {0.5, QColor(0x21918c)},
-                     {0.75, QColor(0x5ec962)}, {1.0, QColor(0xfde725)}});
+    g.setColorStops({{0.0, QColor(0x440154)},
+                     {0.25, QColor(0x3b528b)},
+                     {0.5, QColor(0x21918c)},
+                     {0.75, QColor(0x5ec962)},
+                     {1.0, QColor(0xfde725)}});
   }
   g.setNanHandling(QCPColorGradient::nhTransparent);
   return g;
@@ -32,15 +38,6 @@ QCPColorGradient gradient(bool diverging) {
 int storedSize(int n) { return std::max(n, 2); }
 QCPRange storedRange(int n) { return n > 1 ? QCPRange(0, n - 1) : QCPRange(-0.25, 0.25); }
 
-void integerTicks(QCPAxis* axis) {
-  auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
-  ticker->setTickStep(1.0);
-  ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-  axis->setTicker(ticker);
-  axis->grid()->setVisible(false);
-  axis->setSubTicks(false);
-}
-
 }  // namespace
 
 HeatmapPlot::HeatmapPlot(QWidget* parent)
@@ -50,7 +47,7 @@ HeatmapPlot::HeatmapPlot(QWidget* parent)
       m_margins(new QCPMarginGroup(canvas())) {
   QCustomPlot* plot = canvas();
   plot->plotLayout()->remove(plot->axisRect());  // panels live in m_grid instead
-  plot->plotLayout()->addElement(1, 0, m_grid);
+  plot->plotLayout()->addElement(kAxisRow, 0, m_grid);
   m_grid->addElement(0, 0, m_scale);  // rebuildPanels() moves it behind the panels
   m_grid->setColumnSpacing(12);
   m_scale->setType(QCPAxis::atRight);
@@ -93,8 +90,10 @@ void HeatmapPlot::setData(const HeatmapData& data) {
     styleAxes(rect, "head", i == 0 ? "layer" : "");
     QCPAxis* x = rect->axis(QCPAxis::atBottom);
     QCPAxis* y = rect->axis(QCPAxis::atLeft);
-    integerTicks(x);
-    integerTicks(y);
+    for (QCPAxis* axis : {x, y}) {
+      integerTicks(axis);
+      axis->grid()->setVisible(false);
+    }
     x->setRange(-0.5, H - 0.5);
     y->setRange(-0.5, L - 0.5);
     auto* top = rect->axis(QCPAxis::atTop);
@@ -113,7 +112,8 @@ void HeatmapPlot::setData(const HeatmapData& data) {
     const std::vector<double>& v = data.panels[i].values;
     for (int l = 0; l < storedSize(L); ++l)
       for (int h = 0; h < storedSize(H); ++h) {
-        const double value = v[static_cast<std::size_t>(std::min(l, L - 1) * H + std::min(h, H - 1))];
+        const double value =
+            v[static_cast<std::size_t>(std::min(l, L - 1) * H + std::min(h, H - 1))];
         map->data()->setCell(h, l, value);
         if (std::isfinite(value)) limit = std::max(limit, std::abs(value));
       }
@@ -121,12 +121,15 @@ void HeatmapPlot::setData(const HeatmapData& data) {
     map->setGradient(gradient(data.diverging));
     m_maps.push_back(map);
 
-    auto* mark = new QCPItemRect(canvas());
-    mark->setClipAxisRect(rect);
-    mark->setPen(QPen(Qt::black, 2));
-    mark->setBrush(Qt::NoBrush);
-    for (QCPItemPosition* p : {mark->topLeft, mark->bottomRight}) p->setAxes(x, y);
-    m_marks.push_back(mark);
+    // A white line on a black one: visible on every colour of both gradients.
+    for (const QPen& pen : {QPen(Qt::black, 4), QPen(Qt::white, 1.5)}) {
+      auto* mark = new QCPItemRect(canvas());
+      mark->setClipAxisRect(rect);
+      mark->setPen(pen);
+      mark->setBrush(Qt::NoBrush);
+      for (QCPItemPosition* p : {mark->topLeft, mark->bottomRight}) p->setAxes(x, y);
+      m_marks.push_back(mark);
+    }
   }
   m_scale->axis()->setLabel(QString::fromStdString(data.valueLabel));
   m_scale->setGradient(gradient(data.diverging));
@@ -183,15 +186,16 @@ void HeatmapPlot::onMouseMove(QMouseEvent* event) {
     return;
   }
   const HeatmapPanel& panel = m_data.panels[static_cast<std::size_t>(cell->panel)];
-  const double value = panel.values[static_cast<std::size_t>(cell->layer * m_data.heads + cell->head)];
-  QToolTip::showText(canvas()->mapToGlobal(event->pos()),
-                     tr("layer %1 · head %2 · %3\n%4 = %5")
-                         .arg(cell->layer)
-                         .arg(cell->head)
-                         .arg(QString::fromStdString(panel.title),
-                              QString::fromStdString(m_data.valueLabel))
-                         .arg(value, 0, 'g', 4),
-                     canvas());
+  const double value =
+      panel.values[static_cast<std::size_t>(cell->layer * m_data.heads + cell->head)];
+  QToolTip::showText(
+      canvas()->mapToGlobal(event->pos()),
+      tr("layer %1 · head %2 · %3\n%4 = %5")
+          .arg(cell->layer)
+          .arg(cell->head)
+          .arg(QString::fromStdString(panel.title), QString::fromStdString(m_data.valueLabel))
+          .arg(value, 0, 'g', 4),
+      canvas());
 }
 
 void HeatmapPlot::onMouseRelease(QMouseEvent* event) {

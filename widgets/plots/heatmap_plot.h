@@ -51,7 +51,7 @@ class HeatmapPlot : public PlotWidget {
   QCPMarginGroup* m_margins;
   std::vector<QCPAxisRect*> m_rects;  // one per panel
   std::vector<QCPColorMap*> m_maps;
-  std::vector<QCPItemRect*> m_marks;
+  std::vector<QCPItemRect*> m_marks;  // the selected cell's outline, two per panel
   QPoint m_pressPos;
   int m_selectedLayer = -1, m_selectedHead = -1;
 };

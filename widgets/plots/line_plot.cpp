@@ -1,9 +1,10 @@
 // LinePlot: a LineChart as QCPGraphs (bands as a graph pair with a channel fill).
 #include "widgets/plots/line_plot.h"
 
-#include "widgets/plots/qcustomplot_include.h"
-
+#include <algorithm>
 #include <cmath>
+
+#include "widgets/plots/qcustomplot_include.h"
 
 namespace kvwb::widgets {
 namespace {
@@ -26,7 +27,8 @@ void LinePlot::setChart(const LineChart& chart) {
   m_chart = chart;
   clearCanvas();
   QCustomPlot* plot = canvas();
-  styleAxes(plot->axisRect(), chart.xLabel, chart.yLabel, chart.logY);
+  styleAxes(plot->axisRect(), chart.xLabel, chart.yLabel, chart.logX, chart.logY);
+  if (chart.integerX) integerTicks(plot->xAxis);
   for (const Band& band : chart.bands) {
     QColor fill = paletteColour(band.colour);
     fill.setAlpha(45);
@@ -46,6 +48,7 @@ void LinePlot::setChart(const LineChart& chart) {
     graph->setName(QString::fromStdString(s.label));
     graph->setPen(QPen(paletteColour(s.colour), 1.8, s.dashed ? Qt::DashLine : Qt::SolidLine));
     graph->setData(toVector(s.x), plottable(s.y, chart.logY), true);
+    if (!s.inLegend) graph->removeFromLegend();
     if (s.x.size() <= 40)
       graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, paletteColour(s.colour), 4));
   }
@@ -57,10 +60,14 @@ void LinePlot::setChart(const LineChart& chart) {
   } else {
     y->scaleRange(1.1, y->range().center());
   }
+  if (chart.logX)
+    plot->xAxis->setRange(plot->xAxis->range().lower / 1.1, plot->xAxis->range().upper * 1.1);
   setTitle(chart.title);
-  addNote(chart.note);
+  setNote(chart.note);
   addMarkers(chart.markers);
-  showLegend(chart.series.size() > 1);
+  const auto entries = std::count_if(chart.series.begin(), chart.series.end(),
+                                     [](const Series& s) { return s.inLegend; });
+  showLegend(entries > 1, entries > 3 ? 3 : 0);
   replot();
 }
 

@@ -13,6 +13,7 @@ struct Series {
   std::string label;
   int colour = 0;
   bool dashed = false;
+  bool inLegend = true;
 };
 
 // A filled area between `low` and `high` (mean ± spread, min..max).
@@ -34,7 +35,8 @@ struct Span {
 
 struct LineChart {
   std::string title, xLabel, yLabel;
-  bool logY = false;
+  bool logX = false, logY = false;
+  bool integerX = false;    // x ticks on whole numbers only (layers)
   std::vector<Band> bands;  // drawn below the series
   std::vector<Series> series;
   std::vector<Marker> markers;

@@ -1,10 +1,10 @@
 // PlotWidget: the shared QCustomPlot setup (layout, fonts, palette, markers) of the plot widgets.
 #include "widgets/plots/plot_widget.h"
 
-#include "widgets/plots/qcustomplot_include.h"
-
 #include <QVBoxLayout>
 #include <array>
+
+#include "widgets/plots/qcustomplot_include.h"
 
 namespace kvwb::widgets {
 namespace {
@@ -30,14 +30,31 @@ PlotWidget::PlotWidget(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlo
   m_plot->setMinimumSize(220, 160);
   m_plot->setAntialiasedElements(QCP::aeAll);
   m_plot->setNoAntialiasingOnDrag(true);
-  m_plot->plotLayout()->insertRow(0);
+  // Rows: title, note, legend, axis rect; an empty note and a hidden legend take no height.
+  QCPLayoutGrid* rows = m_plot->plotLayout();
+  for (int row = 0; row < kAxisRow; ++row) rows->insertRow(row);
+  rows->setRowSpacing(0);
   m_title = new QCPTextElement(m_plot, QString(), plotFont(9.5, true));
-  m_plot->plotLayout()->addElement(0, 0, m_title);
-  m_plot->legend->setFont(plotFont(8));
-  m_plot->legend->setBrush(QColor(255, 255, 255, 210));
-  m_plot->legend->setBorderPen(QPen(QColor(190, 190, 190)));
-  m_plot->legend->setIconSize(18, 8);
-  m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  rows->addElement(0, 0, m_title);
+  m_note = new QCPTextElement(m_plot, QString(), plotFont(8));
+  m_note->setTextColor(QColor(70, 70, 70));
+  m_note->setMargins(QMargins(2, 0, 2, 2));
+  rows->addElement(1, 0, m_note);
+  m_legendRow = new QCPLayoutGrid;
+  rows->addElement(2, 0, m_legendRow);
+  QCPLegend* legend = m_plot->legend;
+  m_plot->axisRect()->insetLayout()->take(legend);
+  m_legendRow->addElement(0, 0, legend);  // a 1x1 grid: an empty 0x0 one would cap the width
+  for (int row = 0; row < kAxisRow; ++row) rows->setRowStretchFactor(row, 0.001);  // just fit
+  legend->setFillOrder(QCPLegend::foColumnsFirst);
+  legend->setFont(plotFont(8));
+  legend->setBorderPen(Qt::NoPen);
+  legend->setBrush(Qt::NoBrush);
+  legend->setIconSize(22, 8);
+  legend->setMargins(QMargins(2, 0, 2, 0));
+  legend->setRowSpacing(0);
+  legend->setColumnSpacing(6);
+  showLegend(false);
 }
 
 QColor PlotWidget::paletteColour(int index) {
@@ -48,6 +65,7 @@ QColor PlotWidget::paletteColour(int index) {
 void PlotWidget::clearCanvas() {
   m_plot->clearPlottables();
   m_plot->clearItems();
+  m_note->setText(QString());
 }
 
 void PlotWidget::setTitle(const std::string& title) {
@@ -63,34 +81,46 @@ void PlotWidget::styleAxis(QCPAxis* axis) {
   axis->grid()->setPen(QPen(QColor(225, 225, 225), 0, Qt::DotLine));
 }
 
+void PlotWidget::integerTicks(QCPAxis* axis) {
+  auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+  ticker->setTickStep(1.0);
+  ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+  axis->setTicker(ticker);
+  axis->setSubTicks(false);
+}
+
+void PlotWidget::setScale(QCPAxis* axis, bool log, int ticks) {
+  axis->setSubTicks(true);
+  if (log) {
+    axis->setScaleType(QCPAxis::stLogarithmic);
+    auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
+    ticker->setSubTickCount(8);
+    axis->setTicker(ticker);
+    // Powers of ten: 10^k on values spanning decades, plain 1, 10, 100 on a token axis.
+    const bool vertical = axis->orientation() == Qt::Vertical;
+    axis->setNumberFormat(vertical ? QStringLiteral("eb") : QStringLiteral("g"));
+    axis->setNumberPrecision(vertical ? 0 : 3);
+  } else {
+    axis->setScaleType(QCPAxis::stLinear);
+    axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    axis->setNumberFormat(QStringLiteral("g"));
+    axis->setNumberPrecision(3);
+  }
+  axis->ticker()->setTickCount(ticks);
+}
+
 void PlotWidget::styleAxes(QCPAxisRect* rect, const std::string& xLabel, const std::string& yLabel,
-                           bool logY) {
+                           bool logX, bool logY) {
   for (QCPAxis* axis : rect->axes()) styleAxis(axis);
   QCPAxis* x = rect->axis(QCPAxis::atBottom);
   QCPAxis* y = rect->axis(QCPAxis::atLeft);
   x->setLabel(QString::fromStdString(xLabel));
   y->setLabel(QString::fromStdString(yLabel));
-  x->ticker()->setTickCount(6);
-  if (logY) {
-    y->setScaleType(QCPAxis::stLogarithmic);
-    auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
-    ticker->setSubTickCount(8);
-    y->setTicker(ticker);
-    y->setNumberFormat(QStringLiteral("eb"));
-    y->setNumberPrecision(0);
-  } else {
-    y->setScaleType(QCPAxis::stLinear);
-    y->setTicker(QSharedPointer<QCPAxisTicker>::create());
-    y->setNumberFormat(QStringLiteral("g"));
-    y->setNumberPrecision(3);
-  }
-  y->ticker()->setTickCount(5);
+  setScale(x, logX, 6);
+  setScale(y, logY, 5);
 }
 
-void PlotWidget::addNote(const std::string& note) {
-  if (note.empty()) return;
-  m_title->setText(m_title->text() + QLatin1Char('\n') + QString::fromStdString(note));
-}
+void PlotWidget::setNote(const std::string& note) { m_note->setText(QString::fromStdString(note)); }
 
 void PlotWidget::addMarkers(const std::vector<Marker>& markers) {
   const QPen pen(QColor(90, 90, 90), 1, Qt::DashLine);
@@ -126,7 +156,14 @@ void PlotWidget::addSpans(const std::vector<Span>& spans) {
   }
 }
 
-void PlotWidget::showLegend(bool visible) { m_plot->legend->setVisible(visible); }
+void PlotWidget::showLegend(bool visible, int columns) {
+  QCPLegend* legend = m_plot->legend;
+  legend->setVisible(visible);
+  if (visible && !m_legendRow->hasElement(0, 0)) m_legendRow->addElement(0, 0, legend);
+  if (!visible && m_legendRow->hasElement(0, 0)) m_legendRow->take(legend);
+  m_plot->legend->setWrap(columns);
+  m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst, true);
+}
 
 void PlotWidget::replot() { m_plot->replot(QCustomPlot::rpQueuedReplot); }
 

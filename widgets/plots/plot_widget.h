@@ -1,6 +1,6 @@
 // The base of every plot widget in widgets/plots: owns one QCustomPlot (not inherited) with the
-// workbench's fonts, a title row, a corner note, marker lines and the colour-blind-safe Okabe-Ito
-// palette. GUI thread only.
+// workbench's fonts, a title row, a note row and a legend row (never over the data),
+// marker lines and the colour-blind-safe Okabe-Ito palette. GUI thread only.
 #pragma once
 
 #include <QColor>
@@ -13,6 +13,7 @@
 class QCustomPlot;
 class QCPAxis;
 class QCPAxisRect;
+class QCPLayoutGrid;
 class QCPTextElement;
 
 namespace kvwb::widgets {
@@ -23,26 +24,33 @@ class PlotWidget : public QWidget {
  public:
   QCustomPlot* canvas() const { return m_plot; }
   static QColor paletteColour(int index);  // Okabe-Ito, cycling; index 0 is blue
+  static constexpr int kAxisRow = 3;       // the plot layout row of the axis rect
 
  protected:
   explicit PlotWidget(QWidget* parent = nullptr);
 
-  // Removes every plottable and item, leaving the title row and the default axis rect.
+  // Removes every plottable and item and the note, leaving the title, note, legend and axis rect
+  // rows (subclasses may replace the axis rect at row kAxisRow).
   void clearCanvas();
   void setTitle(const std::string& title);
-  static void styleAxis(QCPAxis* axis);  // fonts and pens
+  static void styleAxis(QCPAxis* axis);     // fonts and pens
+  static void integerTicks(QCPAxis* axis);  // ticks on whole numbers (layers, heads) only
   // Axis labels, the log or linear y scale, and readable ticks on `rect`.
   void styleAxes(QCPAxisRect* rect, const std::string& xLabel, const std::string& yLabel,
-                 bool logY = false);
-  void addNote(const std::string& note);                 // top-right corner of the axis rect
+                 bool logX = false, bool logY = false);
+  void setNote(const std::string& note);                // small grey text under the title
   void addMarkers(const std::vector<Marker>& markers);  // dashed vertical lines, labelled on top
   void addSpans(const std::vector<Span>& spans);        // light grey x intervals, behind the data
-  void showLegend(bool visible);
+  void showLegend(bool visible, int columns = 0);  // columns: wrap after this many (0: one row)
   void replot();  // queued: merges bursts of updates into one repaint
 
  private:
   QCustomPlot* m_plot;
+  static void setScale(QCPAxis* axis, bool log, int ticks);  // linear or log, with its ticker
+
   QCPTextElement* m_title;
+  QCPTextElement* m_note;
+  QCPLayoutGrid* m_legendRow;  // holds the legend while it is shown
 };
 
 }  // namespace kvwb::widgets
