@@ -60,8 +60,13 @@ std::size_t writeResultsCsv(const Project& project, const std::vector<RunInfo>& 
     if (used[i]) paramCols.push_back(kKnown[i]);
   paramCols.insert(paramCols.end(), extra.begin(), extra.end());
 
+  // A parameter named like a fixed column (mixed precision's target "ratio") gets a "target_" prefix.
+  static const std::vector<std::string> kFixed = {"run", "capture", "layer", "head", "kind", "method",
+                                                  "bytes", "ratio", "cos_sim", "rel_err", "attn_out_err",
+                                                  "attn_kl", "delta_ppl", "fit_seconds", "device", "decode_ms"};
   out << "run,capture,layer,head,kind,method";
-  for (const auto& c : paramCols) out << ',' << csvField(c);
+  for (const auto& c : paramCols)
+    out << ',' << csvField(std::find(kFixed.begin(), kFixed.end(), c) != kFixed.end() ? "target_" + c : c);
   out << ",bytes,ratio,cos_sim,rel_err,attn_out_err,attn_kl,delta_ppl,fit_seconds,device,"
          "decode_ms\n";
   std::size_t n = 0;

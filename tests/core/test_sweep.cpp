@@ -1,0 +1,159 @@
+// Sweeps on the real demo project: spec validation, rows and aggregate per job, cancellation,
+// and a SIGKILLed sweep that resumes to the same results as an uninterrupted run.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/compress/sweep.h"
+#include "core/errors.h"
+#include "test_util.h"
+
+using namespace kvwb::core;
+
+namespace {
+
+const char* kSpec = R"({
+  "name": "t", "captures": ["tinystories"],
+  "targets": {"layers": [0, 3], "heads": "all", "kinds": ["K", "V"]},
+  "seq_lengths": [192, 256],
+  "methods": [
+    {"method": "svd", "grid": {"rank": [1, 3]}},
+    {"method": "quant", "params": {"axis": "kivi"}, "grid": {"bits": [4]}},
+    {"method": "siren", "params": {"config": "tiny", "epochs": 15, "lr": 0.001}}
+  ],
+  "metrics": {"attention": true, "delta_ppl": "job", "ppl_tokens": 32}, "device": "cpu", "seed": 7
+})";
+
+class SweepOnDemo : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto demo = kvwb::test::sourceDir() / "datasets/demo.kvw";
+    if (!std::filesystem::exists(demo)) GTEST_SKIP() << "datasets/demo.kvw missing";
+    std::filesystem::copy_file(demo, m_dir / "p.kvw");
+    m_spec = parseSweepSpec(nlohmann::json::parse(kSpec), "test-spec");
+  }
+  // (job, layer, head, kind) -> row, for every run of the spec.
+  std::map<std::string, ResultRow> rowsByKey(const std::filesystem::path& project) {
+    std::map<std::string, ResultRow> out;
+    const auto p = Project::open(project);
+    for (const auto& run : p.runs())
+      for (const auto& r : p.results(run.id)) {
+        const auto params = nlohmann::json::parse(r.paramsJson);
+        const auto key = params["job"].get<std::string>() + "/" + std::to_string(r.layer) + "/" +
+                         std::to_string(r.head) + "/" + r.kind;
+        EXPECT_TRUE(out.emplace(key, r).second) << "duplicate row " << key;
+      }
+    return out;
+  }
+  kvwb::test::TempDir m_dir;
+  SweepSpec m_spec;
+};
+
+}  // namespace
+
+TEST(SweepSpecTest, RejectsBadSpecsNamingTheFile) {
+  auto bad = [](const char* text) {
+    try {
+      parseSweepSpec(nlohmann::json::parse(text), "spec.json");
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("spec.json"), std::string::npos);
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(bad(R"({"methods": []})").find("at least one method"), std::string::npos);
+  EXPECT_NE(bad(R"({"methods": [{"method": "zip"}]})").find("unknown method 'zip'"), std::string::npos);
+  EXPECT_NE(bad(R"({"methods": [{"method": "svd", "grid": {"rank": 3}}]})").find("non-empty list"), std::string::npos);
+  EXPECT_NE(bad(R"({"methods": [{"method": "svd"}], "targets": {"kinds": ["Q"]}})").find("'Q'"), std::string::npos);
+}
+
+TEST_F(SweepOnDemo, RowsPerTargetPlusAggregateAndHonestRatios) {
+  JobContext ctx;
+  const auto s = runSweep(m_dir / "p.kvw", m_spec, ctx);
+  EXPECT_EQ(s.jobs, 8);  // (2 svd + 1 quant + 1 siren) x 2 lengths
+  EXPECT_EQ(s.done, 8);
+  const auto rows = rowsByKey(m_dir / "p.kvw");
+  EXPECT_EQ(rows.size(), 8u * (2 * 4 * 2 + 1));  // 2 layers x 4 heads x 2 kinds + aggregate
+  for (const auto& [key, r] : rows) {
+    const auto params = nlohmann::json::parse(r.paramsJson);
+    const int n = params["seq_len"];
+    EXPECT_NEAR(r.ratio * r.bytes, (r.kind == "all" ? 16.0 : 1.0) * n * 8 * 2, 1e-6 * r.bytes) << key;
+    EXPECT_TRUE(std::isfinite(r.attnOutErr)) << key;
+    EXPECT_GE(r.attnKl, 0) << key;
+    if (r.kind == "all") EXPECT_TRUE(std::isfinite(r.deltaPpl)) << key;
+    if (r.kind == "V") EXPECT_NEAR(r.attnKl, 0, 1e-9) << "values do not change attention weights";
+  }
+  // Running the same spec again resumes: nothing left to do.
+  const auto again = runSweep(m_dir / "p.kvw", m_spec, ctx);
+  EXPECT_EQ(again.skipped, 8);
+  EXPECT_EQ(again.done, 0);
+}
+
+TEST_F(SweepOnDemo, SigkilledSweepResumesToTheSameResults) {
+  std::filesystem::copy_file(m_dir / "p.kvw", m_dir / "q.kvw");
+  JobContext quiet;
+  runSweep(m_dir / "p.kvw", m_spec, quiet);
+  const auto reference = rowsByKey(m_dir / "p.kvw");
+
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    struct Tell : JobContext {
+      int fd;
+      void onProgress(double, const std::string& what) override {
+        if (what.find("n=") != std::string::npos) (void)!::write(fd, "j", 1);  // a job committed
+      }
+    } tell;
+    tell.fd = fds[1];
+    runSweep(m_dir / "q.kvw", m_spec, tell);
+    _exit(0);
+  }
+  ::close(fds[1]);
+  char c;
+  for (int committed = 0; committed < 3 && ::read(fds[0], &c, 1) == 1;) ++committed;
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(fds[0]);
+  const auto partial = rowsByKey(m_dir / "q.kvw").size();
+  EXPECT_GE(partial, 3u * 17);
+  EXPECT_LT(partial, reference.size()) << "the kill came too late to test resuming";
+
+  const auto resumed = runSweep(m_dir / "q.kvw", m_spec, quiet);
+  EXPECT_GE(resumed.skipped, 3);
+  const auto rows = rowsByKey(m_dir / "q.kvw");
+  ASSERT_EQ(rows.size(), reference.size());
+  for (const auto& [key, want] : reference) {
+    const auto& got = rows.at(key);
+    EXPECT_EQ(got.bytes, want.bytes) << key;
+    EXPECT_NEAR(got.cosSim, want.cosSim, 1e-6) << key;
+    EXPECT_NEAR(got.relErr, want.relErr, 1e-6) << key;
+    EXPECT_NEAR(got.attnOutErr, want.attnOutErr, 1e-6) << key;
+    if (want.kind == "all") EXPECT_NEAR(got.deltaPpl, want.deltaPpl, 1e-6) << key;
+  }
+}
+
+TEST_F(SweepOnDemo, CancelKeepsFinishedJobs) {
+  struct CancelAfterTwo : JobContext {
+    int jobs = 0;
+    bool cancelled() const override { return jobs >= 2; }
+    void onProgress(double, const std::string& what) override {
+      if (what.find("n=") != std::string::npos) ++jobs;
+    }
+  } ctx;
+  EXPECT_THROW(runSweep(m_dir / "p.kvw", m_spec, ctx), Cancelled);
+  const auto p = Project::open(m_dir / "p.kvw");
+  std::size_t rows = 0;
+  for (const auto& run : p.runs()) {
+    rows += p.results(run.id).size();
+    EXPECT_EQ(run.status, "cancelled");
+  }
+  EXPECT_EQ(rows, 2u * 17);
+}
