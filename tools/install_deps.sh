@@ -7,7 +7,7 @@ gui=1
 pkgs=(build-essential cmake ninja-build ccache pkg-config
       libtorch-dev libhdf5-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libzip-dev zlib1g-dev libgtest-dev
       python3-numpy python3-h5py python3-torch)
-[ "$gui" = 1 ] && pkgs+=(qt6-base-dev libqcustomplot-dev libgl-dev xvfb xauth)
+[ "$gui" = 1 ] && pkgs+=(qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev xvfb xauth)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
