@@ -3,11 +3,19 @@
 
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 namespace kvwb::gpu {
 
 bool cudaAvailable() { return torch::cuda::is_available(); }
+
+void configureThreads() {
+  if (std::getenv("OMP_NUM_THREADS")) return;
+  const auto cores = static_cast<int>(std::thread::hardware_concurrency());
+  if (cores > at::get_num_threads()) at::set_num_threads(cores);
+}
 
 std::string resolveDevice(const std::string& requested) {
   if (requested.empty() || requested == "auto") return cudaAvailable() ? "cuda:0" : "cpu";

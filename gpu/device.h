@@ -7,6 +7,9 @@
 namespace kvwb::gpu {
 
 bool cudaAvailable();
+// Uses every core for CPU tensor work unless OMP_NUM_THREADS says otherwise (LibTorch's OpenMP
+// default can be one thread in containers). Call once at program start.
+void configureThreads();
 // "auto" -> "cuda:0" or "cpu"; "cpu", "cuda", "cuda:N" are validated (throws std::invalid_argument
 // for an unknown name or CUDA asked for where none is available).
 std::string resolveDevice(const std::string& requested);

@@ -4,6 +4,7 @@
 
 #include "app/cli/commands.h"
 #include "core/errors.h"
+#include "gpu/device.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"KV Workbench command line: KV cache projects, analyses and compression sweeps",
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   kvwb::cli::addAnalyzeCommand(app);
   kvwb::cli::addReportCommand(app);
   kvwb::cli::addSweepCommand(app);
+  kvwb::gpu::configureThreads();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -127,6 +127,19 @@ SweepSpec loadSweepSpec(const std::filesystem::path& file) {
   return parseSweepSpec(j, file.string());
 }
 
+void overrideSweepParam(SweepSpec& spec, const std::string& key, const nlohmann::json& value) {
+  bool found = false;
+  for (std::size_t i = 0; i < spec.methods.size(); ++i) {
+    auto& m = spec.methods[i];
+    if (!m.params.contains(key) && !m.grid.contains(key)) continue;
+    m.grid.erase(key);
+    m.params[key] = value;
+    spec.source["methods"][i] = {{"method", m.method}, {"params", m.params}, {"grid", m.grid}};
+    found = true;
+  }
+  if (!found) throw InputError(spec.name, "no method of the sweep has a parameter '" + key + "'");
+}
+
 std::vector<SweepJob> planSweep(const Project& project, const SweepSpec& spec) {
   std::vector<std::string> captures = spec.captures;
   if (captures.empty())
@@ -257,6 +270,7 @@ SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec&
 
       std::vector<ResultRow> rows;
       std::vector<CacheSubstitution> substitutions;
+      std::string infeasible;
       double totalBytes = 0, fitSeconds = 0;
       for (const auto& kind : spec.kinds) {
         const int kindIndex = kind == "K" ? 0 : 1;
@@ -291,7 +305,8 @@ SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec&
         try {
           fit = compressor->fit(batch, job.params, inputs, summary.device, ctx);
         } catch (const std::invalid_argument& e) {
-          throw InputError(spec.name, "job " + job.method + " " + job.params.dump() + ": " + e.what());
+          infeasible = e.what();  // e.g. a ratio this head_dim cannot reach: recorded, not fatal
+          break;
         }
         std::vector<float> recon;
         for (const auto& t : fit.targets) recon.insert(recon.end(), t.reconstruction.begin(), t.reconstruction.end());
@@ -333,6 +348,21 @@ SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec&
           }
           rows.push_back(std::move(r));
         }
+      }
+      if (!infeasible.empty()) {  // one aggregate row saying why, so the job counts as done
+        ResultRow note;
+        note.layer = note.head = -1;
+        note.kind = "all";
+        auto params = job.params;
+        params["seq_len"] = N;
+        params["job"] = job.key;
+        params["infeasible"] = infeasible;
+        note.paramsJson = params.dump();
+        note.device = summary.device;
+        journal.appendBatch(job.runId, {note});
+        ++summary.done;
+        summary.infeasible.push_back(job.method + " " + job.params.dump() + ": " + infeasible);
+        continue;
       }
       // The job's aggregate row: every target of the job compressed at once.
       ResultRow all;

@@ -43,6 +43,11 @@ struct SweepSpec {
 SweepSpec parseSweepSpec(const nlohmann::json& spec, const std::string& origin);
 SweepSpec loadSweepSpec(const std::filesystem::path& file);
 
+// Sets `key` to `value` in every method whose params or grid hold `key` (the grid entry is
+// replaced by the fixed value); also recorded in spec.source so job keys change. Throws
+// InputError when no method has the key.
+void overrideSweepParam(SweepSpec& spec, const std::string& key, const nlohmann::json& value);
+
 struct SweepJob {
   std::string runId, key, capture, method;
   nlohmann::json params;  // fixed + grid point
@@ -56,6 +61,9 @@ struct SweepSummary {
   int jobs = 0, skipped = 0, done = 0;
   std::vector<std::string> runIds;
   std::string device;
+  // Jobs whose parameters this capture cannot satisfy (e.g. a compression ratio beyond what a
+  // head_dim of 8 allows): recorded as one aggregate row with params.infeasible, not run.
+  std::vector<std::string> infeasible;
 };
 
 // Runs the jobs not yet in the project. On cancel, the job in flight is dropped and every
