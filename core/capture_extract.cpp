@@ -1,7 +1,6 @@
 // Extraction of real KV caches into a project.
 #include "core/capture_extract.h"
 
-#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -10,6 +9,7 @@
 #include "core/model/llama_model.h"
 #include "core/model/tokenizer.h"
 #include "core/project.h"
+#include "core/time_stamp.h"
 
 namespace kvwb::core {
 
@@ -94,9 +94,6 @@ CaptureInfo extractCapture(const ExtractOptions& o, const std::filesystem::path&
   info.headDim = kv.headDim;
   info.hasQueries = info.hasKeysPreRope = true;
   info.storageDtype = "float32";
-  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   info.metadataJson = nlohmann::json{
       {"model", std::filesystem::relative(std::filesystem::absolute(o.model),
                                           std::filesystem::absolute(project).parent_path()).string()},
@@ -110,7 +107,7 @@ CaptureInfo extractCapture(const ExtractOptions& o, const std::filesystem::path&
       {"text", tokenizer.decode(ids)},
       {"device", model.device()},
       {"dtype", model.dtype()},
-      {"extracted", when},
+      {"extracted", utcTimestamp()},
       {"software_version", KVWB_VERSION}}.dump();
 
   ProjectEdit edit(project);

@@ -2,11 +2,11 @@
 #include "core/capture_import.h"
 
 #include <algorithm>
-#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
 #include "core/project.h"
+#include "core/time_stamp.h"
 
 namespace kvwb::core {
 namespace {
@@ -30,13 +30,6 @@ std::vector<std::unique_ptr<TensorFile>> openDumps(const std::vector<std::filesy
   }
   if (files.empty()) throw std::invalid_argument("importCapture: no dump given");
   return files;
-}
-
-std::string nowIso() {
-  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
 }
 
 // Multi-index [head, token, dim] of a flat element index within one layer, for messages.
@@ -70,7 +63,7 @@ CaptureInfo importCapture(const std::vector<std::filesystem::path>& dumps,
   for (const auto& f : files) sources.push_back(std::filesystem::absolute(f->path()).string());
   meta["source_files"] = sources;
   meta["source_dtype"] = dtypeName(layout.slices.at(TensorKind::Keys).front().dtype);
-  meta["imported"] = nowIso();
+  meta["imported"] = utcTimestamp();
   if (!options.promptLabel.empty()) meta["prompt_label"] = options.promptLabel;
   info.metadataJson = meta.dump();
 

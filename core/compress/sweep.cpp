@@ -1,7 +1,6 @@
 // Sweep planning, execution, resume (see sweep.h).
 #include "core/compress/sweep.h"
 
-#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -15,6 +14,7 @@
 #include "core/errors.h"
 #include "core/model/llama_model.h"
 #include "core/run_journal.h"
+#include "core/time_stamp.h"
 #include "gpu/device.h"
 
 namespace kvwb::core {
@@ -23,13 +23,6 @@ namespace {
 std::string hex(std::uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string nowIso() {
-  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return buf;
 }
 
@@ -186,6 +179,19 @@ struct CaptureCache {
   std::string modelProblem;
 };
 
+// The row standing for a whole job (layer = head = -1, kind "all"), with `extra` parameters.
+ResultRow aggregateRow(const SweepJob& job, const nlohmann::json& extra) {
+  ResultRow row;
+  row.layer = row.head = -1;
+  row.kind = "all";
+  auto params = job.params;
+  params["seq_len"] = job.seqLength;
+  params["job"] = job.key;
+  params.update(extra);
+  row.paramsJson = params.dump();
+  return row;
+}
+
 const FloatMatrix& target(const Project& p, CaptureCache& c, int kind, int layer, int head) {
   const auto key = std::make_tuple(kind, layer, head);
   auto it = c.targets.find(key);
@@ -225,7 +231,7 @@ SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec&
     run.capture = job.capture;
     for (const auto& m : spec.methods)
       if (m.method == job.method) run.paramsJson = nlohmann::json{{"params", m.params}, {"grid", m.grid}}.dump();
-    run.created = nowIso();
+    run.created = utcTimestamp();
     run.device = summary.device;
     run.softwareVersion = KVWB_VERSION;
     journal.beginRun(run);
@@ -350,14 +356,7 @@ SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec&
         }
       }
       if (!infeasible.empty()) {  // one aggregate row saying why, so the job counts as done
-        ResultRow note;
-        note.layer = note.head = -1;
-        note.kind = "all";
-        auto params = job.params;
-        params["seq_len"] = N;
-        params["job"] = job.key;
-        params["infeasible"] = infeasible;
-        note.paramsJson = params.dump();
+        auto note = aggregateRow(job, {{"infeasible", infeasible}});
         note.device = summary.device;
         journal.appendBatch(job.runId, {note});
         ++summary.done;
@@ -365,14 +364,9 @@ SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec&
         continue;
       }
       // The job's aggregate row: every target of the job compressed at once.
-      ResultRow all;
-      all.layer = all.head = -1;
-      all.kind = "all";
-      auto params = job.params;
-      params["seq_len"] = N;
-      params["job"] = job.key;
-      if (!cache.modelProblem.empty() && spec.deltaPpl != "none") params["delta_ppl_note"] = cache.modelProblem;
-      all.paramsJson = params.dump();
+      auto all = aggregateRow(job, !cache.modelProblem.empty() && spec.deltaPpl != "none"
+                                       ? nlohmann::json{{"delta_ppl_note", cache.modelProblem}}
+                                       : nlohmann::json::object());
       all.bytes = totalBytes;
       all.ratio = static_cast<double>(rows.size()) * N * D * 2 / totalBytes;
       double cos = 0, rel = 0, attErr = 0, kl = 0, dec = 0;
