@@ -30,6 +30,18 @@ CommandLine parseCommandLine(const QCoreApplication& app) {
                                   "1 = V) of the first capture."),
       QStringLiteral("target"));
   parser.addOption(select);
+  const QCommandLineOption exportFigures(
+      QStringLiteral("export-figures"),
+      QCoreApplication::translate("kvwb",
+                                  "Write the project's figure set into <dir>, print the files "
+                                  "written and exit (no window)."),
+      QStringLiteral("dir"));
+  parser.addOption(exportFigures);
+  const QCommandLineOption format(
+      QStringLiteral("format"),
+      QCoreApplication::translate("kvwb", "Figure format for --export-figures: pdf, svg or png."),
+      QStringLiteral("format"), QStringLiteral("pdf"));
+  parser.addOption(format);
   parser.process(app);
 
   CommandLine cl;
@@ -37,6 +49,18 @@ CommandLine parseCommandLine(const QCoreApplication& app) {
   if (positional.size() > 1) parser.showHelp(1);
   if (!positional.isEmpty()) cl.projectPath = positional.front();
   cl.screenshotPath = parser.value(screenshot);
+  cl.figureDir = parser.value(exportFigures);
+  cl.figureFormat = parser.value(format).toLower();
+  if (cl.figureFormat != QLatin1String("pdf") && cl.figureFormat != QLatin1String("svg") &&
+      cl.figureFormat != QLatin1String("png")) {
+    std::fprintf(stderr, "kvwb: --format wants pdf, svg or png, got '%s'\n",
+                 qPrintable(cl.figureFormat));
+    std::exit(2);
+  }
+  if (!cl.figureDir.isEmpty() && cl.projectPath.isEmpty()) {
+    std::fprintf(stderr, "kvwb: --export-figures needs a PROJECT\n");
+    std::exit(2);
+  }
   if (parser.isSet(select)) {
     const QStringList parts = parser.value(select).split(QLatin1Char(','));
     std::array<int, 3> target{0, 0, 0};

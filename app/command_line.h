@@ -1,4 +1,5 @@
-// The GUI's command line: `kvwb [PROJECT] [--screenshot FILE] [--select LAYER,HEAD[,KIND]]`. Parsed
+// The GUI's command line: `kvwb [PROJECT] [--screenshot FILE] [--select LAYER,HEAD[,KIND]]
+// [--export-figures DIR [--format pdf|svg|png]]`. Parsed
 // on the GUI thread after QApplication exists (QCommandLineParser handles --help/--version and
 // exits).
 #pragma once
@@ -17,6 +18,8 @@ struct CommandLine {
   // --select: the atlas target shown first (kind indexes the analysis' kinds: 0 K, 1 V); empty
   // when not given.
   std::optional<std::array<int, 3>> target;
+  QString figureDir;                  // non-empty: write the project's figure set here, exit
+  QString figureFormat = QStringLiteral("pdf");  // --format of the figure set
 };
 
 CommandLine parseCommandLine(const QCoreApplication& app);

@@ -1,16 +1,35 @@
-// kvwb: the KV Workbench GUI. `kvwb [PROJECT] [--screenshot FILE] [--select L,H[,K]]`. GUI thread
-// only.
+// kvwb: the KV Workbench GUI. `kvwb [PROJECT] [--screenshot FILE] [--select L,H[,K]]`, or headless
+// `kvwb --export-figures DIR [--format pdf|svg|png] PROJECT`. GUI thread only.
 #include <QApplication>
 #include <QTimer>
 #include <cstdio>
 
 #include "app/command_line.h"
 #include "app/main_window.h"
+#include "gpu/device.h"
 #include "widgets/atlas_view.h"
+#include "widgets/figure_set.h"
 
 namespace {
 
 constexpr int kLayoutSettleMs = 300;  // lets the docks lay out before a screenshot
+
+// --export-figures: writes the figure set, prints each file written (notes go to stderr).
+int exportFigures(const kvwb::app::CommandLine& cl) {
+  kvwb::gpu::configureThreads();
+  kvwb::core::JobContext ctx;
+  try {
+    const auto result = kvwb::widgets::exportFigureSet(
+        cl.projectPath.toStdString(), cl.figureDir, kvwb::widgets::figureFormat(cl.figureFormat),
+        {}, ctx);
+    for (const QString& file : result.files) std::printf("%s\n", qPrintable(file));
+    for (const QString& note : result.notes) std::fprintf(stderr, "kvwb: %s\n", qPrintable(note));
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kvwb: %s\n", e.what());
+    return 1;
+  }
+}
 
 }  // namespace
 
@@ -21,6 +40,7 @@ int main(int argc, char** argv) {
   QApplication::setApplicationDisplayName(QStringLiteral("KV Workbench"));
   QApplication::setApplicationVersion(QStringLiteral(KVWB_VERSION));
   const kvwb::app::CommandLine cl = kvwb::app::parseCommandLine(app);
+  if (!cl.figureDir.isEmpty()) return exportFigures(cl);
 
   kvwb::app::MainWindow window;
   const bool batch = !cl.screenshotPath.isEmpty();

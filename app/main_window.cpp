@@ -1,6 +1,7 @@
 // MainWindow: builds the docks and menus, opens projects through core::Project, imports dumps
-// through core::importCapture and analyzes captures through core::analyzeCapture on the JobRunner;
-// the project listing and the stored analyses are re-read on the GUI thread.
+// through core::importCapture, analyzes captures through core::analyzeCapture and runs sweeps
+// through core::runSweep on the JobRunner; the project listing, the stored analyses and the
+// results are re-read on the GUI thread.
 #include "app/main_window.h"
 
 #include <QCloseEvent>
@@ -24,13 +25,18 @@
 
 #include "core/analysis/capture_analysis.h"
 #include "core/capture_import.h"
+#include "core/compress/sweep.h"
 #include "gpu/device.h"
 #include "widgets/atlas_view.h"
 #include "widgets/capture_details.h"
 #include "widgets/jobs_panel.h"
+#include "widgets/results_view.h"
+#include "widgets/sweep_dialog.h"
 
 namespace kvwb::app {
 namespace {
+
+constexpr int kResultsRefreshMs = 1500;  // how often a running sweep's rows are re-read
 
 const QStringList kDumpSuffixes = {QStringLiteral("safetensors"), QStringLiteral("npy"),
                                    QStringLiteral("npz"), QStringLiteral("h5"),
@@ -91,6 +97,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(QThread::i
   connect(m_views, &QTabWidget::tabCloseRequested, this, [this](int index) {
     QWidget* view = m_views->widget(index);
     std::erase_if(m_atlasViews, [view](const auto& entry) { return entry.second == view; });
+    if (view == m_results) m_results = nullptr;
     m_views->removeTab(index);
     view->deleteLater();
   });
@@ -105,6 +112,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(QThread::i
   m_device->setObjectName(QStringLiteral("deviceLabel"));
   statusBar()->addPermanentWidget(m_device);
   connect(&m_jobs, &widgets::JobRunner::jobFinished, this, &MainWindow::onJobFinished);
+  m_resultsRefresh.setInterval(kResultsRefreshMs);
+  connect(&m_resultsRefresh, &QTimer::timeout, this, [this] {
+    if (m_results) m_results->refresh();
+  });
   updateOverview();
   updateActions();
 }
@@ -165,6 +176,14 @@ void MainWindow::createMenus() {
   m_analyzeAllAction = analysis->addAction(
       tr("Analyze A&ll Captures"), QKeySequence(tr("Ctrl+Shift+R")), this, &MainWindow::analyzeAll);
   m_analyzeAllAction->setStatusTip(tr("Analyze every capture without a current analysis"));
+  QMenu* compression = menuBar()->addMenu(tr("&Compression"));
+  m_sweepAction = compression->addAction(tr("New &Sweep…"), QKeySequence(tr("Ctrl+Shift+S")), this,
+                                         &MainWindow::newSweep);
+  m_sweepAction->setObjectName(QStringLiteral("sweepAction"));
+  m_sweepAction->setStatusTip(
+      tr("Compress captures with a grid of methods and parameters, measuring every metric"));
+  compression->addAction(tr("&Results"), QKeySequence(tr("Ctrl+Shift+E")), this,
+                         [this] { openResults(); });
   menuBar()->addMenu(m_viewMenu);
 
   QToolBar* tools = addToolBar(tr("Main"));
@@ -179,6 +198,8 @@ void MainWindow::updateActions() {
   m_analyzeAction->setEnabled(idle && !currentCapture().isEmpty());
   m_analyzeAllAction->setEnabled(idle && m_model.project() &&
                                  !m_model.project()->captures().empty());
+  m_sweepAction->setEnabled(m_sweepJob < 0 && m_model.project() &&
+                            !m_model.project()->captures().empty());
 }
 
 QString MainWindow::currentCapture() const {
@@ -230,6 +251,89 @@ int MainWindow::analyzeCaptures(const QStringList& names) {
       });
   updateActions();
   return m_analyzeJob;
+}
+
+void MainWindow::newSweep() {
+  if (!m_model.project()) return;
+  auto* dialog = new widgets::SweepDialog(*m_model.project(), this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(dialog, &QDialog::accepted, this, [this, dialog] { startSweep(dialog->spec()); });
+  dialog->open();  // window-modal without a nested event loop
+}
+
+int MainWindow::startSweep(const nlohmann::json& spec) {
+  if (!m_model.project()) {
+    showError(tr("Sweep"), tr("Open a project first."));
+    return -1;
+  }
+  if (m_sweepJob >= 0) {
+    showError(tr("Sweep"), tr("A sweep is already running (see the Jobs panel)."));
+    return -1;
+  }
+  core::SweepSpec parsed;
+  QStringList runIds;
+  try {
+    parsed = core::parseSweepSpec(spec, "sweep");
+    for (const core::SweepJob& job : core::planSweep(*m_model.project(), parsed))
+      if (!runIds.contains(QString::fromStdString(job.runId)))
+        runIds << QString::fromStdString(job.runId);
+  } catch (const std::exception& e) {
+    showError(tr("Sweep"), QString::fromStdString(e.what()));
+    return -1;
+  }
+  m_sweepJob = m_jobs.start(
+      tr("Sweep %1").arg(QString::fromStdString(parsed.name)),
+      [parsed, project = m_model.project()->path()](core::JobContext& ctx) {
+        return core::runSweep(project, parsed, ctx);
+      },
+      [this](const core::SweepSummary& summary) {
+        statusBar()->showMessage(tr("Sweep finished: %1 job(s) run, %2 skipped, %3 infeasible")
+                                     .arg(summary.done)
+                                     .arg(summary.skipped)
+                                     .arg(summary.infeasible.size()),
+                                 8000);
+      });
+  openResults(runIds);
+  m_resultsRefresh.start();
+  updateActions();
+  return m_sweepJob;
+}
+
+QStringList MainWindow::sweepRuns(const std::string& runId) const {
+  const std::string sweep = runId.substr(0, runId.find('.') + 1);  // "<sweep>." of <sweep>.<capture>.<method>
+  QStringList ids;
+  for (const auto& run : m_model.project()->runs())
+    if (run.id.starts_with(sweep)) ids << QString::fromStdString(run.id);
+  return ids;
+}
+
+widgets::ResultsView* MainWindow::openResults(const QStringList& runIds) {
+  const auto& project = m_model.project();
+  if (!project) return nullptr;
+  QStringList ids = runIds;
+  if (ids.isEmpty()) {
+    const auto runs = project->runs();
+    if (!runs.empty()) ids = sweepRuns(runs.back().id);
+  }
+  if (!m_results) {
+    m_results = new widgets::ResultsView;
+    m_results->setObjectName(QStringLiteral("results"));
+    m_results->setProject(*project);
+    // The SIREN-vs-SVD compare view is to open the clicked fit here (CompareView::showFits).
+    connect(m_results, &widgets::ResultsView::fitSelected, this,
+            [this](const QString& runId, int layer, int head, const QString& kind,
+                   const QString& params) {
+              statusBar()->showMessage(tr("%1: layer %2 head %3 %4 %5")
+                                           .arg(runId)
+                                           .arg(layer)
+                                           .arg(head)
+                                           .arg(kind, params));
+            });
+    m_views->addTab(m_results, tr("Results"));
+  }
+  m_results->showRuns(ids);
+  m_views->setCurrentWidget(m_results);
+  return m_results;
 }
 
 void MainWindow::loadAtlases() {
@@ -299,10 +403,17 @@ bool MainWindow::openProject(const QString& path) {
     view->deleteLater();
   }
   m_atlasViews.clear();
+  if (m_results) {
+    m_views->removeTab(m_views->indexOf(m_results));
+    m_results->deleteLater();
+    m_results = nullptr;
+  }
   loadAtlases();
   m_recent.add(path);
   setWindowTitle(tr("%1 — KV Workbench").arg(QFileInfo(path).fileName()));
   statusBar()->showMessage(QFileInfo(path).absoluteFilePath());
+  // A project with results opens on them; an opened atlas (the first capture's) stays in front.
+  if (m_model.rowCount(m_model.groupIndex(widgets::ProjectModel::Runs)) > 0) openResults();
   const auto& captures = m_model.project()->captures();
   if (!captures.empty()) selectCapture(QString::fromStdString(captures.front().name));
   updateOverview();
@@ -377,6 +488,11 @@ void MainWindow::onJobFinished(int id) {
     m_analyzeJob = -1;
     updateActions();
   }
+  if (id == m_sweepJob) {  // finished, failed or cancelled: every committed job is in the project
+    m_sweepJob = -1;
+    m_resultsRefresh.stop();
+    reloadProject();
+  }
 }
 
 void MainWindow::reloadProject() {
@@ -386,6 +502,7 @@ void MainWindow::reloadProject() {
     showError(tr("Reload Project"), QString::fromStdString(e.what()));
   }
   loadAtlases();
+  if (m_results && m_model.project()) m_results->setProject(*m_model.project());
   updateOverview();
   updateActions();
 }
@@ -406,6 +523,7 @@ void MainWindow::onCurrentChanged(const QModelIndex& current) {
     m_details->showCapture(*capture);
   else
     m_details->clear();
+  if (const auto* run = m_model.runAt(current)) openResults(sweepRuns(run->id));
   openAtlas(currentCapture());
   updateActions();
 }
@@ -420,7 +538,8 @@ void MainWindow::updateOverview() {
     return;
   }
   m_overview->setText(tr("%1\n\n%n capture(s), %2 run(s).\nSelect an analysed capture to open its "
-                         "structure atlas; Analysis → Analyze Capture computes one.",
+                         "structure atlas; Analysis → Analyze Capture computes one.\nCompression "
+                         "→ New Sweep compresses captures; select a run to see its results.",
                          nullptr, static_cast<int>(project->captures().size()))
                           .arg(QString::fromStdString(project->path().filename().string()))
                           .arg(m_model.rowCount(m_model.groupIndex(widgets::ProjectModel::Runs))));

@@ -1,14 +1,17 @@
 // The KV Workbench main window: project explorer, details and jobs docks around central tabs (an
-// overview and one structure atlas per opened capture); File menu (new, open, recent, import,
-// quit), Analysis menu and toolbar (analyze the selected or every capture); dumps dropped on the
-// window are imported. GUI thread only; core work runs through JobRunner.
+// overview, one structure atlas per opened capture, the results of runs); File menu (new, open,
+// recent, import, quit), Analysis menu and toolbar (analyze the selected or every capture),
+// Compression menu (new sweep); dumps dropped on the window are imported. GUI thread only; core
+// work runs through JobRunner.
 #pragma once
 
 #include <QMainWindow>
 #include <QString>
 #include <QStringList>
+#include <QTimer>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/recent_projects.h"
@@ -25,6 +28,7 @@ namespace kvwb::widgets {
 class AtlasData;
 class AtlasView;
 class CaptureDetails;
+class ResultsView;
 }  // namespace kvwb::widgets
 
 namespace kvwb::app {
@@ -46,6 +50,14 @@ class MainWindow : public QMainWindow {
   int analyzeCaptures(const QStringList& names);
   // Opens (or shows) the atlas tab of a capture with a current analysis; null when it has none.
   widgets::AtlasView* openAtlas(const QString& capture);
+  // Runs the sweep `spec` (JSON, docs/SWEEPS.md) on the open project as a job; the Results tab
+  // shows its runs and refreshes while it runs, the project reloads when it ends. Returns the job
+  // id, or -1 (with an error shown) without a project, with an invalid spec, or while another
+  // sweep runs.
+  int startSweep(const nlohmann::json& spec);
+  // Opens (or shows) the Results tab with the rows of `runIds`; with none, the runs of the
+  // project's latest sweep. Null without a project.
+  widgets::ResultsView* openResults(const QStringList& runIds = {});
   void restoreLayout();  // window geometry and dock state from QSettings
 
   widgets::ProjectModel& projectModel() { return m_model; }
@@ -62,6 +74,8 @@ class MainWindow : public QMainWindow {
   void createMenus();
   void analyzeSelected();
   void analyzeAll();
+  void newSweep();
+  QStringList sweepRuns(const std::string& runId) const;  // every run of runId's sweep
   void loadAtlases();  // every capture's current analysis, re-read; refreshes the open atlas tabs
   std::vector<std::shared_ptr<const widgets::AtlasData>> atlasOverlay() const;
   QString currentCapture() const;  // the selected capture (or analysis row's capture), or empty
@@ -91,6 +105,10 @@ class MainWindow : public QMainWindow {
   QAction* m_analyzeAction = nullptr;
   QAction* m_analyzeAllAction = nullptr;
   int m_analyzeJob = -1;  // the running analysis job, or -1
+  int m_sweepJob = -1;    // the running sweep job, or -1
+  QAction* m_sweepAction = nullptr;
+  widgets::ResultsView* m_results = nullptr;  // the Results tab, while open
+  QTimer m_resultsRefresh;  // re-reads the shown results while a sweep runs
   std::map<std::string, std::shared_ptr<const widgets::AtlasData>> m_atlases;  // by capture
   std::map<std::string, widgets::AtlasView*> m_atlasViews;  // open atlas tabs, by capture
 };

@@ -26,7 +26,10 @@ std::filesystem::path captureModelPath(const std::filesystem::path& project,
   const auto meta = nlohmann::json::parse(metadataJson, nullptr, false);
   if (!meta.is_object() || !meta.contains("model") || !meta["model"].is_string()) return {};
   const std::filesystem::path model = meta["model"].get<std::string>();
-  return model.is_absolute() ? model : std::filesystem::absolute(project).parent_path() / model;
+  if (model.is_absolute()) return model;
+  const auto beside = std::filesystem::absolute(project).parent_path() / model;
+  if (std::filesystem::exists(beside) || !meta.contains("model_absolute")) return beside;
+  return meta["model_absolute"].get<std::string>();  // a copied project on the same machine
 }
 
 namespace {
@@ -97,6 +100,7 @@ CaptureInfo extractCapture(const ExtractOptions& o, const std::filesystem::path&
   info.metadataJson = nlohmann::json{
       {"model", std::filesystem::relative(std::filesystem::absolute(o.model),
                                           std::filesystem::absolute(project).parent_path()).string()},
+      {"model_absolute", std::filesystem::absolute(o.model).lexically_normal().string()},
       {"model_name", o.model.filename().string()},
       {"config", configJson(cfg)},
       {"rope_theta", cfg.ropeTheta},

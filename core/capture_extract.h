@@ -28,7 +28,8 @@ CaptureInfo extractCapture(const ExtractOptions& options, const std::filesystem:
                            JobContext& ctx);
 
 // The checkpoint a capture was extracted from: metadata "model" is stored relative to the
-// project's folder (so a project and its model move together); absolute paths pass through.
+// project's folder (so a project and its model move together), falling back to the absolute
+// path recorded at extraction (a project copied elsewhere on the same machine).
 // Returns an empty path when the metadata names no model.
 std::filesystem::path captureModelPath(const std::filesystem::path& project, const std::string& metadataJson);
 

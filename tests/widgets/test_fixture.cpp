@@ -10,6 +10,7 @@
 
 #include "core/analysis/capture_analysis.h"
 #include "core/capture_import.h"
+#include "core/compress/sweep.h"
 
 namespace kvwb::widgets::test {
 
@@ -46,6 +47,20 @@ void analyzeAll(const std::filesystem::path& project) {
   const auto p = core::Project::open(project);
   for (const auto& capture : p.captures())
     core::saveAnalysis(project, core::analyzeCapture(p, capture.name, {}, ctx));
+}
+
+nlohmann::json quickSweepSpec() {
+  return nlohmann::json::parse(R"({
+    "name": "quick", "captures": "all",
+    "targets": {"layers": [0, 1], "heads": "all", "kinds": ["K", "V"]},
+    "methods": [{"method": "svd", "grid": {"rank": [1, 2]}},
+                {"method": "quant", "params": {"axis": "token"}, "grid": {"bits": [8, 4]}}],
+    "metrics": {"attention": false, "delta_ppl": "none"}, "device": "cpu"})");
+}
+
+void sweepInto(const std::filesystem::path& project, const nlohmann::json& spec) {
+  core::JobContext ctx;
+  core::runSweep(project, core::parseSweepSpec(spec, "test"), ctx);
 }
 
 std::filesystem::path makeRealDump(const std::filesystem::path& outDir) {

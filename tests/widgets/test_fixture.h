@@ -6,6 +6,7 @@
 #include <QString>
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 namespace kvwb::widgets::test {
 
@@ -17,6 +18,12 @@ void writeSyntheticDump(const std::filesystem::path& path, std::int64_t layers, 
 void importInto(const std::filesystem::path& project, const std::filesystem::path& dump);
 // Computes and stores the structure atlas of every capture of `project` on this thread.
 void analyzeAll(const std::filesystem::path& project);
+// A sweep that runs in seconds on any capture: SVD ranks 1, 2 and INT8/INT4 quantization of layers
+// 0-1, every head, K and V, without attention metrics or perplexity (a synthetic dump has neither
+// queries nor a model).
+nlohmann::json quickSweepSpec();
+// Runs the sweep `spec` on `project` on this thread.
+void sweepInto(const std::filesystem::path& project, const nlohmann::json& spec);
 // OUT_DIR/hf_cache.safetensors made by make_dumps.py, or an empty path when the shared model is
 // not available (the caller skips). Throws when the script fails.
 std::filesystem::path makeRealDump(const std::filesystem::path& outDir);

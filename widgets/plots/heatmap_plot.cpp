@@ -87,7 +87,7 @@ void HeatmapPlot::setData(const HeatmapData& data) {
   double limit = 0;
   for (std::size_t i = 0; i < data.panels.size(); ++i) {
     QCPAxisRect* rect = m_rects[i];
-    styleAxes(rect, "head", i == 0 ? "layer" : "");
+    styleAxes(rect, data.xLabel, i == 0 ? data.yLabel : "");
     QCPAxis* x = rect->axis(QCPAxis::atBottom);
     QCPAxis* y = rect->axis(QCPAxis::atLeft);
     for (QCPAxis* axis : {x, y}) {
@@ -190,8 +190,10 @@ void HeatmapPlot::onMouseMove(QMouseEvent* event) {
       panel.values[static_cast<std::size_t>(cell->layer * m_data.heads + cell->head)];
   QToolTip::showText(
       canvas()->mapToGlobal(event->pos()),
-      tr("layer %1 · head %2 · %3\n%4 = %5")
+      tr("%1 %2 · %3 %4 · %5\n%6 = %7")
+          .arg(QString::fromStdString(m_data.yLabel))
           .arg(cell->layer)
+          .arg(QString::fromStdString(m_data.xLabel))
           .arg(cell->head)
           .arg(QString::fromStdString(panel.title), QString::fromStdString(m_data.valueLabel))
           .arg(value, 0, 'g', 4),

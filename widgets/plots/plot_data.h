@@ -68,7 +68,8 @@ struct HeatmapPanel {
 };
 
 struct HeatmapData {
-  int layers = 0, heads = 0;
+  int layers = 0, heads = 0;  // rows and columns (any grid: dims x tokens in the compare view)
+  std::string xLabel = "head", yLabel = "layer";
   std::string valueLabel;  // the colour scale's label
   bool diverging = false;  // symmetric range around 0 and a diverging gradient (differences)
   std::vector<HeatmapPanel> panels;  // side by side, sharing one colour scale

@@ -1,0 +1,75 @@
+// The Pareto front on hand-made points (dominance in every direction, ties, duplicates, NaN) and
+// the Pareto chart built from result rows (series per method, per-method and overall fronts).
+#include <QTest>
+#include <cmath>
+
+#include "widgets/pareto.h"
+
+using kvwb::widgets::buildParetoChart;
+using kvwb::widgets::Metric;
+using kvwb::widgets::paretoFront;
+using kvwb::widgets::ResultEntry;
+using Indices = std::vector<std::size_t>;
+
+namespace {
+
+ResultEntry entry(const std::string& method, int layer, double ratio, double cos) {
+  ResultEntry e{"s.cap." + method, "cap", method, {}};
+  e.row.layer = e.row.head = layer;
+  e.row.kind = layer < 0 ? "all" : "K";
+  e.row.ratio = ratio;
+  e.row.cosSim = cos;
+  e.row.relErr = 1 - cos;
+  return e;
+}
+
+}  // namespace
+
+class TestPareto : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void frontHigherBetterBoth() {
+    //            0    1    2    3    4
+    const std::vector<double> x = {1, 2, 3, 2.5, 4}, y = {0.9, 0.95, 0.8, 0.7, 0.5};
+    // 3 is dominated by 2 (3 >= 2.5 and 0.8 >= 0.7), 0 by 1 (2 >= 1 and 0.95 >= 0.9).
+    QCOMPARE(paretoFront(x, y, true, true), (Indices{1, 2, 4}));
+  }
+  void frontLowerBetterY() {
+    const std::vector<double> x = {1, 2, 3, 4}, y = {0.1, 0.3, 0.2, 0.5};
+    // higher x better, lower y better: 1 is dominated by 2 (3 > 2, 0.2 < 0.3).
+    QCOMPARE(paretoFront(x, y, true, false), (Indices{0, 2, 3}));
+  }
+  void frontLowerBetterX() {
+    const std::vector<double> bytes = {100, 200, 300}, err = {0.5, 0.6, 0.1};
+    QCOMPARE(paretoFront(bytes, err, false, false), (Indices{0, 2}));
+  }
+  void tiesAndDuplicatesAndNan() {
+    const std::vector<double> x = {2, 2, 2, 3, NAN, 3}, y = {0.5, 0.7, 0.7, 0.6, 0.99, NAN};
+    // Same x: only the best y counts, the first of a duplicate pair; NaN points never count.
+    QCOMPARE(paretoFront(x, y, true, true), (Indices{1, 3}));
+    QVERIFY(paretoFront({}, {}, true, true).empty());
+  }
+  void chartPerMethodAndOverall() {
+    const std::vector<ResultEntry> rows = {
+        entry("svd", -1, 2, 0.99), entry("svd", -1, 4, 0.90), entry("svd", -1, 3, 0.85),
+        entry("quant", -1, 4, 0.97), entry("quant", -1, 8, 0.80), entry("svd", 0, 9, 0.1)};
+    const auto chart = buildParetoChart(rows, Metric::CosSim, Metric::Ratio, true);
+    QCOMPARE(chart.series.size(), std::size_t{2});
+    QCOMPARE(chart.series[0].label, std::string("svd"));
+    QCOMPARE(chart.series[0].points.size(), std::size_t{3});  // the per-target row left out
+    QCOMPARE(chart.series[0].front, (Indices{0, 1}));           // ratio 3 at 0.85 is dominated
+    QCOMPARE(chart.series[1].front, (Indices{0, 1}));
+    QVERIFY(chart.logX);
+    std::vector<double> overall;
+    for (const auto& p : chart.overallFront) overall.push_back(p.x);
+    QCOMPARE(overall, (std::vector<double>{2, 4, 8}));  // svd 2x, quant 4x (beats svd 4x), quant 8x
+    QCOMPARE(chart.overallFront[1].fit.runId, std::string("s.cap.quant"));
+    const auto perTarget = buildParetoChart(rows, Metric::RelErr, Metric::Ratio, false);
+    QCOMPARE(perTarget.series.size(), std::size_t{1});
+    QCOMPARE(perTarget.series[0].points.front().fit.layer, 0);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestPareto)
+#include "test_pareto.moc"

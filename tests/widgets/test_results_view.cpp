@@ -1,0 +1,104 @@
+// The results views over a real sweep of a synthetic capture: the table model and its proxy pass
+// QAbstractItemModelTester, sort numerically and filter by scope and text; the view plots the
+// Pareto front per method, a click on a point emits fitSelected with that fit, and the CSV export
+// writes every row of the shown runs.
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <fstream>
+
+#include "test_fixture.h"
+#include "widgets/plots/qcustomplot_include.h"
+#include "widgets/plots/scatter_plot.h"
+#include "widgets/results_model.h"
+#include "widgets/results_view.h"
+
+using namespace kvwb::widgets;
+namespace test = kvwb::widgets::test;
+
+class TestResultsView : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir m_dir;
+  std::filesystem::path m_project;
+  QStringList m_runs;
+  // 2 jobs per method, each 2 layers x 4 heads x K/V = 16 target rows + 1 aggregate.
+  static constexpr int kRows = 4 * 17, kAggregates = 4;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    m_project = std::filesystem::path(m_dir.filePath(QStringLiteral("r.kvw")).toStdString());
+    const auto dump = m_project.parent_path() / "d.safetensors";
+    test::writeSyntheticDump(dump, 2, 4, 64, 8);
+    test::importInto(m_project, dump);
+    test::sweepInto(m_project, test::quickSweepSpec());
+    for (const auto& run : kvwb::core::Project::open(m_project).runs())
+      m_runs << QString::fromStdString(run.id);
+    QCOMPARE(m_runs.size(), 2);
+  }
+
+  void modelAndProxy() {
+    ResultsModel model;
+    ResultsProxy proxy;
+    QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    std::vector<std::string> ids;
+    for (const QString& id : m_runs) ids.push_back(id.toStdString());
+    model.setEntries(loadResults(kvwb::core::Project::open(m_project), ids));
+    QCOMPARE(model.rowCount(), kRows);
+    QCOMPARE(proxy.rowCount(), kAggregates);  // job aggregates by default
+    QCOMPARE(proxy.index(0, ResultsModel::LayerColumn).data().toString(), QStringLiteral("all"));
+    proxy.setAggregates(false);
+    QCOMPARE(proxy.rowCount(), kRows - kAggregates);
+    proxy.sort(ResultsModel::RatioColumn, Qt::AscendingOrder);
+    double previous = 0;
+    for (int row = 0; row < proxy.rowCount(); ++row) {
+      const double ratio = proxy.index(row, ResultsModel::RatioColumn).data(ResultsModel::SortRole).toDouble();
+      QVERIFY2(ratio >= previous, "sorted by ratio as numbers");
+      previous = ratio;
+    }
+    proxy.setFilterFixedString(QStringLiteral("bits=4"));
+    QCOMPARE(proxy.rowCount(), 16);  // the INT4 job's targets
+    QVERIFY(proxy.index(0, ResultsModel::ParamsColumn).data().toString().contains(QStringLiteral("bits=4")));
+  }
+
+  void paretoClickAndExport() {
+    ResultsView view;
+    view.resize(1100, 800);
+    view.setProject(kvwb::core::Project::open(m_project));
+    view.showRuns(m_runs);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QCOMPARE(view.shownRuns(), m_runs);
+    QCOMPARE(view.model().rowCount(), kRows);
+    view.setPareto(Metric::RelErr, Metric::Ratio);
+    ScatterPlot* plot = view.paretoPlot();
+    const ScatterChart& chart = plot->chart();
+    QCOMPARE(chart.series.size(), std::size_t{2});  // svd and quant
+    QVERIFY(!chart.overallFront.empty());
+    for (const auto& s : chart.series) QVERIFY(!s.front.empty());
+    plot->canvas()->replot();  // lay out now: pixel positions of the points
+    QSignalSpy spy(&view, &ResultsView::fitSelected);
+    const ScatterPoint& point = chart.series[1].points[0];
+    QTest::mouseClick(plot->canvas(), Qt::LeftButton, {}, plot->pointPosition(1, 0).toPoint());
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy[0][0].toString().toStdString(), point.fit.runId);
+    QCOMPARE(spy[0][1].toInt(), -1);  // a job aggregate
+    QCOMPARE(spy[0][3].toString(), QStringLiteral("all"));
+    QCOMPARE(spy[0][4].toString().toStdString(), point.fit.paramsJson);
+
+    const QString csv = m_dir.filePath(QStringLiteral("r.csv"));
+    QString error;
+    QVERIFY2(view.exportCsv(csv, &error), qPrintable(error));
+    std::ifstream in(csv.toStdString());
+    int lines = 0;
+    for (std::string line; std::getline(in, line);) ++lines;
+    QCOMPARE(lines, 1 + kRows);
+  }
+};
+
+QTEST_MAIN(TestResultsView)
+#include "test_results_view.moc"

@@ -1,0 +1,76 @@
+// Two fits of one capture target side by side (SIREN vs SVD at equal bytes by default): loads the
+// target with its head's K, V and query group, fits both specs, measures them with
+// core::computeFitMetrics and slices plot data. Plain C++ (no Qt); computeCompare runs on any one
+// thread (a job); CompareResult is a value, its const methods are safe from any thread.
+//
+//   auto pair = kvwb::widgets::sirenVsSvd("demo.kvw", "fiction", 2, 1, "K");
+//   auto result = kvwb::widgets::computeCompare(pair, "auto", ctx);
+//   result.fits[1].params["rank"];  // the equal-bytes SVD rank
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/compress/compressor.h"
+#include "core/compress/fit_metrics.h"
+#include "core/job_context.h"
+#include "widgets/plots/plot_data.h"
+
+namespace kvwb::widgets {
+
+// What to compare. `a` and `b` are {"method": ..., parameters...}. A spec of a method with a
+// "rank" parameter may say {"equal_bytes": true} instead of a rank: it then gets the rank whose
+// ByteLedger total is closest to the other spec's (which must not say equal_bytes too).
+struct ComparePair {
+  std::filesystem::path project;
+  std::string capture;
+  int layer = 0, head = 0;
+  std::string kind = "K";  // "K" or "V"
+  nlohmann::json a, b;
+};
+
+// SIREN of the seed configuration `sirenConfig` trained `epochs` epochs against SVD at equal bytes.
+ComparePair sirenVsSvd(const std::filesystem::path& project, const std::string& capture,
+                       int layer, int head, const std::string& kind,
+                       const std::string& sirenConfig = "medium", int epochs = 500);
+
+struct CompareFit {
+  std::string method, label;           // label: "siren medium", "svd rank 3"
+  nlohmann::json params;               // the effective parameters
+  std::vector<float> reconstruction;   // [T, D] row-major
+  core::ByteLedger bytes;
+  double ratio = 0;                    // raw float16 bytes / bytes.total()
+  core::FitMetrics metrics;
+  double fitSeconds = 0;
+};
+
+struct CompareResult {
+  ComparePair pair;
+  std::string device;
+  std::int64_t tokens = 0, dims = 0;
+  std::vector<float> original;  // [T, D]
+  std::array<CompareFit, 2> fits;
+
+  int busiestDim() const;  // the dimension whose original varies most over the tokens
+  // The original and both reconstructions of dimension `dim` over the tokens.
+  LineChart dimensionChart(int dim) const;
+  // |reconstruction − original|, dims (rows) x tokens (columns), one panel per fit on one scale.
+  HeatmapData errorMap() const;
+  // The metric table: a row label and the two fits' formatted values per row.
+  struct MetricRow {
+    std::string name;
+    std::array<std::string, 2> values;
+  };
+  std::vector<MetricRow> metricRows() const;
+  std::string title() const;  // "fiction · layer 2 · head 1 · K: siren medium vs svd rank 3"
+};
+
+// Loads, fits and measures. `device`: "auto", "cpu", "cuda:0". Throws core::InputError for a bad
+// project, capture or target, std::invalid_argument for bad specs, core::Cancelled on cancel.
+CompareResult computeCompare(const ComparePair& pair, const std::string& device,
+                             core::JobContext& ctx);
+
+}  // namespace kvwb::widgets

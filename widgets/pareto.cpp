@@ -1,0 +1,98 @@
+// The Pareto front (sort by x best first, keep each point that improves on the best y so far) and
+// the results charts built on it.
+#include "widgets/pareto.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace kvwb::widgets {
+
+std::vector<std::size_t> paretoFront(const std::vector<double>& x, const std::vector<double>& y,
+                                     bool higherXBetter, bool higherYBetter) {
+  // Lower is better on both after flipping the signs; ties in x go to the better y first.
+  const auto key = [&](std::size_t i) {
+    return std::pair(higherXBetter ? -x[i] : x[i], higherYBetter ? -y[i] : y[i]);
+  };
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (!std::isnan(x[i]) && !std::isnan(y[i])) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+  std::vector<std::size_t> front;
+  for (std::size_t i : order)
+    if (front.empty() || key(i).second < key(front.back()).second) front.push_back(i);
+  std::sort(front.begin(), front.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+  return front;
+}
+
+namespace {
+
+std::string targetText(const ResultEntry& e) {
+  if (e.aggregate()) return "job aggregate (all targets)";
+  return "layer " + std::to_string(e.row.layer) + " head " + std::to_string(e.row.head) + " " +
+         e.row.kind;
+}
+
+// One series per method, in first-seen order, of the rows of the chosen scope with both values.
+ScatterChart pointsByMethod(const std::vector<ResultEntry>& entries, Metric x, Metric y,
+                            bool aggregates) {
+  ScatterChart chart;
+  chart.xLabel = metricTitle(x);
+  chart.yLabel = metricTitle(y);
+  chart.logX = logScale(x);
+  chart.logY = logScale(y);
+  std::map<std::string, std::size_t> seriesOf;
+  for (const ResultEntry& e : entries) {
+    if (e.aggregate() != aggregates) continue;
+    const double vx = metricValue(e, x), vy = metricValue(e, y);
+    if (std::isnan(vx) || std::isnan(vy)) continue;
+    const auto [it, added] = seriesOf.emplace(e.method, chart.series.size());
+    if (added)
+      chart.series.push_back({e.method, static_cast<int>(chart.series.size()), {}, {}});
+    chart.series[it->second].points.push_back(
+        {vx, vy,
+         e.method + "  " + paramsText(e.row.paramsJson) + "\n" + targetText(e) + " · " +
+             e.runId,
+         {e.runId, e.row.layer, e.row.head, e.row.kind, e.row.paramsJson}});
+  }
+  return chart;
+}
+
+}  // namespace
+
+ScatterChart buildParetoChart(const std::vector<ResultEntry>& entries, Metric quality, Metric x,
+                              bool aggregates) {
+  ScatterChart chart = pointsByMethod(entries, x, quality, aggregates);
+  chart.title = std::string("Pareto front: ") + metricTitle(quality) + " vs " + metricTitle(x);
+  std::vector<double> allX, allY;
+  std::vector<const ScatterPoint*> all;
+  for (ScatterSeries& s : chart.series) {
+    std::vector<double> sx, sy;
+    for (const ScatterPoint& p : s.points) {
+      sx.push_back(p.x);
+      sy.push_back(p.y);
+      all.push_back(&p);
+    }
+    s.front = paretoFront(sx, sy, higherIsBetter(x), higherIsBetter(quality));
+    allX.insert(allX.end(), sx.begin(), sx.end());
+    allY.insert(allY.end(), sy.begin(), sy.end());
+  }
+  for (std::size_t i : paretoFront(allX, allY, higherIsBetter(x), higherIsBetter(quality)))
+    chart.overallFront.push_back(*all[i]);
+  chart.note = std::string(aggregates ? "job aggregates" : "per-target fits") + "; better: " +
+               (higherIsBetter(x) ? "right" : "left") + ", " +
+               (higherIsBetter(quality) ? "up" : "down") + "; solid lines: each method's front, " +
+               "dashed: overall";
+  return chart;
+}
+
+ScatterChart buildScatterChart(const std::vector<ResultEntry>& entries, Metric x, Metric y,
+                               bool aggregates) {
+  ScatterChart chart = pointsByMethod(entries, x, y, aggregates);
+  chart.title = std::string(metricTitle(y)) + " vs " + metricTitle(x);
+  chart.note = aggregates ? "job aggregates" : "per-target fits";
+  return chart;
+}
+
+}  // namespace kvwb::widgets

@@ -1,0 +1,54 @@
+// Pareto fronts of compression results (no Qt): the front of a point set, and the charts the
+// results view draws from ResultEntry rows (quality against ratio or bytes, one series per method,
+// fronts per method and overall; or any two metrics as a plain scatter). Pure functions, any thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "widgets/results_data.h"
+
+namespace kvwb::widgets {
+
+// Indices of the points no other point dominates (at least as good on both axes, better on one),
+// ordered by x ascending. NaN points are never on the front; of exact duplicates the first counts.
+std::vector<std::size_t> paretoFront(const std::vector<double>& x, const std::vector<double>& y,
+                                     bool higherXBetter, bool higherYBetter);
+
+// The fit a plotted point stands for (what a click on it reports).
+struct FitRef {
+  std::string runId;
+  int layer = 0, head = 0;
+  std::string kind, paramsJson;
+};
+
+struct ScatterPoint {
+  double x = 0, y = 0;
+  std::string tooltip;  // method, target and parameters
+  FitRef fit;
+};
+
+struct ScatterSeries {
+  std::string label;
+  int colour = 0;                  // Okabe-Ito palette index
+  std::vector<ScatterPoint> points;
+  std::vector<std::size_t> front;  // indices into points, x ascending; empty: none drawn
+};
+
+struct ScatterChart {
+  std::string title, xLabel, yLabel, note;
+  bool logX = false, logY = false;
+  std::vector<ScatterSeries> series;
+  std::vector<ScatterPoint> overallFront;  // x ascending; empty: none drawn
+};
+
+// `quality` against `x` (Ratio or Bytes), one series per method (in first-seen order, so
+// both charts colour a method alike), per-target rows or job aggregates only.
+ScatterChart buildParetoChart(const std::vector<ResultEntry>& entries, Metric quality, Metric x,
+                              bool aggregates);
+// Any two metrics, one series per method, no fronts.
+ScatterChart buildScatterChart(const std::vector<ResultEntry>& entries, Metric x, Metric y,
+                               bool aggregates);
+
+}  // namespace kvwb::widgets

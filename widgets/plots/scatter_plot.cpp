@@ -1,0 +1,118 @@
+// ScatterPlot: each series' points as a line-less QCPCurve (data index = point index, as curves
+// keep the given order by their t parameter), fronts as curves with lines.
+#include "widgets/plots/scatter_plot.h"
+
+#include <QToolTip>
+
+#include "widgets/plots/qcustomplot_include.h"
+
+namespace kvwb::widgets {
+namespace {
+
+QCPCurve* addCurve(QCustomPlot* plot, const std::vector<ScatterPoint>& points) {
+  auto* curve = new QCPCurve(plot->xAxis, plot->yAxis);
+  QVector<double> t, x, y;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    t << static_cast<double>(i);
+    x << points[i].x;
+    y << points[i].y;
+  }
+  curve->setData(t, x, y, true);
+  return curve;
+}
+
+}  // namespace
+
+ScatterPlot::ScatterPlot(QWidget* parent) : PlotWidget(parent) {
+  canvas()->setMouseTracking(true);
+  connect(canvas(), &QCustomPlot::mouseMove, this, &ScatterPlot::onMouseMove);
+  connect(canvas(), &QCustomPlot::plottableClick, this,
+          [this](QCPAbstractPlottable*, int, QMouseEvent* event) { onClick(event); });
+}
+
+void ScatterPlot::setChart(const ScatterChart& chart) {
+  m_chart = chart;
+  m_seriesOf.clear();
+  clearCanvas();
+  QCustomPlot* plot = canvas();
+  styleAxes(plot->axisRect(), chart.xLabel, chart.yLabel, chart.logX, chart.logY);
+  if (!chart.overallFront.empty()) {
+    auto* overall = addCurve(plot, chart.overallFront);
+    overall->setName(tr("overall front"));
+    overall->setPen(QPen(QColor(40, 40, 40), 1.4, Qt::DashLine));
+    overall->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(QColor(40, 40, 40), 1.4), Qt::NoBrush, 11));
+    overall->setSelectable(QCP::stNone);
+  }
+  for (std::size_t s = 0; s < chart.series.size(); ++s) {
+    const ScatterSeries& series = chart.series[s];
+    const QColor colour = paletteColour(series.colour);
+    const bool fronts = !series.front.empty();
+    QColor faded = colour;
+    faded.setAlpha(fronts ? 90 : 170);
+    auto* points = addCurve(plot, series.points);
+    points->setName(QString::fromStdString(series.label));
+    points->setLineStyle(QCPCurve::lsNone);
+    points->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, faded, 5));
+    points->setSelectable(QCP::stSingleData);
+    points->setSelectionDecorator(nullptr);  // a click selects a fit, not a highlight
+    m_seriesOf[points] = static_cast<int>(s);
+    if (!fronts) continue;
+    std::vector<ScatterPoint> front;
+    for (std::size_t i : series.front) front.push_back(series.points[i]);
+    auto* line = addCurve(plot, front);
+    line->setPen(QPen(colour, 1.6));
+    line->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, 7));
+    line->removeFromLegend();
+    line->setSelectable(QCP::stNone);
+  }
+  plot->rescaleAxes();
+  const auto pad = [](QCPAxis* axis, bool log) {
+    const QCPRange r = axis->range();
+    if (log)
+      axis->setRange(r.lower / 1.25, r.upper * 1.25);
+    else if (r.size() > 0)
+      axis->setRange(r.lower - 0.06 * r.size(), r.upper + 0.06 * r.size());
+    else
+      axis->setRange(r.lower - 1, r.upper + 1);
+  };
+  pad(plot->xAxis, chart.logX);
+  pad(plot->yAxis, chart.logY);
+  setTitle(chart.title);
+  setNote(chart.series.empty() ? "no measured rows" : chart.note);
+  const auto entries = static_cast<int>(chart.series.size()) + (chart.overallFront.empty() ? 0 : 1);
+  showLegend(entries > 0, entries > 5 ? 5 : 0);
+  replot();
+}
+
+QPointF ScatterPlot::pointPosition(int series, int index) const {
+  const ScatterPoint& p = m_chart.series.at(static_cast<std::size_t>(series))
+                              .points.at(static_cast<std::size_t>(index));
+  return {canvas()->xAxis->coordToPixel(p.x), canvas()->yAxis->coordToPixel(p.y)};
+}
+
+const ScatterPoint* ScatterPlot::pointAt(const QPointF& pos) const {
+  int index = -1;
+  QCPAbstractPlottable* plottable = canvas()->plottableAt(pos, true, &index);
+  const auto it = m_seriesOf.find(plottable);
+  if (it == m_seriesOf.end() || index < 0) return nullptr;
+  return &m_chart.series[static_cast<std::size_t>(it->second)].points[static_cast<std::size_t>(index)];
+}
+
+void ScatterPlot::onMouseMove(QMouseEvent* event) {
+  const ScatterPoint* p = pointAt(event->position());
+  if (p)
+    QToolTip::showText(event->globalPosition().toPoint(), QString::fromStdString(p->tooltip), canvas());
+  else
+    QToolTip::hideText();
+}
+
+void ScatterPlot::onClick(QMouseEvent* event) {
+  // Looked up again among the point curves only: a front line drawn on top may have been hit.
+  const ScatterPoint* p = pointAt(event->position());
+  if (!p) return;
+  Q_EMIT fitSelected(QString::fromStdString(p->fit.runId), p->fit.layer, p->fit.head,
+                     QString::fromStdString(p->fit.kind), QString::fromStdString(p->fit.paramsJson));
+}
+
+}  // namespace kvwb::widgets

@@ -1,0 +1,57 @@
+// Table model over ResultEntry rows (run, method, target, key parameters, bytes, ratio, every
+// quality metric, fit time, device), and the proxy that sorts it numerically and filters it by
+// text and row scope (per-target fits or job aggregates). GUI thread only.
+#pragma once
+
+#include <QAbstractTableModel>
+#include <QSortFilterProxyModel>
+#include <vector>
+
+#include "widgets/results_data.h"
+
+namespace kvwb::widgets {
+
+class ResultsModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column {
+    RunColumn, MethodColumn, LayerColumn, HeadColumn, KindColumn, ParamsColumn, BytesColumn,
+    RatioColumn, CosSimColumn, RelErrColumn, AttnOutErrColumn, AttnKlColumn, DeltaPplColumn,
+    FitSecondsColumn, DeviceColumn, ColumnCount
+  };
+  static constexpr int SortRole = Qt::UserRole;  // numbers as doubles, NaN sorted last
+
+  explicit ResultsModel(QObject* parent = nullptr);
+
+  void setEntries(std::vector<ResultEntry> entries);  // resets the model
+  const std::vector<ResultEntry>& entries() const { return m_entries; }
+  const ResultEntry& entry(int row) const { return m_entries[static_cast<std::size_t>(row)]; }
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QVariant headerData(int section, Qt::Orientation orientation,
+                      int role = Qt::DisplayRole) const override;
+
+ private:
+  std::vector<ResultEntry> m_entries;
+};
+
+class ResultsProxy : public QSortFilterProxyModel {
+  Q_OBJECT
+
+ public:
+  explicit ResultsProxy(QObject* parent = nullptr);
+  void setAggregates(bool aggregates);  // job aggregate rows only, or per-target rows only
+  bool aggregates() const { return m_aggregates; }
+
+ protected:
+  bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
+  bool lessThan(const QModelIndex& left, const QModelIndex& right) const override;
+
+ private:
+  bool m_aggregates = true;
+};
+
+}  // namespace kvwb::widgets

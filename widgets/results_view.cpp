@@ -1,0 +1,254 @@
+// ResultsView: lays out the run list, plots and table, and rebuilds the plots from the model's
+// rows whenever the runs, the row scope or a chosen metric change.
+#include "widgets/results_view.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <fstream>
+
+#include "core/results_csv.h"
+#include "widgets/plots/scatter_plot.h"
+#include "widgets/results_model.h"
+
+namespace kvwb::widgets {
+namespace {
+
+void addMetrics(QComboBox* combo, std::initializer_list<Metric> metrics) {
+  for (Metric m : metrics)
+    combo->addItem(QString::fromUtf8(metricTitle(m)), static_cast<int>(m));
+}
+
+Metric currentMetric(const QComboBox* combo) {
+  return static_cast<Metric>(combo->currentData().toInt());
+}
+
+void selectMetric(QComboBox* combo, Metric metric) {
+  const int index = combo->findData(static_cast<int>(metric));
+  if (index >= 0) combo->setCurrentIndex(index);
+}
+
+}  // namespace
+
+ResultsView::ResultsView(QWidget* parent)
+    : QWidget(parent),
+      m_runs(new QListWidget),
+      m_rows(new QComboBox),
+      m_quality(new QComboBox),
+      m_x(new QComboBox),
+      m_scatterX(new QComboBox),
+      m_scatterY(new QComboBox),
+      m_filter(new QLineEdit),
+      m_model(new ResultsModel(this)),
+      m_proxy(new ResultsProxy(this)),
+      m_table(new QTableView),
+      m_pareto(new ScatterPlot),
+      m_scatter(new ScatterPlot) {
+  m_runs->setObjectName(QStringLiteral("resultRuns"));
+  m_runs->setToolTip(tr("The runs whose rows are shown (a sweep makes one run per method)"));
+  m_rows->addItem(tr("Job aggregates"), true);
+  m_rows->addItem(tr("Per-target fits"), false);
+  m_rows->setToolTip(tr("Job aggregates: every target of a sweep job compressed at once (Δ "
+                        "perplexity is measured there); per-target: one row per layer, head, kind"));
+  addMetrics(m_quality, {Metric::CosSim, Metric::RelErr, Metric::AttnOutErr, Metric::AttnKl,
+                         Metric::DeltaPpl});
+  addMetrics(m_x, {Metric::Ratio, Metric::Bytes});
+  const auto allMetrics = {Metric::Bytes,    Metric::Ratio,      Metric::CosSim, Metric::RelErr,
+                           Metric::AttnOutErr, Metric::AttnKl,   Metric::DeltaPpl,
+                           Metric::FitSeconds, Metric::Layer,    Metric::Head,   Metric::SeqLen};
+  addMetrics(m_scatterX, allMetrics);
+  addMetrics(m_scatterY, allMetrics);
+  selectMetric(m_scatterX, Metric::Layer);
+  selectMetric(m_scatterY, Metric::RelErr);
+  m_filter->setPlaceholderText(tr("Filter rows (any column)…"));
+  m_filter->setClearButtonEnabled(true);
+  auto* exportButton = new QPushButton(tr("Export CSV…"));
+  exportButton->setToolTip(tr("Every row of the checked runs, as kvwb-cli export --csv writes it"));
+
+  m_proxy->setSourceModel(m_model);
+  m_table->setObjectName(QStringLiteral("resultsTable"));
+  m_table->setModel(m_proxy);
+  m_table->setSortingEnabled(true);
+  m_table->sortByColumn(-1, Qt::AscendingOrder);  // the rows' own order until a header is clicked
+  m_table->setAlternatingRowColors(true);
+  m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+  m_table->verticalHeader()->setVisible(false);
+  m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+  m_table->horizontalHeader()->setStretchLastSection(true);
+  m_pareto->setObjectName(QStringLiteral("paretoPlot"));
+  m_scatter->setObjectName(QStringLiteral("scatterPlot"));
+
+  auto* controls = new QHBoxLayout;
+  controls->addWidget(new QLabel(tr("Rows:")));
+  controls->addWidget(m_rows);
+  controls->addSpacing(12);
+  controls->addWidget(new QLabel(tr("Quality:")));
+  controls->addWidget(m_quality);
+  controls->addWidget(new QLabel(tr("against")));
+  controls->addWidget(m_x);
+  controls->addSpacing(12);
+  controls->addWidget(m_filter, 1);
+  controls->addWidget(exportButton);
+
+  auto* scatterPage = new QWidget;
+  auto* scatterControls = new QHBoxLayout;
+  scatterControls->addWidget(new QLabel(tr("x:")));
+  scatterControls->addWidget(m_scatterX);
+  scatterControls->addWidget(new QLabel(tr("y:")));
+  scatterControls->addWidget(m_scatterY);
+  scatterControls->addStretch(1);
+  auto* scatterLayout = new QVBoxLayout(scatterPage);
+  scatterLayout->setContentsMargins(0, 4, 0, 0);
+  scatterLayout->addLayout(scatterControls);
+  scatterLayout->addWidget(m_scatter, 1);
+  auto* plots = new QTabWidget;
+  plots->setDocumentMode(true);
+  plots->addTab(m_pareto, tr("Pareto front"));
+  plots->addTab(scatterPage, tr("Scatter"));
+
+  auto* right = new QSplitter(Qt::Vertical);
+  right->addWidget(plots);
+  right->addWidget(m_table);
+  right->setStretchFactor(0, 3);
+  right->setStretchFactor(1, 2);
+  auto* main = new QSplitter(Qt::Horizontal);
+  main->addWidget(m_runs);
+  main->addWidget(right);
+  main->setStretchFactor(1, 1);
+  main->setSizes({230, 1000});
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(controls);
+  layout->addWidget(main, 1);
+
+  connect(m_runs, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
+    const std::string id = item->text().toStdString();
+    if (item->checkState() == Qt::Checked ? m_shown.insert(id).second : m_shown.erase(id) > 0)
+      reloadRows();
+  });
+  connect(m_rows, &QComboBox::currentIndexChanged, this, [this] {
+    m_proxy->setAggregates(m_rows->currentData().toBool());
+    updatePlots();
+  });
+  for (QComboBox* combo : {m_quality, m_x, m_scatterX, m_scatterY})
+    connect(combo, &QComboBox::currentIndexChanged, this, &ResultsView::updatePlots);
+  connect(m_filter, &QLineEdit::textChanged, m_proxy,
+          &QSortFilterProxyModel::setFilterFixedString);
+  connect(exportButton, &QPushButton::clicked, this, &ResultsView::chooseCsv);
+  for (ScatterPlot* plot : {m_pareto, m_scatter})
+    connect(plot, &ScatterPlot::fitSelected, this, &ResultsView::fitSelected);
+  updatePlots();
+}
+
+void ResultsView::setProject(const core::Project& project) {
+  m_project = project;
+  refresh();
+}
+
+void ResultsView::showRuns(const QStringList& runIds) {
+  m_shown.clear();
+  for (const QString& id : runIds) m_shown.insert(id.toStdString());
+  refresh();
+}
+
+QStringList ResultsView::shownRuns() const {
+  QStringList ids;
+  for (int row = 0; row < m_runs->count(); ++row)
+    if (m_runs->item(row)->checkState() == Qt::Checked) ids << m_runs->item(row)->text();
+  return ids;
+}
+
+void ResultsView::refresh() {
+  fillRunList();
+  reloadRows();
+}
+
+void ResultsView::fillRunList() {
+  const QSignalBlocker block(m_runs);
+  m_runs->clear();
+  if (!m_project) return;
+  for (const core::RunInfo& run : m_project->runs()) {
+    auto* item = new QListWidgetItem(QString::fromStdString(run.id), m_runs);
+    item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+    item->setCheckState(m_shown.contains(run.id) ? Qt::Checked : Qt::Unchecked);
+    item->setToolTip(tr("%1 · %2 · %n result(s)", nullptr, static_cast<int>(run.resultCount))
+                         .arg(QString::fromStdString(run.method), QString::fromStdString(run.status)));
+  }
+}
+
+void ResultsView::reloadRows() {
+  std::vector<std::string> ids;
+  for (const QString& id : shownRuns()) ids.push_back(id.toStdString());
+  std::vector<ResultEntry> entries;
+  if (m_project) {
+    try {
+      entries = loadResults(*m_project, ids);
+    } catch (const std::exception& e) {
+      qWarning("results: %s", e.what());  // a journal mid-write: the next refresh reads it
+    }
+  }
+  m_model->setEntries(std::move(entries));
+  m_table->resizeColumnsToContents();
+  updatePlots();
+}
+
+void ResultsView::updatePlots() {
+  const bool aggregates = m_rows->currentData().toBool();
+  m_pareto->setChart(buildParetoChart(m_model->entries(), currentMetric(m_quality),
+                                      currentMetric(m_x), aggregates));
+  m_scatter->setChart(buildScatterChart(m_model->entries(), currentMetric(m_scatterX),
+                                        currentMetric(m_scatterY), aggregates));
+}
+
+void ResultsView::setPareto(Metric quality, Metric x) {
+  selectMetric(m_quality, quality);
+  selectMetric(m_x, x);
+}
+
+void ResultsView::setAggregates(bool aggregates) {
+  m_rows->setCurrentIndex(m_rows->findData(aggregates));
+}
+
+bool ResultsView::exportCsv(const QString& path, QString* error) const {
+  const auto fail = [error](const QString& message) {
+    if (error) *error = message;
+    return false;
+  };
+  if (!m_project) return fail(tr("No project is open."));
+  std::vector<core::RunInfo> runs;
+  for (core::RunInfo& run : m_project->runs())
+    if (m_shown.contains(run.id)) runs.push_back(std::move(run));
+  std::ofstream out(path.toStdString());
+  if (!out) return fail(tr("%1: cannot write the file.").arg(path));
+  try {
+    core::writeResultsCsv(*m_project, runs, out);
+  } catch (const std::exception& e) {
+    return fail(QString::fromStdString(e.what()));
+  }
+  out.close();
+  return out ? true : fail(tr("%1: writing failed.").arg(path));
+}
+
+void ResultsView::chooseCsv() {
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Export Results"), QString(), tr("CSV (*.csv)"));
+  if (path.isEmpty()) return;
+  QString error;
+  if (!exportCsv(path, &error)) {
+    auto* box = new QMessageBox(QMessageBox::Critical, tr("Export Results"), error,
+                                QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+  }
+}
+
+}  // namespace kvwb::widgets

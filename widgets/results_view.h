@@ -1,0 +1,77 @@
+// The results of a project's runs: a checkable run list, the Pareto front (quality against ratio
+// or bytes), a scatter of any two metrics, and the sortable, filterable table, all over the rows
+// of the checked runs; CSV export through core::writeResultsCsv. GUI thread only; refresh()
+// re-reads the project (a running sweep's journal included).
+#pragma once
+
+#include <QStringList>
+#include <QWidget>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/project.h"
+#include "widgets/results_data.h"
+
+class QComboBox;
+class QLineEdit;
+class QListWidget;
+class QTableView;
+
+namespace kvwb::widgets {
+
+class ResultsModel;
+class ResultsProxy;
+class ScatterPlot;
+
+class ResultsView : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ResultsView(QWidget* parent = nullptr);
+
+  void setProject(const core::Project& project);  // keeps the shown runs that still exist
+  void showRuns(const QStringList& runIds);        // exactly these runs, checked in the list
+  QStringList shownRuns() const;
+  void refresh();  // re-reads the run list and the rows of the shown runs
+
+  // Quality metric (CosSim, RelErr, AttnOutErr, AttnKl, DeltaPpl) and x (Ratio, Bytes) of the
+  // Pareto plot; the rows it and the table show.
+  void setPareto(Metric quality, Metric x);
+  void setAggregates(bool aggregates);
+  // Writes every row of the shown runs; false (with the message in `error`) when it cannot.
+  bool exportCsv(const QString& path, QString* error = nullptr) const;
+
+  ResultsModel& model() { return *m_model; }
+  ResultsProxy& proxy() { return *m_proxy; }
+  ScatterPlot* paretoPlot() const { return m_pareto; }
+  ScatterPlot* scatterPlot() const { return m_scatter; }
+
+ Q_SIGNALS:
+  // A point of the Pareto or scatter plot was clicked (for the SIREN-vs-SVD comparison).
+  void fitSelected(const QString& runId, int layer, int head, const QString& kind,
+                   const QString& paramsJson);
+
+ private:
+  void fillRunList();
+  void reloadRows();
+  void updatePlots();
+  void chooseCsv();
+
+  std::optional<core::Project> m_project;
+  std::set<std::string> m_shown;
+  QListWidget* m_runs;
+  QComboBox* m_rows;
+  QComboBox* m_quality;
+  QComboBox* m_x;
+  QComboBox* m_scatterX;
+  QComboBox* m_scatterY;
+  QLineEdit* m_filter;
+  ResultsModel* m_model;
+  ResultsProxy* m_proxy;
+  QTableView* m_table;
+  ScatterPlot* m_pareto;
+  ScatterPlot* m_scatter;
+};
+
+}  // namespace kvwb::widgets
