@@ -1,6 +1,7 @@
 // ResultEntry loading and metric access.
 #include "widgets/results_data.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>

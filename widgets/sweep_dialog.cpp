@@ -7,6 +7,7 @@
 #include <QCoreApplication>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -18,6 +19,7 @@
 #include <QSpinBox>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -144,6 +146,9 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel)) {
   setWindowTitle(tr("New Sweep"));
   m_preset->setObjectName(QStringLiteral("preset"));
+  m_name->setObjectName(QStringLiteral("name"));
+  m_layers->setObjectName(QStringLiteral("layers"));
+  m_heads->setObjectName(QStringLiteral("heads"));
   m_preset->addItem(tr("(defaults)"));
   for (const QFileInfo& file :
        QDir(presetDirectory()).entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Name))

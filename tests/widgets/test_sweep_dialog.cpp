@@ -60,7 +60,7 @@ class TestSweepDialog : public QObject {
 
   void editsReachSpec() {
     SweepDialog dialog(kvwb::core::Project::open(m_project));
-    dialog.findChild<QLineEdit*>()->setText(QStringLiteral("mine"));  // the name is the first
+    dialog.findChild<QLineEdit*>(QStringLiteral("name"))->setText(QStringLiteral("mine"));
     auto* tree = dialog.findChild<QTreeWidget*>(QStringLiteral("methods"));
     const auto items = tree->findItems(QStringLiteral("quant"), Qt::MatchExactly);
     QCOMPARE(items.size(), 1);
@@ -75,17 +75,12 @@ class TestSweepDialog : public QObject {
 
     auto* ok = dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
     QVERIFY(ok->isEnabled());
-    for (QLineEdit* edit : dialog.findChildren<QLineEdit*>()) {
-      if (edit->toolTip().startsWith(QStringLiteral("all, or"))) {  // layers, then heads
-        edit->setText(QStringLiteral("1"));
-        break;
-      }
-    }
+    auto* layers = dialog.findChild<QLineEdit*>(QStringLiteral("layers"));
+    layers->setText(QStringLiteral("1"));
     spec = dialog.spec();
     QCOMPARE(spec["targets"]["layers"], nlohmann::json({1}));
     QVERIFY(dialog.summary().contains(QStringLiteral("24 target fits")));
-    for (QLineEdit* edit : dialog.findChildren<QLineEdit*>())
-      if (edit->toolTip().startsWith(QStringLiteral("all, or"))) edit->setText(QStringLiteral("x"));
+    layers->setText(QStringLiteral("0, x"));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, dialog.spec());
     QCOMPARE(dialog.jobCount(), -1);
     QVERIFY(!ok->isEnabled());

@@ -4,6 +4,7 @@
 // GUI thread only.
 #pragma once
 
+#include <QPointF>
 #include <QString>
 #include <map>
 
