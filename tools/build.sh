@@ -9,5 +9,7 @@ gui=ON
   [ -n "$(find /usr/lib -path '*cmake/QCustomPlotQt6/QCustomPlotQt6Config.cmake' 2>/dev/null | head -1)" ] || gui=OFF
 extra=()
 if [ -n "${KVWB_TORCH_PREFIX:-}" ]; then extra+=("-DCMAKE_PREFIX_PATH=${KVWB_TORCH_PREFIX}"); fi
+# ccache: paths relative to the checkout, so a fresh clone elsewhere (CI) hits the cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 cmake -S . -B build -G Ninja -DKVWB_BUILD_GUI="$gui" "${extra[@]}" "$@" >/dev/null
 cmake --build build -j"$(nproc)"
