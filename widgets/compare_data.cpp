@@ -38,9 +38,14 @@ nlohmann::json paramsOf(const nlohmann::json& spec) {
   return params;
 }
 
-std::string labelOf(const std::string& method, const nlohmann::json& eff) {
+// The method, its configuration with the shape parameters the spec overrides, and its rank or bits.
+std::string labelOf(const std::string& method, const nlohmann::json& spec,
+                    const nlohmann::json& eff) {
   std::string label = method;
   if (eff.contains("config")) label += " " + eff["config"].get<std::string>();
+  for (const char* shape : {"width", "depth"})
+    if (spec.contains(shape) && eff.contains(shape))
+      label += " " + std::string(shape) + " " + eff[shape].dump();
   if (eff.contains("rank")) label += " rank " + std::to_string(eff["rank"].get<int>());
   if (eff.contains("bits")) label += " " + std::to_string(eff["bits"].get<int>()) + "-bit";
   return label;
@@ -174,7 +179,7 @@ CompareResult computeCompare(const ComparePair& pair, const std::string& device,
     CompareFit& out = result.fits[i];
     out.method = method;
     out.params = fit.effectiveParams;
-    out.label = labelOf(method, fit.effectiveParams);
+    out.label = labelOf(method, *specs[i], fit.effectiveParams);
     out.reconstruction = fit.targets.front().reconstruction;
     out.bytes = fit.targets.front().bytes;
     out.ratio = static_cast<double>(result.tokens * result.dims * 2) / out.bytes.total();
@@ -247,7 +252,7 @@ HeatmapData CompareResult::errorMap() const {
       for (std::int64_t t = 0; t < tokens; ++t) {
         const auto i = static_cast<std::size_t>(t * dims + d);
         panel.values[static_cast<std::size_t>(d * tokens + t)] =
-            std::abs(fit.reconstruction[i] - original[i]);
+            std::abs(static_cast<double>(fit.reconstruction[i]) - original[i]);
       }
     map.panels.push_back(std::move(panel));
   }

@@ -41,7 +41,7 @@ std::vector<double> meanOverTargets(const core::CaptureAnalysis& a, const std::s
   return mean;
 }
 
-// K and V of every capture: colour per capture, V dashed.
+// K and V of every capture: colour per capture, V dashed; the legend names the captures.
 LineChart kindCurves(const std::vector<std::shared_ptr<const AtlasData>>& atlases,
                      const std::string& array, std::size_t first) {
   LineChart chart;
@@ -53,12 +53,14 @@ LineChart kindCurves(const std::vector<std::shared_ptr<const AtlasData>>& atlase
       Series s;
       s.y = meanOverTargets(a, array, static_cast<std::size_t>(k), first);
       for (std::size_t i = 0; i < s.y.size(); ++i) s.x.push_back(static_cast<double>(i + 1));
-      s.label = atlases[c]->label() + " " + kind;
+      s.label = atlases[c]->label();
       s.colour = static_cast<int>(c);
       s.dashed = kind == "V";
+      s.inLegend = !s.dashed;
       chart.series.push_back(std::move(s));
     }
   }
+  chart.note = "mean over layers and heads · solid K, dashed V";
   return chart;
 }
 
@@ -70,7 +72,8 @@ LineChart paretoChart(const core::Project& project) {
       if (row.kind == "all" && std::isfinite(row.ratio) && std::isfinite(row.cosSim))
         points[run.method].emplace_back(row.ratio, row.cosSim);
   LineChart chart;
-  chart.title = "Quality vs compression (every job, all targets)";
+  chart.title = "Quality vs compression";
+  chart.note = "one point per sweep job (every target of it)";
   chart.xLabel = "compression ratio (vs float16)";
   chart.yLabel = "mean token cosine";
   chart.logX = true;
@@ -172,12 +175,12 @@ FigureSetResult exportFigureSet(const std::filesystem::path& projectPath, const 
   }
   if (!atlases.empty()) {
     LineChart autocorrelation = kindCurves(atlases, "autocorr", 0);
-    autocorrelation.title = "Autocorrelation over token lag (mean over layers and heads)";
+    autocorrelation.title = "Autocorrelation over token lag";
     autocorrelation.xLabel = "lag (tokens)";
     autocorrelation.yLabel = "mean Pearson r";
     writer.line(autocorrelation, "autocorrelation");
     LineChart spectrum = kindCurves(atlases, "spectrum", 1);  // bin 0, the mean, is zero
-    spectrum.title = "Energy spectrum over tokens (mean over layers and heads)";
+    spectrum.title = "Energy spectrum over tokens";
     spectrum.xLabel = "frequency (cycles per window)";
     spectrum.yLabel = "energy";
     spectrum.logX = spectrum.logY = true;

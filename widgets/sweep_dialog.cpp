@@ -226,14 +226,16 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
 
   for (const std::string& method : core::compressorMethods())
     addMethod(method, method == "svd", defaultParams(method));
-  m_methods->expandAll();
 
   connect(m_preset, &QComboBox::currentIndexChanged, this, [this](int index) {
     if (index > 0) loadPreset(m_preset->currentText());
   });
   connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
   connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-  connect(m_methods, &QTreeWidget::itemChanged, this, &SweepDialog::updateSummary);
+  connect(m_methods, &QTreeWidget::itemChanged, this, [this](QTreeWidgetItem* item) {
+    if (!item->parent()) item->setExpanded(item->checkState(0) == Qt::Checked);  // its grid
+    updateSummary();
+  });
   connect(m_captures, &QListWidget::itemChanged, this, &SweepDialog::updateSummary);
   for (QLineEdit* edit : {m_name, m_layers, m_heads, m_seqLengths})
     connect(edit, &QLineEdit::textChanged, this, &SweepDialog::updateSummary);
@@ -282,6 +284,7 @@ QTreeWidgetItem* SweepDialog::addMethod(
     auto* row = new QTreeWidgetItem(item, {QString::fromStdString(name), QString::fromStdString(values)});
     row->setFlags(Qt::ItemIsEnabled | Qt::ItemIsEditable);
   }
+  item->setExpanded(checked);  // unchecked methods show their grids once checked
   return item;
 }
 
@@ -371,18 +374,17 @@ void SweepDialog::setSpec(const nlohmann::json& spec) {
   m_methods->clear();
   std::set<std::string> listed;
   for (const auto& m : spec.value("methods", nlohmann::json::array())) {
+    const auto fixed = m.value("params", nlohmann::json::object());
+    const auto grid = m.value("grid", nlohmann::json::object());
     std::vector<std::pair<std::string, std::string>> params;
-    for (const auto& [name, value] : m.value("params", nlohmann::json::object()).items())
-      params.emplace_back(name, valueText(value));
-    for (const auto& [name, values] : m.value("grid", nlohmann::json::object()).items())
-      params.emplace_back(name, joinValues(values));
+    for (const auto& [name, value] : fixed.items()) params.emplace_back(name, valueText(value));
+    for (const auto& [name, values] : grid.items()) params.emplace_back(name, joinValues(values));
     const std::string method = m.value("method", std::string());
     addMethod(method, true, params);
     listed.insert(method);
   }
   for (const std::string& method : core::compressorMethods())
     if (!listed.contains(method)) addMethod(method, false, defaultParams(method));
-  m_methods->expandAll();
   updateSummary();
 }
 
@@ -422,9 +424,9 @@ void SweepDialog::updateSummary() {
                  (parsed.deltaPpl == "per_target" ? n * kPerTargetPplSeconds : 0.0);
     }
     m_jobs = static_cast<int>(jobs.size());
-    text = tr("%n job(s), %1 target fits; roughly %2 on 2 CPU cores (finished jobs of the same "
-              "name and spec are skipped).",
-              nullptr, m_jobs)
+    text = tr("%1, %2 target fits; roughly %3 on 2 CPU cores (finished jobs of the same name "
+              "and spec are skipped).")
+               .arg(m_jobs == 1 ? tr("1 job") : tr("%1 jobs").arg(m_jobs))
                .arg(targets)
                .arg(durationText(seconds));
   } catch (const std::exception& e) {

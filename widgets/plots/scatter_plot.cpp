@@ -3,6 +3,7 @@
 #include "widgets/plots/scatter_plot.h"
 
 #include <QToolTip>
+#include <cmath>
 
 #include "widgets/plots/qcustomplot_include.h"
 
@@ -19,6 +20,25 @@ QCPCurve* addCurve(QCustomPlot* plot, const std::vector<ScatterPoint>& points) {
   }
   curve->setData(t, x, y, true);
   return curve;
+}
+
+// Labelled ticks at 1, 2 and 5 times powers of ten (50k, 1M for bytes) on a log axis spanning a few
+// decades, where QCPAxisTickerLog falls back to linear ticks that leave the lower part unlabelled.
+void oneTwoFiveTicks(QCPAxis* axis) {
+  const QCPRange r = axis->range();
+  if (r.lower <= 0 || r.upper / r.lower > 1e4) return;  // the log ticker's powers of ten suit
+  auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+  for (double decade = std::pow(10.0, std::floor(std::log10(r.lower))); decade <= r.upper;
+       decade *= 10)
+    for (const double m : {1.0, 2.0, 5.0}) {
+      const double v = m * decade;
+      if (v < r.lower || v > r.upper) continue;
+      ticker->addTick(v, v >= 1e6   ? QString::number(v / 1e6, 'g', 3) + QLatin1Char('M')
+                         : v >= 1e3 ? QString::number(v / 1e3, 'g', 3) + QLatin1Char('k')
+                                    : QString::number(v, 'g', 3));
+    }
+  axis->setTicker(ticker);
+  axis->setSubTicks(false);
 }
 
 }  // namespace
@@ -78,10 +98,12 @@ void ScatterPlot::setChart(const ScatterChart& chart) {
   };
   pad(plot->xAxis, chart.logX);
   pad(plot->yAxis, chart.logY);
+  if (chart.logX) oneTwoFiveTicks(plot->xAxis);
+  if (chart.logY) oneTwoFiveTicks(plot->yAxis);
   setTitle(chart.title);
   setNote(chart.series.empty() ? "no measured rows" : chart.note);
   const auto entries = static_cast<int>(chart.series.size()) + (chart.overallFront.empty() ? 0 : 1);
-  showLegend(entries > 0, entries > 5 ? 5 : 0);
+  showLegend(entries > 0, entries > 7 ? 7 : 0);
   replot();
 }
 

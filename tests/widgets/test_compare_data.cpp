@@ -1,0 +1,170 @@
+// compare_data on the real demo project (K/V/Q of the bundled model): the equal-bytes SVD rank is
+// the one whose ledger is closest to the SIREN's, the SVD reconstruction is the direct SVD fit at
+// that rank, and every metric matches a direct double-precision recomputation from the stored
+// queries, keys and values.
+#include <QTemporaryDir>
+#include <QTest>
+#include <cmath>
+#include <filesystem>
+
+#include "core/project.h"
+#include "widgets/compare_data.h"
+
+using namespace kvwb::widgets;
+namespace core = kvwb::core;
+
+namespace {
+
+// Reference metrics of `recon` for target `kind` of (layer, head), by the definitions of
+// DESIGN.md: mean token cosine, relative Frobenius error, attention output relative error and
+// KL(A || A') averaged over the group's query heads and rows.
+core::FitMetrics reference(const core::Project& p, const std::string& capture, int layer, int head,
+                           const std::string& kind, const std::vector<float>& recon) {
+  const auto info = p.capture(capture);
+  const auto K = p.readTarget(capture, core::TensorKind::Keys, layer, head);
+  const auto V = p.readTarget(capture, core::TensorKind::Values, layer, head);
+  const auto& X = kind == "K" ? K : V;
+  const auto T = X.rows, D = X.cols;
+  auto y = [&](std::int64_t t, std::int64_t d) { return double(recon[std::size_t(t * D + d)]); };
+  core::FitMetrics m;
+  double err = 0, norm = 0;
+  for (std::int64_t t = 0; t < T; ++t) {
+    double dot = 0, nx = 0, ny = 0;
+    for (std::int64_t d = 0; d < D; ++d) {
+      dot += X.at(t, d) * y(t, d);
+      nx += double(X.at(t, d)) * X.at(t, d);
+      ny += y(t, d) * y(t, d);
+      err += (X.at(t, d) - y(t, d)) * (X.at(t, d) - y(t, d));
+    }
+    norm += nx;
+    m.cosSim += dot / std::sqrt(nx * ny) / double(T);
+  }
+  m.relErr = std::sqrt(err / norm);
+  const int G = int(info.queryHeads / info.kvHeads);
+  double outErr = 0, outNorm = 0, kl = 0;
+  for (int g = 0; g < G; ++g) {
+    const auto Q = p.readTarget(capture, core::TensorKind::Queries, layer, head * G + g);
+    for (std::int64_t i = 0; i < T; ++i) {
+      // Causal softmax rows with the original keys (a) and with the reconstruction in place (b).
+      std::vector<double> la(std::size_t(i + 1)), lb(std::size_t(i + 1));
+      for (std::int64_t j = 0; j <= i; ++j) {
+        double sa = 0, sb = 0;
+        for (std::int64_t d = 0; d < D; ++d) {
+          sa += Q.at(i, d) * K.at(j, d);
+          sb += Q.at(i, d) * (kind == "K" ? y(j, d) : K.at(j, d));
+        }
+        la[std::size_t(j)] = sa / std::sqrt(double(D));
+        lb[std::size_t(j)] = sb / std::sqrt(double(D));
+      }
+      for (auto* l : {&la, &lb}) {
+        const double mx = *std::max_element(l->begin(), l->end());
+        double z = 0;
+        for (double v : *l) z += std::exp(v - mx);
+        for (double& v : *l) v = v - mx - std::log(z);
+      }
+      for (std::int64_t d = 0; d < D; ++d) {
+        double oa = 0, ob = 0;
+        for (std::int64_t j = 0; j <= i; ++j) {
+          oa += std::exp(la[std::size_t(j)]) * V.at(j, d);
+          ob += std::exp(lb[std::size_t(j)]) * (kind == "V" ? y(j, d) : V.at(j, d));
+        }
+        outErr += (ob - oa) * (ob - oa);
+        outNorm += oa * oa;
+      }
+      for (std::int64_t j = 0; j <= i; ++j)
+        kl += std::exp(la[std::size_t(j)]) * (la[std::size_t(j)] - lb[std::size_t(j)]) /
+              double(G * T);
+    }
+  }
+  m.attnOutErr = std::sqrt(outErr / outNorm);
+  m.attnKl = std::max(0.0, kl);
+  return m;
+}
+
+}  // namespace
+
+class TestCompareData : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir m_dir;
+  std::filesystem::path m_project;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    const std::filesystem::path demo = std::filesystem::path(KVWB_SOURCE_DIR) / "datasets/demo.kvw";
+    if (!std::filesystem::exists(demo)) QSKIP("datasets/demo.kvw is not available");
+    m_project = std::filesystem::path(m_dir.path().toStdString()) / "demo.kvw";
+    std::filesystem::copy_file(demo, m_project);
+  }
+
+  void sirenVsEqualBytesSvd_data() {
+    QTest::addColumn<QString>("kind");
+    QTest::newRow("keys") << "K";
+    QTest::newRow("values") << "V";
+  }
+
+  void sirenVsEqualBytesSvd() {
+    QFETCH(QString, kind);
+    const auto project = core::Project::open(m_project);
+    const std::string capture = project.captures().front().name;
+    const int layer = 2, head = 1;
+    const auto pair = sirenVsSvd(m_project, capture, layer, head, kind.toStdString(), "tiny", 40);
+    core::JobContext ctx;
+    const CompareResult r = computeCompare(pair, "cpu", ctx);
+    QCOMPARE(r.fits[0].method, std::string("siren"));
+    QCOMPARE(r.fits[1].method, std::string("svd"));
+    QCOMPARE(r.tokens, project.capture(capture).tokens);
+
+    // Equal bytes: the direct SVD ledger at every rank, the chosen one closest to the SIREN's.
+    core::TargetBatch batch{1, r.tokens, r.dims, r.original};
+    const double sirenBytes = r.fits[0].bytes.total();
+    const int chosen = r.fits[1].params.at("rank").get<int>();
+    double bestGap = 1e300;
+    for (int rank = 1; rank <= r.dims; ++rank) {
+      const auto fit =
+          core::makeCompressor("svd")->fit(batch, {{"rank", rank}}, core::FitInputs{}, "cpu", ctx);
+      const double gap = std::abs(fit.targets[0].bytes.total() - sirenBytes);
+      bestGap = std::min(bestGap, gap);
+      if (rank != chosen) continue;
+      QCOMPARE(r.fits[1].bytes.total(), fit.targets[0].bytes.total());
+      QCOMPARE(r.fits[1].reconstruction, fit.targets[0].reconstruction);
+    }
+    QCOMPARE(std::abs(r.fits[1].bytes.total() - sirenBytes), bestGap);
+
+    for (const CompareFit& fit : r.fits) {
+      const auto ref = reference(project, capture, layer, head, pair.kind, fit.reconstruction);
+      QVERIFY(std::abs(fit.metrics.cosSim - ref.cosSim) < 1e-6);
+      QVERIFY(std::abs(fit.metrics.relErr - ref.relErr) < 1e-6);
+      QVERIFY(std::abs(fit.metrics.attnOutErr - ref.attnOutErr) < 1e-6);
+      QVERIFY(std::abs(fit.metrics.attnKl - ref.attnKl) < 1e-6 * std::max(1.0, ref.attnKl));
+      QCOMPARE(fit.ratio, double(r.tokens * r.dims * 2) / fit.bytes.total());
+    }
+
+    // Plot slices: the chosen dimension's three curves and |error| maps dims x tokens.
+    const int dim = r.busiestDim();
+    const LineChart chart = r.dimensionChart(dim);
+    QCOMPARE(chart.series.size(), std::size_t(3));
+    QCOMPARE(chart.series[2].y[5], double(r.fits[1].reconstruction[std::size_t(5 * r.dims + dim)]));
+    const HeatmapData map = r.errorMap();
+    QCOMPARE(map.layers, int(r.dims));
+    QCOMPARE(map.heads, int(r.tokens));
+    QCOMPARE(map.panels[0].values[std::size_t(dim * r.tokens + 7)],
+             std::abs(double(r.fits[0].reconstruction[std::size_t(7 * r.dims + dim)]) -
+                      r.original[std::size_t(7 * r.dims + dim)]));
+    QCOMPARE(r.metricRows().size(), std::size_t(7));
+  }
+
+  void rejectsBadInput() {
+    core::JobContext ctx;
+    auto pair = sirenVsSvd(m_project, "no such capture", 0, 0, "K", "tiny", 1);
+    QVERIFY_THROWS_EXCEPTION(std::exception, computeCompare(pair, "cpu", ctx));
+    pair = sirenVsSvd(m_project, core::Project::open(m_project).captures().front().name, 0, 0,
+                      "K", "tiny", 1);
+    pair.a = pair.b;  // both equal_bytes
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, computeCompare(pair, "cpu", ctx));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCompareData)
+#include "test_compare_data.moc"
