@@ -29,6 +29,8 @@
 #include "gpu/device.h"
 #include "widgets/atlas_view.h"
 #include "widgets/capture_details.h"
+#include "widgets/compare_data.h"
+#include "widgets/compare_view.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/results_view.h"
 #include "widgets/sweep_dialog.h"
@@ -184,6 +186,11 @@ void MainWindow::createMenus() {
       tr("Compress captures with a grid of methods and parameters, measuring every metric"));
   compression->addAction(tr("&Results"), QKeySequence(tr("Ctrl+Shift+E")), this,
                          [this] { openResults(); });
+  m_compareAction = compression->addAction(tr("&Compare SIREN vs SVD"), QKeySequence(tr("Ctrl+Shift+C")),
+                                           this, &MainWindow::compareSelectedTarget);
+  m_compareAction->setObjectName(QStringLiteral("compareAction"));
+  m_compareAction->setStatusTip(
+      tr("Fit a SIREN and an SVD of equal bytes to the selected atlas target and show them side by side"));
   menuBar()->addMenu(m_viewMenu);
 
   QToolBar* tools = addToolBar(tr("Main"));
@@ -196,6 +203,7 @@ void MainWindow::createMenus() {
 void MainWindow::updateActions() {
   const bool idle = m_analyzeJob < 0;
   m_analyzeAction->setEnabled(idle && !currentCapture().isEmpty());
+  m_compareAction->setEnabled(!currentCapture().isEmpty());
   m_analyzeAllAction->setEnabled(idle && m_model.project() &&
                                  !m_model.project()->captures().empty());
   m_sweepAction->setEnabled(m_sweepJob < 0 && m_model.project() &&
@@ -299,6 +307,31 @@ int MainWindow::startSweep(const nlohmann::json& spec) {
   return m_sweepJob;
 }
 
+namespace {
+// The clicked fit of `run` against its counterpart at equal bytes: SVD for a fit without a rank,
+// a tiny SIREN for a rank method (SVD, PCA, ...). Sweep bookkeeping keys are dropped.
+widgets::ComparePair counterpartPair(const std::filesystem::path& project, const core::RunInfo& run,
+                                     int layer, int head, const std::string& kind,
+                                     const std::string& paramsJson) {
+  widgets::ComparePair pair;
+  pair.project = project;
+  pair.capture = run.capture;
+  pair.layer = layer;
+  pair.head = head;
+  pair.kind = kind;
+  auto params = nlohmann::json::parse(paramsJson, nullptr, false);
+  if (!params.is_object()) params = nlohmann::json::object();
+  for (const char* key : {"job", "seq_len", "infeasible", "delta_ppl_note"}) params.erase(key);
+  params["method"] = run.method;
+  pair.a = params;
+  if (params.contains("rank"))
+    pair.b = {{"method", "siren"}, {"config", "tiny"}, {"epochs", 300}, {"lr", 0.001}};
+  else
+    pair.b = {{"method", "svd"}, {"equal_bytes", true}};
+  return pair;
+}
+}  // namespace
+
 QStringList MainWindow::sweepRuns(const std::string& runId) const {
   const std::string sweep = runId.substr(0, runId.find('.') + 1);  // "<sweep>." of <sweep>.<capture>.<method>
   QStringList ids;
@@ -319,21 +352,49 @@ widgets::ResultsView* MainWindow::openResults(const QStringList& runIds) {
     m_results = new widgets::ResultsView;
     m_results->setObjectName(QStringLiteral("results"));
     m_results->setProject(*project);
-    // The SIREN-vs-SVD compare view is to open the clicked fit here (CompareView::showFits).
+    // A clicked per-target fit opens side by side with its counterpart at equal bytes.
     connect(m_results, &widgets::ResultsView::fitSelected, this,
             [this](const QString& runId, int layer, int head, const QString& kind,
                    const QString& params) {
-              statusBar()->showMessage(tr("%1: layer %2 head %3 %4 %5")
-                                           .arg(runId)
-                                           .arg(layer)
-                                           .arg(head)
-                                           .arg(kind, params));
+              if (layer < 0 || (kind != "K" && kind != "V")) {
+                statusBar()->showMessage(tr("Job aggregates have no single target to compare"), 5000);
+                return;
+              }
+              for (const auto& run : m_model.project()->runs())
+                if (run.id == runId.toStdString())
+                  openCompare(counterpartPair(m_model.project()->path(), run, layer, head,
+                                              kind.toStdString(), params.toStdString()));
             });
     m_views->addTab(m_results, tr("Results"));
   }
   m_results->showRuns(ids);
   m_views->setCurrentWidget(m_results);
   return m_results;
+}
+
+widgets::CompareView* MainWindow::openCompare(const widgets::ComparePair& pair) {
+  if (!m_compare) {
+    m_compare = new widgets::CompareView;
+    m_compare->setObjectName(QStringLiteral("compare"));
+    connect(m_compare, &widgets::CompareView::failed, this,
+            [this](const QString& message) { showError(tr("Compare"), message); });
+    connect(m_compare, &QObject::destroyed, this, [this] { m_compare = nullptr; });
+    m_views->addTab(m_compare, tr("Compare"));
+  }
+  m_compare->showFits(pair);
+  m_views->setCurrentWidget(m_compare);
+  return m_compare;
+}
+
+void MainWindow::compareSelectedTarget() {
+  const QString capture = currentCapture();
+  if (capture.isEmpty() || !m_model.project()) return;
+  widgets::AtlasTarget target;
+  if (const auto it = m_atlasViews.find(capture.toStdString()); it != m_atlasViews.end())
+    target = it->second->target();
+  const std::string kind = target.kind == 1 ? "V" : "K";  // pre-RoPE keys compare as keys
+  openCompare(widgets::sirenVsSvd(m_model.project()->path(), capture.toStdString(), target.layer,
+                                  target.head, kind, "tiny", 300));
 }
 
 void MainWindow::loadAtlases() {

@@ -27,6 +27,8 @@ class QTreeView;
 namespace kvwb::widgets {
 class AtlasData;
 class AtlasView;
+class CompareView;
+struct ComparePair;
 class CaptureDetails;
 class ResultsView;
 }  // namespace kvwb::widgets
@@ -50,6 +52,9 @@ class MainWindow : public QMainWindow {
   int analyzeCaptures(const QStringList& names);
   // Opens (or shows) the atlas tab of a capture with a current analysis; null when it has none.
   widgets::AtlasView* openAtlas(const QString& capture);
+  // Fits both specs of `pair` in the background and shows them side by side in the Compare tab.
+  widgets::CompareView* openCompare(const widgets::ComparePair& pair);
+  void compareSelectedTarget();  // SIREN vs equal-byte SVD on the selected atlas target
   // Runs the sweep `spec` (JSON, docs/SWEEPS.md) on the open project as a job; the Results tab
   // shows its runs and refreshes while it runs, the project reloads when it ends. Returns the job
   // id, or -1 (with an error shown) without a project, with an invalid spec, or while another
@@ -107,7 +112,9 @@ class MainWindow : public QMainWindow {
   int m_analyzeJob = -1;  // the running analysis job, or -1
   int m_sweepJob = -1;    // the running sweep job, or -1
   QAction* m_sweepAction = nullptr;
+  QAction* m_compareAction = nullptr;
   widgets::ResultsView* m_results = nullptr;  // the Results tab, while open
+  widgets::CompareView* m_compare = nullptr;  // the Compare tab, while open
   QTimer m_resultsRefresh;  // re-reads the shown results while a sweep runs
   std::map<std::string, std::shared_ptr<const widgets::AtlasData>> m_atlases;  // by capture
   std::map<std::string, widgets::AtlasView*> m_atlasViews;  // open atlas tabs, by capture
