@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "core/project.h"
+#include "test_fixture.h"
 #include "widgets/compare_view.h"
 #include "widgets/plots/heatmap_plot.h"
 #include "widgets/plots/line_plot.h"
@@ -25,10 +26,8 @@ class TestCompareView : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    const std::filesystem::path demo = std::filesystem::path(KVWB_SOURCE_DIR) / "datasets/demo.kvw";
-    if (!std::filesystem::exists(demo)) QSKIP("datasets/demo.kvw is not available");
-    m_project = std::filesystem::path(m_dir.path().toStdString()) / "demo.kvw";
-    std::filesystem::copy_file(demo, m_project);
+    m_project = test::copyDemoProject(m_dir.path().toStdString());
+    if (m_project.empty()) QSKIP("datasets/demo.kvw is not available");
   }
 
   void showsBothFits() {

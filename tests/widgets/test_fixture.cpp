@@ -77,4 +77,12 @@ std::filesystem::path makeRealDump(const std::filesystem::path& outDir) {
   return outDir / "hf_cache.safetensors";
 }
 
+std::filesystem::path copyDemoProject(const std::filesystem::path& dir) {
+  const std::filesystem::path datasets = std::filesystem::path(KVWB_SOURCE_DIR) / "datasets";
+  if (!std::filesystem::exists(datasets / "demo.kvw")) return {};
+  std::filesystem::copy_file(datasets / "demo.kvw", dir / "demo.kvw");
+  std::filesystem::copy(datasets / "stories260K-hf", dir / "stories260K-hf");
+  return dir / "demo.kvw";
+}
+
 }  // namespace kvwb::widgets::test

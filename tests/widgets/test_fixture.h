@@ -28,4 +28,8 @@ void sweepInto(const std::filesystem::path& project, const nlohmann::json& spec)
 // not available (the caller skips). Throws when the script fails.
 std::filesystem::path makeRealDump(const std::filesystem::path& outDir);
 
+// Copies datasets/demo.kvw and its model (the captures name it relative to the project) into
+// `dir`; returns the copy, or an empty path when the demo project is not in the checkout.
+std::filesystem::path copyDemoProject(const std::filesystem::path& dir);
+
 }  // namespace kvwb::widgets::test
