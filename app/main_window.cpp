@@ -31,6 +31,7 @@
 #include "widgets/capture_details.h"
 #include "widgets/compare_data.h"
 #include "widgets/compare_view.h"
+#include "widgets/extract_dialog.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/results_view.h"
 #include "widgets/sweep_dialog.h"
@@ -164,6 +165,10 @@ void MainWindow::createMenus() {
   connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
   file->addSeparator();
   file->addAction(tr("&Import Dump…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::chooseDumps);
+  file->addAction(tr("&Extract from Model…"), QKeySequence(tr("Ctrl+E")), this, [this] {
+    widgets::ExtractDialog dialog(this);
+    if (dialog.exec() == QDialog::Accepted) startExtraction(dialog.options());
+  });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -515,6 +520,23 @@ void MainWindow::fillRecentMenu() {
   if (m_recentMenu->isEmpty()) m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
   m_recentMenu->addSeparator();
   m_recentMenu->addAction(tr("Clear List"), this, [this] { m_recent.clear(); });
+}
+
+int MainWindow::startExtraction(const core::ExtractOptions& options) {
+  if (!m_model.project()) {
+    showError(tr("Extract"), tr("Open or create a project first (File menu)."));
+    return -1;
+  }
+  return m_jobs.start(
+      tr("Extract %1").arg(QString::fromStdString(options.textFile.filename().string())),
+      [options, project = m_model.project()->path()](core::JobContext& ctx) {
+        return core::extractCapture(options, project, ctx);
+      },
+      [this](const core::CaptureInfo& capture) {
+        reloadProject();
+        selectCapture(QString::fromStdString(capture.name));
+        statusBar()->showMessage(tr("Extracted %1").arg(QString::fromStdString(capture.name)), 5000);
+      });
 }
 
 int MainWindow::importDumps(const QStringList& paths) {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "app/recent_projects.h"
+#include "core/capture_extract.h"
 #include "widgets/job_runner.h"
 #include "widgets/project_model.h"
 
@@ -54,6 +55,8 @@ class MainWindow : public QMainWindow {
   widgets::AtlasView* openAtlas(const QString& capture);
   // Fits both specs of `pair` in the background and shows them side by side in the Compare tab.
   widgets::CompareView* openCompare(const widgets::ComparePair& pair);
+  // Runs a model over a text window in the background and adds the capture to the open project.
+  int startExtraction(const core::ExtractOptions& options);
   void compareSelectedTarget();  // SIREN vs equal-byte SVD on the selected atlas target
   // Runs the sweep `spec` (JSON, docs/SWEEPS.md) on the open project as a job; the Results tab
   // shows its runs and refreshes while it runs, the project reloads when it ends. Returns the job

@@ -26,6 +26,7 @@
 #include <stdexcept>
 
 #include "core/compress/compressor.h"
+#include "widgets/resource_paths.h"
 #include "core/compress/sweep.h"
 
 namespace kvwb::widgets {
@@ -247,14 +248,7 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
   updateSummary();
 }
 
-QString SweepDialog::presetDirectory() {
-  const QString app = QCoreApplication::applicationDirPath();
-  for (const QString& dir :
-       {QStringLiteral(KVWB_SOURCE_DIR "/resources/presets"), app + QStringLiteral("/presets"),
-        app + QStringLiteral("/../share/kvwb/presets"), app + QStringLiteral("/../resources/presets")})
-    if (QDir(dir).exists()) return QDir(dir).absolutePath();
-  return {};
-}
+QString SweepDialog::presetDirectory() { return resourceDirectory(QStringLiteral("resources/presets")); }
 
 std::vector<std::pair<std::string, std::string>> SweepDialog::defaultParams(
     const std::string& method) {

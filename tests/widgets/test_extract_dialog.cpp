@@ -1,0 +1,61 @@
+// The extraction dialog offers the bundled model and prompt texts and builds the right options;
+// the main window runs the extraction of the real model as a job and lists the new capture.
+#include <QComboBox>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "app/main_window.h"
+#include "core/project.h"
+#include "test_fixture.h"
+#include "widgets/extract_dialog.h"
+
+using kvwb::app::MainWindow;
+using kvwb::widgets::ExtractDialog;
+using kvwb::widgets::JobState;
+namespace test = kvwb::widgets::test;
+
+class TestExtractDialog : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void defaultsAreTheBundledModelAndTexts() {
+    ExtractDialog dialog;
+    QVERIFY(dialog.modelEdit()->text().endsWith(QStringLiteral("datasets/stories260K-hf")));
+    QCOMPARE(dialog.textCombo()->count(), 5);  // code, conversation, fiction, technical, tinystories
+    dialog.textCombo()->setCurrentIndex(dialog.textCombo()->findText(QStringLiteral("fiction")));
+    dialog.tokensSpin()->setValue(128);
+    const auto o = dialog.options();
+    QCOMPARE(QString::fromStdString(o.textFile.filename().string()), QStringLiteral("fiction.txt"));
+    QCOMPARE(o.tokens, 128);
+    QCOMPARE(QString::fromStdString(o.captureName), QStringLiteral("fiction"));
+    QCOMPARE(QString::fromStdString(o.promptLabel), QStringLiteral("fiction"));
+  }
+
+  void mainWindowExtractsTheRealModel() {
+    QTemporaryDir dir;
+    const QString project = dir.filePath(QStringLiteral("x.kvw"));
+    kvwb::core::Project::create(project.toStdString());
+    MainWindow w;
+    QVERIFY(w.openProject(project));
+    ExtractDialog dialog;
+    dialog.tokensSpin()->setValue(96);
+    auto options = dialog.options();
+    options.device = "cpu";
+    const int id = w.startExtraction(options);
+    QVERIFY(id > 0);
+    QVERIFY(QTest::qWaitFor([&] { return w.jobRunner().status(id).state != JobState::Running; }, 60000));
+    QCOMPARE(w.jobRunner().status(id).state, JobState::Succeeded);
+    const auto p = kvwb::core::Project::open(project.toStdString());
+    QCOMPARE(p.captures().size(), std::size_t{1});
+    QCOMPARE(p.captures()[0].tokens, 96);
+    QVERIFY(p.captures()[0].hasQueries);
+  }
+};
+
+QTEST_MAIN(TestExtractDialog)
+#include "test_extract_dialog.moc"
