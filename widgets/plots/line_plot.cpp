@@ -7,6 +7,8 @@
 #include "widgets/plots/qcustomplot_include.h"
 
 namespace kvwb::widgets {
+
+constexpr std::size_t kSmoothPoints = 400;
 namespace {
 
 // Values a log axis cannot show become gaps.
@@ -46,8 +48,12 @@ void LinePlot::setChart(const LineChart& chart) {
   for (const Series& s : chart.series) {
     auto* graph = plot->addGraph();
     graph->setName(QString::fromStdString(s.label));
-    graph->setPen(QPen(paletteColour(s.colour), 1.8, s.dashed ? Qt::DashLine : Qt::SolidLine));
+    const bool dense = s.x.size() > kSmoothPoints;
+    graph->setPen(QPen(paletteColour(s.colour), dense ? 1.0 : 1.8, s.dashed ? Qt::DashLine : Qt::SolidLine));
     graph->setData(toVector(s.x), plottable(s.y, chart.logY), true);
+    // Long series (a 2048-token spectrum) draw thin and unsmoothed: wide antialiased strokes of
+    // thousands of points dominated the click-to-plots time at Llama-8B sizes.
+    graph->setAntialiased(!dense);
     if (!s.inLegend) graph->removeFromLegend();
     if (s.x.size() <= 40)
       graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, paletteColour(s.colour), 4));
