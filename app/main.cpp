@@ -16,7 +16,6 @@ constexpr int kLayoutSettleMs = 300;  // lets the docks lay out before a screens
 
 // --export-figures: writes the figure set, prints each file written (notes go to stderr).
 int exportFigures(const kvwb::app::CommandLine& cl) {
-  kvwb::gpu::configureThreads();
   kvwb::core::JobContext ctx;
   try {
     const auto result = kvwb::widgets::exportFigureSet(
@@ -35,6 +34,7 @@ int exportFigures(const kvwb::app::CommandLine& cl) {
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
+  kvwb::gpu::configureThreads();  // before anything computes or shows the device
   QApplication::setOrganizationName(QStringLiteral("kvworkbench"));
   QApplication::setApplicationName(QStringLiteral("kvwb"));
   QApplication::setApplicationDisplayName(QStringLiteral("KV Workbench"));
