@@ -5,6 +5,7 @@
 #include "app/main_window.h"
 
 #include <QCloseEvent>
+#include <QCoreApplication>
 #include <QDebug>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -14,6 +15,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProcess>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
@@ -168,6 +170,11 @@ void MainWindow::createMenus() {
   file->addAction(tr("&Extract from Model…"), QKeySequence(tr("Ctrl+E")), this, [this] {
     widgets::ExtractDialog dialog(this);
     if (dialog.exec() == QDialog::Accepted) startExtraction(dialog.options());
+  });
+  file->addAction(tr("Export &Figure Set…"), this, [this] {
+    if (!m_model.project()) return;
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for the figure set"));
+    if (!dir.isEmpty()) startFigureSetExport(dir, QStringLiteral("pdf"));
   });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -536,6 +543,33 @@ int MainWindow::startExtraction(const core::ExtractOptions& options) {
         reloadProject();
         selectCapture(QString::fromStdString(capture.name));
         statusBar()->showMessage(tr("Extracted %1").arg(QString::fromStdString(capture.name)), 5000);
+      });
+}
+
+int MainWindow::startFigureSetExport(const QString& dir, const QString& format) {
+  if (!m_model.project()) return -1;
+  const QStringList args = {QStringLiteral("--export-figures"), dir, QStringLiteral("--format"), format,
+                            QString::fromStdString(m_model.project()->path().string())};
+  return m_jobs.start(
+      tr("Figure set → %1").arg(dir),
+      [program = m_guiProgram.isEmpty() ? QCoreApplication::applicationFilePath() : m_guiProgram, args](core::JobContext& ctx) {
+        QProcess child;  // created on the worker thread that waits for it
+        child.start(program, args);
+        ctx.report(0.1, "rendering figures");
+        while (!child.waitForFinished(200)) {
+          if (child.state() == QProcess::NotRunning) break;
+          if (ctx.cancelled()) {
+            child.kill();
+            child.waitForFinished();
+            throw core::Cancelled();
+          }
+        }
+        if (child.exitStatus() != QProcess::NormalExit || child.exitCode() != 0)
+          throw std::runtime_error(QString::fromUtf8(child.readAllStandardError()).trimmed().toStdString());
+        return QString::fromUtf8(child.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts).size();
+      },
+      [this, dir](int files) {
+        statusBar()->showMessage(tr("Wrote %1 figure(s) to %2").arg(files).arg(dir), 8000);
       });
 }
 

@@ -57,6 +57,11 @@ class MainWindow : public QMainWindow {
   widgets::CompareView* openCompare(const widgets::ComparePair& pair);
   // Runs a model over a text window in the background and adds the capture to the open project.
   int startExtraction(const core::ExtractOptions& options);
+  // Writes the project's figure set into `dir` by running `kvwb --export-figures` as a child
+  // process (rendering needs a GUI thread of its own), as a cancellable background job.
+  int startFigureSetExport(const QString& dir, const QString& format);
+  // The kvwb executable the figure-set export runs (default: this program; tests set it).
+  void setGuiProgram(const QString& program) { m_guiProgram = program; }
   void compareSelectedTarget();  // SIREN vs equal-byte SVD on the selected atlas target
   // Runs the sweep `spec` (JSON, docs/SWEEPS.md) on the open project as a job; the Results tab
   // shows its runs and refreshes while it runs, the project reloads when it ends. Returns the job
@@ -118,6 +123,7 @@ class MainWindow : public QMainWindow {
   QAction* m_compareAction = nullptr;
   widgets::ResultsView* m_results = nullptr;  // the Results tab, while open
   widgets::CompareView* m_compare = nullptr;  // the Compare tab, while open
+  QString m_guiProgram;                         // empty: QCoreApplication::applicationFilePath()
   QTimer m_resultsRefresh;  // re-reads the shown results while a sweep runs
   std::map<std::string, std::shared_ptr<const widgets::AtlasData>> m_atlases;  // by capture
   std::map<std::string, widgets::AtlasView*> m_atlasViews;  // open atlas tabs, by capture

@@ -1,6 +1,7 @@
 // The main window runs a sweep as a job: the Results tab opens on the sweep's runs, fills as the
 // jobs commit, and after the job the project tree lists the runs; selecting a run reopens its
 // sweep's results; reopening the project opens on its results.
+#include <QDir>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -59,6 +60,18 @@ class TestMainWindowSweep : public QObject {
     auto* tree = w.findChild<QTreeView*>(QStringLiteral("projectTree"));
     tree->setCurrentIndex(w.projectModel().index(0, 0, runs));
     QCOMPARE(results->shownRuns().size(), 2);  // every run of the selected run's sweep
+  }
+
+  void figureSetExportRunsAsJob() {
+    MainWindow w;
+    QVERIFY(w.openProject(m_project));
+    w.setGuiProgram(QStringLiteral(KVWB_GUI_BINARY));
+    QTemporaryDir out;
+    const int id = w.startFigureSetExport(out.path(), QStringLiteral("png"));
+    QVERIFY(id > 0);
+    QVERIFY(QTest::qWaitFor([&] { return w.jobRunner().status(id).state != JobState::Running; }, 120000));
+    QCOMPARE(w.jobRunner().status(id).state, JobState::Succeeded);
+    QVERIFY(!QDir(out.path()).entryList({QStringLiteral("*.png")}, QDir::Files).isEmpty());
   }
 
   void reopenedProjectShowsResults() {
