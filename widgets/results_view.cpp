@@ -18,6 +18,8 @@
 #include <fstream>
 
 #include "core/results_csv.h"
+#include "widgets/parallel_coordinates.h"
+#include "widgets/plots/line_plot.h"
 #include "widgets/plots/scatter_plot.h"
 #include "widgets/results_model.h"
 
@@ -53,7 +55,8 @@ ResultsView::ResultsView(QWidget* parent)
       m_proxy(new ResultsProxy(this)),
       m_table(new QTableView),
       m_pareto(new ScatterPlot),
-      m_scatter(new ScatterPlot) {
+      m_scatter(new ScatterPlot),
+      m_parallel(new LinePlot) {
   m_runs->setObjectName(QStringLiteral("resultRuns"));
   m_runs->setToolTip(tr("The runs whose rows are shown (a sweep makes one run per method)"));
   m_rows->addItem(tr("Job aggregates"), true);
@@ -115,6 +118,8 @@ ResultsView::ResultsView(QWidget* parent)
   plots->setDocumentMode(true);
   plots->addTab(m_pareto, tr("Pareto front"));
   plots->addTab(scatterPage, tr("Scatter"));
+  m_parallel->setObjectName(QStringLiteral("parallelPlot"));
+  plots->addTab(m_parallel, tr("Parallel coordinates"));
 
   auto* right = new QSplitter(Qt::Vertical);
   right->addWidget(plots);
@@ -207,6 +212,7 @@ void ResultsView::updatePlots() {
                                       currentMetric(m_x), aggregates));
   m_scatter->setChart(buildScatterChart(m_model->entries(), currentMetric(m_scatterX),
                                         currentMetric(m_scatterY), aggregates));
+  m_parallel->setChart(buildParallelChart(m_model->entries(), aggregates));
 }
 
 void ResultsView::setPareto(Metric quality, Metric x) {

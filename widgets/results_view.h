@@ -22,6 +22,7 @@ namespace kvwb::widgets {
 
 class ResultsModel;
 class ResultsProxy;
+class LinePlot;
 class ScatterPlot;
 
 class ResultsView : public QWidget {
@@ -46,6 +47,7 @@ class ResultsView : public QWidget {
   ResultsProxy& proxy() { return *m_proxy; }
   ScatterPlot* paretoPlot() const { return m_pareto; }
   ScatterPlot* scatterPlot() const { return m_scatter; }
+  LinePlot* parallelPlot() const { return m_parallel; }
 
  Q_SIGNALS:
   // A point of the Pareto or scatter plot was clicked (for the SIREN-vs-SVD comparison).
@@ -72,6 +74,7 @@ class ResultsView : public QWidget {
   QTableView* m_table;
   ScatterPlot* m_pareto;
   ScatterPlot* m_scatter;
+  LinePlot* m_parallel;
 };
 
 }  // namespace kvwb::widgets

@@ -1,12 +1,14 @@
 // gui_screenshots PROJECT OUT_DIR [PRESET]: grabs the main window with the Results tab of the
 // project's latest sweep (OUT_DIR/pareto.png) and the New Sweep dialog with PRESET (default demo)
-// loaded (OUT_DIR/sweep_dialog.png), offscreen. For docs/screenshots.
+// loaded (OUT_DIR/sweep_dialog.png), and the parallel-coordinates plot (OUT_DIR/parallel.png),
+// offscreen. For docs/screenshots.
 #include <QApplication>
 #include <QDir>
 #include <QTest>
 #include <cstdio>
 
 #include "app/main_window.h"
+#include "widgets/plots/line_plot.h"
 #include "widgets/results_view.h"
 #include "widgets/sweep_dialog.h"
 
@@ -23,6 +25,8 @@ int main(int argc, char** argv) {
   window.show();
   QTest::qWait(400);  // docks and plots lay out
   bool saved = window.grab().save(out.filePath(QStringLiteral("pareto.png")), "PNG");
+  auto* parallel = window.findChild<kvwb::widgets::ResultsView*>()->parallelPlot();
+  saved = parallel->grab().save(out.filePath(QStringLiteral("parallel.png")), "PNG") && saved;
   kvwb::widgets::SweepDialog dialog(*window.projectModel().project(), &window);
   dialog.loadPreset(argc > 3 ? QString::fromLocal8Bit(argv[3]) : QStringLiteral("demo"));
   dialog.show();

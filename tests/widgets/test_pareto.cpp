@@ -3,6 +3,7 @@
 #include <QTest>
 #include <cmath>
 
+#include "widgets/parallel_coordinates.h"
 #include "widgets/pareto.h"
 
 using kvwb::widgets::buildParetoChart;
@@ -29,6 +30,23 @@ class TestPareto : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  void parallelCoordinatesScaleEachAxis() {
+    const std::vector<ResultEntry> rows = {entry("svd", -1, 2, 0.9), entry("svd", -1, 8, 0.5),
+                                           entry("quant", -1, 4, 0.7), entry("svd", 0, 9, 0.1)};
+    const auto chart = kvwb::widgets::buildParallelChart(rows, /*aggregates=*/true);
+    QCOMPARE(chart.series.size(), std::size_t{3});  // the per-target row is not shown
+    const auto& axes = kvwb::widgets::parallelAxes();
+    const auto ratioAxis = std::size_t(std::find(axes.begin(), axes.end(), kvwb::widgets::Metric::Ratio) - axes.begin());
+    const auto cosAxis = std::size_t(std::find(axes.begin(), axes.end(), kvwb::widgets::Metric::CosSim) - axes.begin());
+    QCOMPARE(chart.series[0].y[ratioAxis], 0.0);  // ratio 2: the minimum (log scale)
+    QCOMPARE(chart.series[1].y[ratioAxis], 1.0);  // ratio 8: the maximum
+    QCOMPARE(chart.series[2].y[ratioAxis], 0.5);  // ratio 4: halfway on log2..log8
+    QCOMPARE(chart.series[0].y[cosAxis], 1.0);
+    QCOMPARE(chart.series[2].y[cosAxis], 0.5);
+    QVERIFY(chart.series[0].inLegend && !chart.series[1].inLegend && chart.series[2].inLegend);
+    QCOMPARE(chart.series[1].colour, chart.series[0].colour);
+  }
+
   void frontHigherBetterBoth() {
     //            0    1    2    3    4
     const std::vector<double> x = {1, 2, 3, 2.5, 4}, y = {0.9, 0.95, 0.8, 0.7, 0.5};

@@ -1,9 +1,12 @@
 // PlotWidget: the shared QCustomPlot setup (layout, fonts, palette, markers) of the plot widgets.
 #include "widgets/plots/plot_widget.h"
 
+#include <QMenu>
+#include <QRegularExpression>
 #include <QVBoxLayout>
 #include <array>
 
+#include "widgets/figure_export.h"
 #include "widgets/plots/qcustomplot_include.h"
 
 namespace kvwb::widgets {
@@ -55,6 +58,17 @@ PlotWidget::PlotWidget(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlo
   legend->setRowSpacing(0);
   legend->setColumnSpacing(6);
   showLegend(false);
+  // Right-click → Export Figure… (PDF, SVG or PNG at a chosen size, DPI and font).
+  m_plot->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(m_plot, &QWidget::customContextMenuRequested, this, [this](const QPoint& at) {
+    QMenu menu(this);
+    menu.addAction(tr("Export Figure…"), this, [this] {
+      QString name = m_title->text().simplified();
+      name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
+      exportPlotInteractively(*this, name.isEmpty() ? QStringLiteral("figure") : name, this);
+    });
+    menu.exec(m_plot->mapToGlobal(at));
+  });
 }
 
 QColor PlotWidget::paletteColour(int index) {
