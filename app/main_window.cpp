@@ -241,6 +241,17 @@ void MainWindow::analyzeAll() {
   analyzeCaptures(names);
 }
 
+namespace {
+// " on cpu" / " on cuda:0" for job titles, so the Jobs panel says where each job runs.
+QString onDevice(const std::string& requested) {
+  try {
+    return QObject::tr(" on %1").arg(QString::fromStdString(gpu::resolveDevice(requested)));
+  } catch (const std::exception&) {
+    return {};  // the job itself reports the bad device
+  }
+}
+}  // namespace
+
 int MainWindow::analyzeCaptures(const QStringList& names) {
   if (!m_model.project() || names.isEmpty() || names.front().isEmpty()) {
     showError(tr("Analyze"), tr("Open a project and select a capture first."));
@@ -252,9 +263,10 @@ int MainWindow::analyzeCaptures(const QStringList& names) {
   }
   std::vector<std::string> captures;
   for (const QString& name : names) captures.push_back(name.toStdString());
-  const QString title = names.size() == 1
-                            ? tr("Analyze %1").arg(names.front())
-                            : tr("Analyze %1 and %2 more").arg(names.front()).arg(names.size() - 1);
+  const QString title = (names.size() == 1
+                             ? tr("Analyze %1").arg(names.front())
+                             : tr("Analyze %1 and %2 more").arg(names.front()).arg(names.size() - 1)) +
+                        onDevice("auto");
   m_analyzeJob = m_jobs.start(
       title,
       [captures, project = *m_model.project()](core::JobContext& ctx) {
@@ -302,7 +314,7 @@ int MainWindow::startSweep(const nlohmann::json& spec) {
     return -1;
   }
   m_sweepJob = m_jobs.start(
-      tr("Sweep %1").arg(QString::fromStdString(parsed.name)),
+      tr("Sweep %1").arg(QString::fromStdString(parsed.name)) + onDevice(parsed.device),
       [parsed, project = m_model.project()->path()](core::JobContext& ctx) {
         return core::runSweep(project, parsed, ctx);
       },
@@ -535,7 +547,8 @@ int MainWindow::startExtraction(const core::ExtractOptions& options) {
     return -1;
   }
   return m_jobs.start(
-      tr("Extract %1").arg(QString::fromStdString(options.textFile.filename().string())),
+      tr("Extract %1").arg(QString::fromStdString(options.textFile.filename().string())) +
+          onDevice(options.device),
       [options, project = m_model.project()->path()](core::JobContext& ctx) {
         return core::extractCapture(options, project, ctx);
       },
