@@ -1,6 +1,7 @@
 // PlotWidget: the shared QCustomPlot setup (layout, fonts, palette, markers) of the plot widgets.
 #include "widgets/plots/plot_widget.h"
 
+#include <QFontMetrics>
 #include <QMenu>
 #include <QRegularExpression>
 #include <QVBoxLayout>
@@ -177,6 +178,10 @@ void PlotWidget::showLegend(bool visible, int columns) {
   if (!visible && m_legendRow->hasElement(0, 0)) m_legendRow->take(legend);
   m_plot->legend->setWrap(columns);
   m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst, true);
+  // One legend row got the text's height without its descent: ask for the full line height.
+  const int items = m_plot->legend->itemCount();
+  const int rows = columns <= 0 ? 1 : (items + columns - 1) / columns;  // wrap 0: one row
+  m_plot->legend->setMinimumSize(0, rows * (QFontMetrics(plotFont(8)).height() + 10));
 }
 
 void PlotWidget::replot() { m_plot->replot(QCustomPlot::rpQueuedReplot); }
