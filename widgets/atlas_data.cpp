@@ -227,15 +227,22 @@ BarChart AtlasData::dimensionMagnitudes(const AtlasTarget& t) const {
   return chart;
 }
 
-BarChart AtlasData::attentionSinks(const AtlasTarget& t) const {
+namespace {
+// An empty titled bar chart; its note says the queries are missing when `available` is false.
+BarChart queryChart(const char* title, const char* xLabel, const char* yLabel, bool available) {
   BarChart chart;
-  chart.title = "Attention received per token (sinks)";
-  chart.xLabel = "token position";
-  chart.yLabel = "share of attention";
-  if (!m_analysis->has("sink_share")) {
-    chart.note = "needs the capture's queries (not stored)";
-    return chart;
-  }
+  chart.title = title;
+  chart.xLabel = xLabel;
+  chart.yLabel = yLabel;
+  if (!available) chart.note = "needs the capture's queries (not stored)";
+  return chart;
+}
+}  // namespace
+
+BarChart AtlasData::attentionSinks(const AtlasTarget& t) const {
+  auto chart = queryChart("Attention received per token (sinks)", "token position",
+                          "share of attention", m_analysis->has("sink_share"));
+  if (!m_analysis->has("sink_share")) return chart;
   const auto share = slice(m_analysis->array("sink_share"), {t.layer, t.head});
   chart.x = range(share.size(), 0);
   chart.sets.push_back({toDouble(share), "sink share", 2});
@@ -246,14 +253,9 @@ BarChart AtlasData::attentionSinks(const AtlasTarget& t) const {
 }
 
 BarChart AtlasData::dimensionSensitivity(const AtlasTarget& t) const {
-  BarChart chart;
-  chart.title = "Attention-output sensitivity per dimension";
-  chart.xLabel = "dimension";
-  chart.yLabel = "relative output change";
-  if (!m_analysis->has("dim_sensitivity")) {
-    chart.note = "needs the capture's queries (not stored)";
-    return chart;
-  }
+  auto chart = queryChart("Attention-output sensitivity per dimension", "dimension",
+                          "relative output change", m_analysis->has("dim_sensitivity"));
+  if (!m_analysis->has("dim_sensitivity")) return chart;
   const auto& a = m_analysis->array("dim_sensitivity");
   chart.x = range(static_cast<std::size_t>(a.shape[3]), 0);
   chart.grouped = true;

@@ -71,4 +71,7 @@ BatchFit assembleBatchFit(const torch::Tensor& recon, std::vector<ByteLedger> le
   return fit;
 }
 
+FitStart::FitStart(const TargetBatch& batch, const std::string& device, JobContext& ctx)
+    : dev((ctx.checkCancelled(), torch::Device(device))), fitTimer(dev), x(batchTensor(batch, dev)) {}
+
 }  // namespace kvwb::core

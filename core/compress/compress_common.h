@@ -44,6 +44,16 @@ class DeviceTimer {
   std::chrono::steady_clock::time_point m_start;
 };
 
+// The start every fit shares: the cancel check, autograd off for the rest of the fit, the device,
+// the fit timer (running from here) and the batch on the device.
+struct FitStart {
+  FitStart(const TargetBatch& batch, const std::string& device, JobContext& ctx);
+  torch::NoGradGuard noGrad;
+  torch::Device dev;
+  DeviceTimer fitTimer;
+  torch::Tensor x;
+};
+
 // `recon`: [N, T, D]; `ledgers`: one per target, or one that every target shares.
 BatchFit assembleBatchFit(const torch::Tensor& recon, std::vector<ByteLedger> ledgers,
                           double fitSeconds, double decodeMs, const std::string& device,

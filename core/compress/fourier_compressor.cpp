@@ -74,11 +74,10 @@ class FourierCompressor final : public Compressor {
     params.setEffective("sink", sink);
     params.setEffective("recent", recent);
     params.setEffective("coeffs", coeffs);
-    ctx.checkCancelled();
-    torch::NoGradGuard noGrad;
-    const torch::Device dev(device);
-    const DeviceTimer fitTimer(dev);
-    const auto x = batchTensor(batch, dev);
+    const FitStart start(batch, device, ctx);
+    const auto& dev = start.dev;
+    const auto& fitTimer = start.fitTimer;
+    const auto& x = start.x;
     const auto stored = storage.round(x);
     // Middle: lowest bins, each part rounded to the storage precision.
     const auto bandLimited =

@@ -49,11 +49,10 @@ class SvdCompressor final : public Compressor {
     const auto r = readRank(params, std::min(T, D), 0, (T + D + 1) * storage.bytesPerValue,
                             rawFloat16Bytes(batch));
     const auto effective = params.finish();
-    ctx.checkCancelled();
-    torch::NoGradGuard noGrad;
-    const torch::Device dev(device);
-    const DeviceTimer fitTimer(dev);
-    const auto x = batchTensor(batch, dev);
+    const FitStart start(batch, device, ctx);
+    const auto& dev = start.dev;
+    const auto& fitTimer = start.fitTimer;
+    const auto& x = start.x;
     const auto [u, s, vh] = at::linalg_svd(x, false);
     const auto U = storage.round(u.narrow(2, 0, r));
     const auto S = storage.round(s.narrow(1, 0, r));
@@ -93,11 +92,10 @@ class PcaCompressor final : public Compressor {
                             (D + T) * storage.bytesPerValue, rawFloat16Bytes(batch));
     params.setEffective("calibration", calibration ? "inputs" : "self");
     const auto effective = params.finish();
-    ctx.checkCancelled();
-    torch::NoGradGuard noGrad;
-    const torch::Device dev(device);
-    const DeviceTimer fitTimer(dev);
-    const auto x = batchTensor(batch, dev);
+    const FitStart start(batch, device, ctx);
+    const auto& dev = start.dev;
+    const auto& fitTimer = start.fitTimer;
+    const auto& x = start.x;
     const auto c = calibration ? batchTensor(*calibration, dev) : x;
     const auto mean = storage.round(c.mean(1, true));
     const auto vh = std::get<2>(at::linalg_svd(c - mean, false));
@@ -147,11 +145,10 @@ class RandomProjectionCompressor final : public Compressor {
     const auto T = batch.t, D = batch.d;
     const auto r = readRank(params, D, 8, T * storage.bytesPerValue, rawFloat16Bytes(batch));
     const auto effective = params.finish();
-    ctx.checkCancelled();
-    torch::NoGradGuard noGrad;
-    const torch::Device dev(device);
-    const DeviceTimer fitTimer(dev);
-    const auto x = batchTensor(batch, dev);
+    const FitStart start(batch, device, ctx);
+    const auto& dev = start.dev;
+    const auto& fitTimer = start.fitTimer;
+    const auto& x = start.x;
     const auto basis = seededOrthogonalBasis(seed, D, r).to(dev).unsqueeze(0);
     const auto coefficients = storage.round(torch::matmul(x, basis));
     const double fitSeconds = fitTimer.seconds();

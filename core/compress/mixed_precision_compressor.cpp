@@ -85,11 +85,10 @@ class MixedPrecisionCompressor final : public Compressor {
                                                   std::to_string(floor) + " bytes, ratio " +
                                                   std::to_string(rawFloat16Bytes(batch) / floor));
     const auto effective = params.finish();
-    ctx.checkCancelled();
-    torch::NoGradGuard noGrad;
-    const torch::Device dev(device);
-    const DeviceTimer fitTimer(dev);
-    const auto x = batchTensor(batch, dev);
+    const FitStart start(batch, device, ctx);
+    const auto& dev = start.dev;
+    const auto& fitTimer = start.fitTimer;
+    const auto& x = start.x;
     const auto qk = queryKeysOf(batch, x, inputs, dev, method());
     if (!qk)
       throw std::invalid_argument(

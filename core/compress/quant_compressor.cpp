@@ -33,11 +33,10 @@ class QuantCompressor final : public Compressor {
     if (group == 0) group = rowLength;  // the whole row
     params.setEffective("group", group);
     const auto effective = params.finish();
-    ctx.checkCancelled();
-    torch::NoGradGuard noGrad;
-    const torch::Device dev(device);
-    const DeviceTimer fitTimer(dev);
-    const auto x = batchTensor(batch, dev);
+    const FitStart start(batch, device, ctx);
+    const auto& dev = start.dev;
+    const auto& fitTimer = start.fitTimer;
+    const auto& x = start.x;
     const auto q =
         quantizeGroups(perChannel ? x.transpose(1, 2) : x, static_cast<int>(bits), group);
     const double fitSeconds = fitTimer.seconds();
