@@ -61,6 +61,7 @@ double lag1Sum(const CaptureAnalysis& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kvwb::gpu::configureThreads();  // as the CLI and GUI do: every core
   fs::path projectPath;
   std::string capture;
   fs::path temp;
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     char speed[32] = "-";
     if (baseline > 0) std::snprintf(speed, sizeof speed, "%.1fx", baseline / s);
-    std::printf("%-44s %10.3f %10s %14.6f\n", ("batched engine, " + device).c_str(), s, speed, lag1Sum(a));
+    std::printf("%-44s %10.3f %10s %14.6f\n", ("batched engine, " + kvwb::gpu::describeDevice(device)).c_str(), s, speed, lag1Sum(a));
   }
   if (!temp.empty()) fs::remove_all(temp);
   return 0;

@@ -16,6 +16,7 @@
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
+  kvwb::gpu::configureThreads();  // as the CLI and GUI do: every core
   const fs::path model = argc > 1 ? argv[1] : "datasets/stories260K-hf";
   std::vector<int> lengths;
   for (int i = 2; i < argc; ++i) lengths.push_back(std::atoi(argv[i]));
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / repeats;
       char speed[16] = "-";
       if (base > 0) std::snprintf(speed, sizeof speed, "%.1fx", base / s);
-      std::printf("%8d  %-34s %12.2f %12.0f %9s\n", T, ("kvwb runner, " + device).c_str(), s * 1e3, T / s, speed);
+      std::printf("%8d  %-34s %12.2f %12.0f %9s\n", T, ("kvwb runner, " + kvwb::gpu::describeDevice(device)).c_str(), s * 1e3, T / s, speed);
     }
   }
   return 0;

@@ -16,6 +16,7 @@
 #include "core/analysis/structure_kernels.h"
 #include "core/compress/methods.h"
 #include "core/project.h"
+#include "gpu/device.h"
 
 namespace fs = std::filesystem;
 using namespace kvwb::core;
@@ -101,6 +102,7 @@ std::string duration(double s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kvwb::gpu::configureThreads();  // as the CLI and GUI do: every core
   fs::path projectPath = fs::path(KVWB_SOURCE_DIR) / "datasets" / "demo.kvw";
   int epochs = 0;
   std::int64_t batchedTargets = 0, sequentialTargets = 0;
@@ -128,6 +130,7 @@ int main(int argc, char** argv) {
       {"Llama-3-8B SYNTHETIC AR(1)", 32 * 8 * 2, 2048, 128, true}};
   std::vector<std::string> devices = {"cpu"};
   if (torch::cuda::is_available()) devices.push_back("cuda:0");
+  for (const auto& device : devices) std::printf("device: %s\n", kvwb::gpu::describeDevice(device).c_str());
 
   std::printf("\n%-28s %-7s %5s %5s %4s %-14s %12s %12s %8s %11s %11s %9s %9s\n", "shape", "device", "fits",
               "T", "D", "timed (b/s x e)", "seq s/fit-ep", "bat s/fit-ep", "speed-up", "all seq", "all batched",

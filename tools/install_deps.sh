@@ -6,7 +6,10 @@ gui=1
 [ "${1:-}" = "--no-gui" ] && gui=0
 pkgs=(build-essential cmake ninja-build ccache pkg-config
       libtorch-dev libhdf5-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libzip-dev zlib1g-dev libgtest-dev
-      python3-numpy python3-h5py python3-torch)
+      python3-numpy python3-h5py python3-torch
+      # LibTorch (and NumPy) link libblas.so.3; without this Debian resolves it to the reference
+      # BLAS, ~30x slower matmuls (6 vs 200 GFLOP/s on 2 cores). OpenMP build: torch's threads.
+      libopenblas0-openmp)
 [ "$gui" = 1 ] && pkgs+=(qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev xvfb xauth)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <map>
 
+#include "core/results_summary.h"
+
 namespace kvwb::widgets {
 
 std::vector<std::size_t> paretoFront(const std::vector<double>& x, const std::vector<double>& y,
@@ -52,7 +54,7 @@ ScatterChart pointsByMethod(const std::vector<ResultEntry>& entries, Metric x, M
       chart.series.push_back({e.method, static_cast<int>(chart.series.size()), {}, {}});
     chart.series[it->second].points.push_back(
         {vx, vy,
-         e.method + "  " + paramsText(e.row.paramsJson) + "\n" + targetText(e) + " · " +
+         e.method + "  " + core::paramsText(e.row.paramsJson) + "\n" + targetText(e) + " · " +
              e.runId,
          {e.runId, e.row.layer, e.row.head, e.row.kind, e.row.paramsJson}});
   }

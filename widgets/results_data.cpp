@@ -55,17 +55,4 @@ bool higherIsBetter(Metric metric) { return metric == Metric::CosSim || metric =
 
 bool logScale(Metric metric) { return metric == Metric::Bytes || metric == Metric::Ratio; }
 
-std::string paramsText(const std::string& paramsJson) {
-  const auto params = nlohmann::json::parse(paramsJson, nullptr, false);
-  if (!params.is_object()) return paramsJson;
-  std::string text;
-  for (const auto& [key, value] : params.items()) {
-    if (key == "job") continue;
-    if (!text.empty()) text += " · ";
-    text += (key == "seq_len" ? std::string("n") : key) + "=" +
-            (value.is_string() ? value.get<std::string>() : value.dump());
-  }
-  return text;
-}
-
 }  // namespace kvwb::widgets

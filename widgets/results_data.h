@@ -32,8 +32,4 @@ const char* metricTitle(Metric metric);                        // "cosine simila
 bool higherIsBetter(Metric metric);  // cosine, ratio; every error, bytes and time: lower
 bool logScale(Metric metric);        // bytes and ratio span decades
 
-// The parameters that tell fits of a method apart, "rank=2 · n=448" (bookkeeping keys such as
-// the job hash left out).
-std::string paramsText(const std::string& paramsJson);
-
 }  // namespace kvwb::widgets

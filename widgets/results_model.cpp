@@ -5,6 +5,8 @@
 #include <cmath>
 #include <optional>
 
+#include "core/results_summary.h"
+
 namespace kvwb::widgets {
 namespace {
 
@@ -73,7 +75,7 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
     case RunColumn: return QString::fromStdString(e.runId);
     case MethodColumn: return QString::fromStdString(e.method);
     case KindColumn: return QString::fromStdString(e.row.kind);
-    case ParamsColumn: return QString::fromStdString(paramsText(e.row.paramsJson));
+    case ParamsColumn: return QString::fromStdString(core::paramsText(e.row.paramsJson));
     case DeviceColumn: return QString::fromStdString(e.row.device);
     default: return {};
   }

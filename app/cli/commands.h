@@ -15,5 +15,6 @@ void addExtractCommand(CLI::App& app);
 void addAnalyzeCommand(CLI::App& app);
 void addReportCommand(CLI::App& app);
 void addSweepCommand(CLI::App& app);
+void addSummaryCommand(CLI::App& app);
 
 }  // namespace kvwb::cli

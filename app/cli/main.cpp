@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   kvwb::cli::addAnalyzeCommand(app);
   kvwb::cli::addReportCommand(app);
   kvwb::cli::addSweepCommand(app);
+  kvwb::cli::addSummaryCommand(app);
   kvwb::gpu::configureThreads();
   try {
     app.parse(argc, argv);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kvwb-cli end to end: --help for every verb, bad input exits 1 naming the file and leaves the
-# project untouched, import/info/export/report on the real demo project. Usage: test_cli.sh CLI SRC
+# project untouched, import/info/export/report/sweep/summary on the real demo project. Usage: test_cli.sh CLI SRC
 set -uo pipefail
 cli=$1 src=$2
 work=$(mktemp -d)
@@ -12,7 +12,7 @@ check() {  # check NAME CONDITION...
 }
 contains() { grep -q -- "$2" <<<"$1"; }
 
-for verb in "" import info export compact generate extract analyze report sweep; do
+for verb in "" import info export compact generate extract analyze report sweep summary; do
   out=$("$cli" $verb --help 2>&1); rc=$?
   check "help $verb" test "$rc" = 0
   check "help $verb text" contains "$out" "Usage"
@@ -42,6 +42,25 @@ check "report csv rows" test "$(wc -l <<<"$out")" = $((1 + 5 * 5 * 4 * 3))
 out=$("$cli" export "$work/p.kvw" --csv "$work/r.csv"); rc=$?
 check "export" test "$rc" = 0
 check "export header" contains "$(head -1 "$work/r.csv")" "^run,capture,layer,head,kind,method"
+out=$("$cli" summary "$work/p.kvw" 2>&1); rc=$?
+check "summary without results exits 1" test "$rc" = 1
+check "summary says why" contains "$out" "p.kvw.*has no results"
+
+cat >"$work/spec.json" <<'JSON'
+{"name": "cli", "captures": ["tinystories"], "targets": {"layers": [0], "heads": "all"},
+ "seq_lengths": [256], "methods": [{"method": "svd", "grid": {"rank": [1, 2]}}],
+ "metrics": {"attention": true, "delta_ppl": "none"}, "device": "cpu"}
+JSON
+out=$("$cli" sweep "$work/p.kvw" "$work/spec.json" 2>&1); rc=$?
+check "sweep" test "$rc" = 0
+out=$("$cli" summary "$work/p.kvw"); rc=$?
+check "summary" test "$rc" = 0
+check "summary header" contains "$out" "^| capture | method | params | tokens | ratio | K cos | V cos |"
+check "summary row per job" test "$(grep -c '^| tinystories | svd | rank=' <<<"$out")" = 2
+out=$("$cli" summary "$work/p.kvw" --by-layer --csv -)
+check "summary csv" test "$(wc -l <<<"$out")" = $((1 + 2 * 2))
+out=$("$cli" summary "$work/p.kvw" --run nope 2>&1); rc=$?
+check "unknown run exits 1" test "$rc" = 1
 
 echo "$passed passed, $failed failed"
 test "$failed" = 0

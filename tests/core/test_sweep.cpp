@@ -1,5 +1,6 @@
 // Sweeps on the real demo project: spec validation, rows and aggregate per job, cancellation,
-// and a SIGKILLed sweep that resumes to the same results as an uninterrupted run.
+// a SIGKILLed sweep that resumes to the same results as an uninterrupted run, and the per-job
+// summary checked against the rows it summarises.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -8,9 +9,11 @@
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/compress/sweep.h"
 #include "core/errors.h"
+#include "core/results_summary.h"
 #include "test_util.h"
 
 using namespace kvwb::core;
@@ -158,4 +161,47 @@ TEST_F(SweepOnDemo, CancelKeepsFinishedJobs) {
     EXPECT_EQ(run.status, "cancelled");
   }
   EXPECT_EQ(rows, 2u * 17);
+}
+
+TEST_F(SweepOnDemo, SummaryMeansEachJobsTargetsPerKind) {
+  JobContext ctx;
+  runSweep(m_dir / "p.kvw", m_spec, ctx);
+  const auto p = Project::open(m_dir / "p.kvw");
+  const auto summary = summarizeResults(p, p.runs(), SummaryGrouping::Job);
+  ASSERT_EQ(summary.rows.size(), 8u);
+  for (const auto& s : summary.rows) {
+    // The direct computation: every row of this run and job, by kind.
+    std::map<std::string, std::pair<double, int>> cos;
+    double aggregateRatio = NAN, aggregatePpl = NAN;
+    for (const auto& r : p.results(s.run)) {
+      if (nlohmann::json::parse(r.paramsJson)["job"] != s.job) continue;
+      if (r.layer < 0) {
+        aggregateRatio = r.ratio;
+        aggregatePpl = r.deltaPpl;
+        continue;
+      }
+      cos[r.kind].first += r.cosSim;
+      ++cos[r.kind].second;
+    }
+    ASSERT_EQ(s.kinds.size(), 2u) << s.run;
+    for (const auto& [kind, sumCount] : cos) {
+      EXPECT_EQ(s.kinds.at(kind).targets, 8) << s.run << " " << kind;  // 2 layers x 4 heads
+      EXPECT_NEAR(s.kinds.at(kind).cosSim, sumCount.first / sumCount.second, 1e-12) << s.run << " " << kind;
+    }
+    EXPECT_EQ(s.ratio, aggregateRatio) << s.run;
+    EXPECT_EQ(s.deltaPplAll, aggregatePpl) << s.run;
+    EXPECT_TRUE(s.seqLen == 192 || s.seqLen == 256) << s.run;
+    if (s.method == "svd") EXPECT_TRUE(s.params == "rank=1" || s.params == "rank=3") << s.params;
+  }
+  EXPECT_NE(summary.commonParams.at("quant").find("bits=4"), std::string::npos);
+  EXPECT_NE(summary.commonParams.at("siren").find("config=tiny"), std::string::npos);
+
+  const auto perLayer = summarizeResults(p, p.runs(), SummaryGrouping::JobAndLayer);
+  ASSERT_EQ(perLayer.rows.size(), 8u * 3);  // layers 0 and 3, and the job's all-targets row
+  for (const auto& s : perLayer.rows) EXPECT_EQ(s.kinds.empty() ? 0 : s.kinds.at("K").targets, s.layer < 0 ? 0 : 4);
+
+  std::ostringstream md;
+  writeSummaryMarkdown(summary, md);
+  EXPECT_NE(md.str().find("| K attn KL |"), std::string::npos);
+  EXPECT_EQ(md.str().find("V attn KL"), std::string::npos) << "0 by definition: left out";
 }

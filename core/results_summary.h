@@ -1,0 +1,63 @@
+// Sweep results summarised per job, the form of the seed's tables: one row per job (method,
+// parameters, sequence length; optionally per layer) with each metric's mean over the job's
+// targets per kind (K, V, Kpre), the job's all-targets-compressed Δ perplexity and its fit time.
+// `kvwb-cli summary` prints it; no torch, no Qt.
+//
+//   auto summary = kvwb::core::summarizeResults(project, project.runs(), SummaryGrouping::Job);
+//   kvwb::core::writeSummaryMarkdown(summary, std::cout);
+#pragma once
+
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/project.h"
+
+namespace kvwb::core {
+
+// "rank=2 · n=448": a fit's parameters, the job hash and the keys in `omit` left out.
+std::string paramsText(const std::string& paramsJson, const std::vector<std::string>& omit = {});
+
+// Means over the targets of one kind in one summary row; NaN where no target measured it.
+struct KindMeans {
+  int targets = 0;
+  double ratio = kNotMeasured, cosSim = kNotMeasured, relErr = kNotMeasured,
+         attnOutErr = kNotMeasured, attnKl = kNotMeasured, deltaPpl = kNotMeasured;
+};
+
+struct SummaryRow {
+  std::string run, job, capture, method;  // job: the sweep's job key (rows' params["job"])
+  std::string paramsJson = "{}";  // the job's parameters (bookkeeping keys left out)
+  std::string params;  // those that tell this method's rows apart (see ResultsSummary), as text
+  int seqLen = 0;                          // 0 = not recorded
+  int layer = -1;                          // -1 = every layer of the job
+  std::map<std::string, KindMeans> kinds;  // "K", "V", "Kpre"
+  double ratio = kNotMeasured;  // all targets of the job together (the aggregate row), else mean
+  double deltaPplAll = kNotMeasured;  // with every target of the job compressed at once
+  double fitSeconds = kNotMeasured;   // summed over the targets
+  std::string device, note;           // note: why a job did not run (infeasible parameters)
+};
+
+struct ResultsSummary {
+  std::vector<SummaryRow> rows;
+  // Per method, the parameters every one of its rows shares (left out of the rows' params).
+  std::map<std::string, std::string> commonParams;
+};
+
+// Job: one row per (run, job). JobAndLayer: one row per (run, job, layer), plus the job's
+// all-targets row (layer -1) with its ratio and Δ perplexity.
+enum class SummaryGrouping { Job, JobAndLayer };
+
+// Rows in run order, jobs in the order they were committed.
+ResultsSummary summarizeResults(const Project& project, const std::vector<RunInfo>& runs,
+                                SummaryGrouping grouping);
+
+// A GitHub-markdown table; a metric column appears only where some row has a finite, non-zero value
+// (so V's attention KL, 0 by definition, and unmeasured metrics stay out).
+// The common parameters are listed under the table.
+void writeSummaryMarkdown(const ResultsSummary& summary, std::ostream& out);
+// Every column as CSV (empty where not measured), with paramsJson as the parameters.
+void writeSummaryCsv(const ResultsSummary& summary, std::ostream& out);
+
+}  // namespace kvwb::core
