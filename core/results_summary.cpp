@@ -50,7 +50,7 @@ struct Group {
   nlohmann::json params;
   bool paramsFromTarget = false;  // a target row's effective parameters, not the job's spec
   std::map<std::string, KindAccumulator> kinds;
-  Mean ratio;
+  Mean ratio, decodeMs;
   double fitSeconds = 0;
   bool timed = false;
 };
@@ -92,6 +92,7 @@ std::vector<NumberColumn> numberColumns(const std::vector<SummaryRow>& rows) {
   perKind("delta_ppl", "Δppl", "%+.3g", &KindMeans::deltaPpl);
   cols.push_back({"delta_ppl_all", "Δppl all", "%+.3g", [](const SummaryRow& r) { return r.deltaPplAll; }});
   cols.push_back({"fit_seconds", "fit s", "%.3g", [](const SummaryRow& r) { return r.fitSeconds; }});
+  cols.push_back({"decode_ms", "decode ms", "%.3g", [](const SummaryRow& r) { return r.decodeMs; }});
   return cols;
 }
 
@@ -196,6 +197,7 @@ ResultsSummary summarizeResults(const Project& project, const std::vector<RunInf
       k.attnKl.add(row.attnKl);
       k.deltaPpl.add(row.deltaPpl);
       g.ratio.add(row.ratio);
+      g.decodeMs.add(row.decodeMs);
       if (std::isfinite(row.fitSeconds)) g.fitSeconds += row.fitSeconds, g.timed = true;
     }
     // A job's all-targets row (per-layer grouping) shows the parameters its targets ran with.
@@ -212,6 +214,7 @@ ResultsSummary summarizeResults(const Project& project, const std::vector<RunInf
     for (const auto& [kind, acc] : g.kinds) g.row.kinds[kind] = acc.means();
     if (!std::isfinite(g.row.ratio)) g.row.ratio = g.ratio.value();
     if (g.timed) g.row.fitSeconds = g.fitSeconds;
+    g.row.decodeMs = g.decodeMs.value();
     summary.rows.push_back(std::move(g.row));
   }
   return summary;

@@ -1,7 +1,7 @@
 // Sweep results summarised per job, the form of the seed's tables: one row per job (method,
 // parameters, sequence length; optionally per layer) with each metric's mean over the job's
-// targets per kind (K, V, Kpre), the job's all-targets-compressed Δ perplexity and its fit time.
-// `kvwb-cli summary` prints it; no torch, no Qt.
+// targets per kind (K, V, Kpre), the job's all-targets-compressed Δ perplexity, and its fit and
+// decode times. `kvwb-cli summary` prints it; no torch, no Qt.
 //
 //   auto summary = kvwb::core::summarizeResults(project, project.runs(), SummaryGrouping::Job);
 //   kvwb::core::writeSummaryMarkdown(summary, std::cout);
@@ -36,6 +36,7 @@ struct SummaryRow {
   double ratio = kNotMeasured;  // all targets of the job together (the aggregate row), else mean
   double deltaPplAll = kNotMeasured;  // with every target of the job compressed at once
   double fitSeconds = kNotMeasured;   // summed over the targets
+  double decodeMs = kNotMeasured;     // reconstruction time per target, mean
   std::string device, note;           // note: why a job did not run (infeasible parameters)
 };
 

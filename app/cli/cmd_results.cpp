@@ -64,7 +64,7 @@ void addSummaryCommand(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
-      "summary", "Print sweep results per job (means per kind, Δ perplexity, fit time) as a markdown table");
+      "summary", "Print sweep results per job (means per kind, Δ perplexity, fit and decode time) as a markdown table");
   cmd->add_option("project", args->project, "Project file (.kvw)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--run", args->runs, "Only these run ids (repeatable)");
   cmd->add_flag("--by-layer", args->byLayer, "One row per job and layer (the layer profile)");
