@@ -220,24 +220,48 @@ ResultsSummary summarizeResults(const Project& project, const std::vector<RunInf
   return summary;
 }
 
-void writeSummaryMarkdown(const ResultsSummary& summary, std::ostream& out) {
+SummaryTable summaryTable(const ResultsSummary& summary) {
   const auto& rows = summary.rows;
   std::vector<NumberColumn> cols;
   for (auto& c : numberColumns(rows))
     if (informative(c, rows)) cols.push_back(std::move(c));
   const bool perLayer = anyPerLayer(rows);
   const bool notes = std::any_of(rows.begin(), rows.end(), [](const SummaryRow& r) { return !r.note.empty(); });
-  out << "| capture | method | params | tokens |" << (perLayer ? " layer |" : "");
-  for (const auto& c : cols) out << ' ' << c.title << " |";
-  out << (notes ? " note |" : "") << "\n| --- | --- | --- | ---: |" << (perLayer ? " ---: |" : "");
-  for (std::size_t i = 0; i < cols.size(); ++i) out << " ---: |";
-  out << (notes ? " --- |" : "") << '\n';
+  SummaryTable t;
+  auto column = [&t](std::string header, bool numeric) {
+    t.headers.push_back(std::move(header));
+    t.numeric.push_back(numeric);
+  };
+  column("capture", false);
+  column("method", false);
+  column("params", false);
+  column("tokens", true);
+  if (perLayer) column("layer", true);
+  for (const auto& c : cols) column(c.title, true);
+  if (notes) column("note", false);
   for (const auto& r : rows) {
-    out << "| " << r.capture << " | " << r.method << " | " << r.params << " | "
-        << (r.seqLen > 0 ? std::to_string(r.seqLen) : "") << " |";
-    if (perLayer) out << ' ' << layerText(r) << " |";
-    for (const auto& c : cols) out << ' ' << formatNumber(c.format, c.value(r)) << " |";
-    if (notes) out << ' ' << r.note << " |";
+    auto& cells = t.rows.emplace_back();
+    cells.push_back({r.capture});
+    cells.push_back({r.method});
+    cells.push_back({r.params});
+    cells.push_back({r.seqLen > 0 ? std::to_string(r.seqLen) : "", r.seqLen > 0 ? r.seqLen : kNotMeasured});
+    if (perLayer) cells.push_back({layerText(r), r.layer >= 0 ? r.layer : kNotMeasured});
+    for (const auto& c : cols) cells.push_back({formatNumber(c.format, c.value(r)), c.value(r)});
+    if (notes) cells.push_back({r.note});
+  }
+  return t;
+}
+
+void writeSummaryMarkdown(const ResultsSummary& summary, std::ostream& out) {
+  const auto t = summaryTable(summary);
+  out << '|';
+  for (const auto& h : t.headers) out << ' ' << h << " |";
+  out << "\n|";
+  for (const bool numeric : t.numeric) out << (numeric ? " ---: |" : " --- |");
+  out << '\n';
+  for (const auto& cells : t.rows) {
+    out << '|';
+    for (const auto& c : cells) out << ' ' << c.text << " |";
     out << '\n';
   }
   if (!summary.commonParams.empty()) out << '\n';

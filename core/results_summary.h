@@ -54,9 +54,22 @@ enum class SummaryGrouping { Job, JobAndLayer };
 ResultsSummary summarizeResults(const Project& project, const std::vector<RunInfo>& runs,
                                 SummaryGrouping grouping);
 
-// A GitHub-markdown table; a metric column appears only where some row has a finite, non-zero value
-// (so V's attention KL, 0 by definition, and unmeasured metrics stay out).
-// The common parameters are listed under the table.
+// The summary as the markdown writer and the GUI show it: text columns (capture, method, params,
+// tokens, layer when per layer), the metric columns where some row has a finite, non-zero value
+// (so V's attention KL, 0 by definition, and unmeasured metrics stay out), a note column when a
+// job has one. Each cell has its text and, in metric columns, its value (NaN when empty).
+struct SummaryCell {
+  std::string text;
+  double value = kNotMeasured;
+};
+struct SummaryTable {
+  std::vector<std::string> headers;
+  std::vector<bool> numeric;  // per column: right-aligned, sorted by value
+  std::vector<std::vector<SummaryCell>> rows;
+};
+SummaryTable summaryTable(const ResultsSummary& summary);
+
+// summaryTable as a GitHub-markdown table; the common parameters are listed under it.
 void writeSummaryMarkdown(const ResultsSummary& summary, std::ostream& out);
 // Every column as CSV (empty where not measured), with paramsJson as the parameters.
 void writeSummaryCsv(const ResultsSummary& summary, std::ostream& out);

@@ -94,11 +94,23 @@ QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int 
   return {};
 }
 
-ResultsProxy::ResultsProxy(QObject* parent) : QSortFilterProxyModel(parent) {
-  setSortRole(ResultsModel::SortRole);
+NumericSortProxy::NumericSortProxy(QObject* parent) : QSortFilterProxyModel(parent) {
+  setSortRole(Qt::UserRole);
   setFilterKeyColumn(-1);
   setFilterCaseSensitivity(Qt::CaseInsensitive);
 }
+
+bool NumericSortProxy::lessThan(const QModelIndex& left, const QModelIndex& right) const {
+  const QVariant l = left.data(sortRole()), r = right.data(sortRole());
+  if (l.typeId() == QMetaType::Double && r.typeId() == QMetaType::Double) {
+    const double a = l.toDouble(), b = r.toDouble();
+    if (std::isnan(a) || std::isnan(b)) return !std::isnan(a) && std::isnan(b);  // NaN last
+    return a < b;
+  }
+  return QSortFilterProxyModel::lessThan(left, right);
+}
+
+ResultsProxy::ResultsProxy(QObject* parent) : NumericSortProxy(parent) {}
 
 void ResultsProxy::setAggregates(bool aggregates) {
   m_aggregates = aggregates;
@@ -109,16 +121,6 @@ bool ResultsProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourcePare
   const auto* model = static_cast<const ResultsModel*>(sourceModel());
   return model->entry(sourceRow).aggregate() == m_aggregates &&
          QSortFilterProxyModel::filterAcceptsRow(sourceRow, sourceParent);
-}
-
-bool ResultsProxy::lessThan(const QModelIndex& left, const QModelIndex& right) const {
-  const QVariant l = left.data(sortRole()), r = right.data(sortRole());
-  if (l.typeId() == QMetaType::Double && r.typeId() == QMetaType::Double) {
-    const double a = l.toDouble(), b = r.toDouble();
-    if (std::isnan(a) || std::isnan(b)) return !std::isnan(a) && std::isnan(b);  // NaN last
-    return a < b;
-  }
-  return QSortFilterProxyModel::lessThan(left, right);
 }
 
 }  // namespace kvwb::widgets

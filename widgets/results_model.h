@@ -1,6 +1,6 @@
 // Table model over ResultEntry rows (run, method, target, key parameters, bytes, ratio, every
-// quality metric, fit time, device), and the proxy that sorts it numerically and filters it by
-// text and row scope (per-target fits or job aggregates). GUI thread only.
+// quality metric, fit time, device), the proxy that sorts numerically (NaN last), and the one
+// that also filters by row scope (per-target fits or job aggregates). GUI thread only.
 #pragma once
 
 #include <QAbstractTableModel>
@@ -38,7 +38,19 @@ class ResultsModel : public QAbstractTableModel {
   std::vector<ResultEntry> m_entries;
 };
 
-class ResultsProxy : public QSortFilterProxyModel {
+// Sorts by the source's SortRole (Qt::UserRole): doubles numerically with NaN last, anything
+// else as Qt does; filters on every column, case-insensitively.
+class NumericSortProxy : public QSortFilterProxyModel {
+  Q_OBJECT
+
+ public:
+  explicit NumericSortProxy(QObject* parent = nullptr);
+
+ protected:
+  bool lessThan(const QModelIndex& left, const QModelIndex& right) const override;
+};
+
+class ResultsProxy : public NumericSortProxy {
   Q_OBJECT
 
  public:
@@ -48,7 +60,6 @@ class ResultsProxy : public QSortFilterProxyModel {
 
  protected:
   bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
-  bool lessThan(const QModelIndex& left, const QModelIndex& right) const override;
 
  private:
   bool m_aggregates = true;

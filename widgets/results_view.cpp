@@ -22,6 +22,7 @@
 #include "widgets/plots/line_plot.h"
 #include "widgets/plots/scatter_plot.h"
 #include "widgets/results_model.h"
+#include "widgets/summary_model.h"
 
 namespace kvwb::widgets {
 namespace {
@@ -54,6 +55,9 @@ ResultsView::ResultsView(QWidget* parent)
       m_model(new ResultsModel(this)),
       m_proxy(new ResultsProxy(this)),
       m_table(new QTableView),
+      m_summary(new SummaryModel(this)),
+      m_summaryTable(new QTableView),
+      m_summaryCommon(new QLabel),
       m_pareto(new ScatterPlot),
       m_scatter(new ScatterPlot),
       m_parallel(new LinePlot) {
@@ -120,6 +124,7 @@ ResultsView::ResultsView(QWidget* parent)
   plots->addTab(scatterPage, tr("Scatter"));
   m_parallel->setObjectName(QStringLiteral("parallelPlot"));
   plots->addTab(m_parallel, tr("Parallel coordinates"));
+  plots->addTab(buildSummaryPage(), tr("Per job"));
 
   auto* right = new QSplitter(Qt::Vertical);
   right->addWidget(plots);
@@ -172,6 +177,13 @@ QStringList ResultsView::shownRuns() const {
   return ids;
 }
 
+std::vector<core::RunInfo> ResultsView::shownRunInfos() const {
+  std::vector<core::RunInfo> runs;
+  for (core::RunInfo& run : m_project->runs())
+    if (m_shown.contains(run.id)) runs.push_back(std::move(run));
+  return runs;
+}
+
 void ResultsView::refresh() {
   fillRunList();
   reloadRows();
@@ -203,7 +215,47 @@ void ResultsView::reloadRows() {
   }
   m_model->setEntries(std::move(entries));
   m_table->resizeColumnsToContents();
+  updateSummary();
   updatePlots();
+}
+
+QWidget* ResultsView::buildSummaryPage() {
+  auto* proxy = new NumericSortProxy(this);
+  proxy->setSourceModel(m_summary);
+  connect(m_filter, &QLineEdit::textChanged, proxy, &QSortFilterProxyModel::setFilterFixedString);
+  m_summaryTable->setObjectName(QStringLiteral("summaryTable"));
+  m_summaryTable->setModel(proxy);
+  m_summaryTable->setSortingEnabled(true);
+  m_summaryTable->sortByColumn(-1, Qt::AscendingOrder);
+  m_summaryTable->setAlternatingRowColors(true);
+  m_summaryTable->verticalHeader()->setVisible(false);
+  m_summaryTable->verticalHeader()->setDefaultSectionSize(m_summaryTable->fontMetrics().height() + 6);
+  m_summaryTable->setToolTip(tr("One row per sweep job: each metric's mean over the job's K and V "
+                                "targets; Δppl all with every target of the job compressed"));
+  m_summaryCommon->setObjectName(QStringLiteral("summaryCommon"));
+  m_summaryCommon->setWordWrap(true);
+  m_summaryCommon->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  auto* page = new QWidget;
+  auto* layout = new QVBoxLayout(page);
+  layout->setContentsMargins(0, 4, 0, 0);
+  layout->addWidget(m_summaryTable, 1);
+  layout->addWidget(m_summaryCommon);
+  return page;
+}
+
+void ResultsView::updateSummary() {
+  core::ResultsSummary summary;
+  if (m_project) {
+    try {
+      summary = core::summarizeResults(*m_project, shownRunInfos(), core::SummaryGrouping::Job);
+    } catch (const std::exception& e) {
+      qWarning("results summary: %s", e.what());  // a journal mid-write: the next refresh reads it
+    }
+  }
+  m_summary->setSummary(summary);
+  m_summaryTable->resizeColumnsToContents();
+  const QString common = m_summary->commonParamsText();
+  m_summaryCommon->setText(common.isEmpty() ? QString() : tr("Shared by every row of a method:\n%1").arg(common));
 }
 
 void ResultsView::updatePlots() {
@@ -230,9 +282,7 @@ bool ResultsView::exportCsv(const QString& path, QString* error) const {
     return false;
   };
   if (!m_project) return fail(tr("No project is open."));
-  std::vector<core::RunInfo> runs;
-  for (core::RunInfo& run : m_project->runs())
-    if (m_shown.contains(run.id)) runs.push_back(std::move(run));
+  const auto runs = shownRunInfos();
   std::ofstream out(path.toStdString());
   if (!out) return fail(tr("%1: cannot write the file.").arg(path));
   try {

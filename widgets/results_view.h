@@ -1,6 +1,7 @@
 // The results of a project's runs: a checkable run list, the Pareto front (quality against ratio
-// or bytes), a scatter of any two metrics, and the sortable, filterable table, all over the rows
-// of the checked runs; CSV export through core::writeResultsCsv. GUI thread only; refresh()
+// or bytes), a scatter of any two metrics, parallel coordinates, the per-job summary (the
+// seed's tables, as kvwb-cli summary prints them) and the sortable, filterable table, all over
+// the rows of the checked runs; CSV export through core::writeResultsCsv. GUI thread only; refresh()
 // re-reads the project (a running sweep's journal included).
 #pragma once
 
@@ -9,11 +10,13 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/project.h"
 #include "widgets/results_data.h"
 
 class QComboBox;
+class QLabel;
 class QLineEdit;
 class QListWidget;
 class QTableView;
@@ -22,6 +25,7 @@ namespace kvwb::widgets {
 
 class ResultsModel;
 class ResultsProxy;
+class SummaryModel;
 class LinePlot;
 class ScatterPlot;
 
@@ -45,6 +49,7 @@ class ResultsView : public QWidget {
 
   ResultsModel& model() { return *m_model; }
   ResultsProxy& proxy() { return *m_proxy; }
+  SummaryModel& summaryModel() { return *m_summary; }
   ScatterPlot* paretoPlot() const { return m_pareto; }
   ScatterPlot* scatterPlot() const { return m_scatter; }
   LinePlot* parallelPlot() const { return m_parallel; }
@@ -56,7 +61,10 @@ class ResultsView : public QWidget {
 
  private:
   void fillRunList();
+  std::vector<core::RunInfo> shownRunInfos() const;  // the checked runs (a project is open)
   void reloadRows();
+  QWidget* buildSummaryPage();
+  void updateSummary();
   void updatePlots();
   void chooseCsv();
 
@@ -72,6 +80,9 @@ class ResultsView : public QWidget {
   ResultsModel* m_model;
   ResultsProxy* m_proxy;
   QTableView* m_table;
+  SummaryModel* m_summary;
+  QTableView* m_summaryTable;
+  QLabel* m_summaryCommon;
   ScatterPlot* m_pareto;
   ScatterPlot* m_scatter;
   LinePlot* m_parallel;

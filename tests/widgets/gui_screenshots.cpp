@@ -1,9 +1,10 @@
 // gui_screenshots PROJECT OUT_DIR [PRESET]: grabs the main window with the Results tab of the
-// project's latest sweep (OUT_DIR/pareto.png) and the New Sweep dialog with PRESET (default demo)
-// loaded (OUT_DIR/sweep_dialog.png), and the parallel-coordinates plot (OUT_DIR/parallel.png),
-// offscreen. For docs/screenshots.
+// project's latest sweep (OUT_DIR/pareto.png), its per-job summary tab (OUT_DIR/summary.png), the
+// parallel-coordinates plot (OUT_DIR/parallel.png) and the New Sweep dialog with PRESET (default
+// demo) loaded (OUT_DIR/sweep_dialog.png), offscreen. For docs/screenshots.
 #include <QApplication>
 #include <QDir>
+#include <QTabWidget>
 #include <QTest>
 #include <cstdio>
 
@@ -27,6 +28,11 @@ int main(int argc, char** argv) {
   bool saved = window.grab().save(out.filePath(QStringLiteral("pareto.png")), "PNG");
   auto* parallel = window.findChild<kvwb::widgets::ResultsView*>()->parallelPlot();
   saved = parallel->grab().save(out.filePath(QStringLiteral("parallel.png")), "PNG") && saved;
+  for (auto* tabs : window.findChild<kvwb::widgets::ResultsView*>()->findChildren<QTabWidget*>())
+    for (int i = 0; i < tabs->count(); ++i)
+      if (tabs->tabText(i) == QStringLiteral("Per job")) tabs->setCurrentIndex(i);
+  QTest::qWait(200);
+  saved = window.grab().save(out.filePath(QStringLiteral("summary.png")), "PNG") && saved;
   kvwb::widgets::SweepDialog dialog(*window.projectModel().project(), &window);
   dialog.loadPreset(argc > 3 ? QString::fromLocal8Bit(argv[3]) : QStringLiteral("demo"));
   dialog.show();

@@ -1,7 +1,7 @@
 // The results views over a real sweep of a synthetic capture: the table model and its proxy pass
 // QAbstractItemModelTester, sort numerically and filter by scope and text; the view plots the
-// Pareto front per method, a click on a point emits fitSelected with that fit, and the CSV export
-// writes every row of the shown runs.
+// Pareto front per method, a click on a point emits fitSelected with that fit, the CSV export
+// writes every row of the shown runs, and the per-job summary tab holds each job's means.
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -13,6 +13,7 @@
 #include "widgets/plots/scatter_plot.h"
 #include "widgets/results_model.h"
 #include "widgets/results_view.h"
+#include "widgets/summary_model.h"
 
 using namespace kvwb::widgets;
 namespace test = kvwb::widgets::test;
@@ -97,6 +98,37 @@ class TestResultsView : public QObject {
     int lines = 0;
     for (std::string line; std::getline(in, line);) ++lines;
     QCOMPARE(lines, 1 + kRows);
+  }
+
+  void perJobSummary() {
+    ResultsView view;
+    view.setProject(kvwb::core::Project::open(m_project));
+    view.showRuns(m_runs);
+    SummaryModel& summary = view.summaryModel();
+    QAbstractItemModelTester tester(&summary, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(summary.rowCount(), kAggregates);  // one row per job
+    int kCos = -1, method = -1, params = -1;
+    for (int c = 0; c < summary.columnCount(); ++c) {
+      const QString h = summary.headerData(c, Qt::Horizontal).toString();
+      if (h == QStringLiteral("K cos")) kCos = c;
+      if (h == QStringLiteral("method")) method = c;
+      if (h == QStringLiteral("params")) params = c;
+    }
+    QVERIFY(kCos >= 0 && method >= 0 && params >= 0);
+    QVERIFY(summary.commonParamsText().contains(QStringLiteral("svd")));
+    // Each row's K cosine is the mean over that job's K targets in the per-target rows.
+    for (int row = 0; row < summary.rowCount(); ++row) {
+      const QString m = summary.index(row, method).data().toString();
+      const QString p = summary.index(row, params).data().toString();
+      double sum = 0;
+      int n = 0;
+      for (const ResultEntry& e : view.model().entries())
+        if (QString::fromStdString(e.method) == m && e.row.kind == "K" &&
+            QString::fromStdString(kvwb::core::paramsText(e.row.paramsJson)).contains(p))
+          sum += e.row.cosSim, ++n;
+      QCOMPARE(n, 8);  // 2 layers x 4 heads
+      QVERIFY(qAbs(summary.index(row, kCos).data(Qt::UserRole).toDouble() - sum / n) < 1e-12);
+    }
   }
 };
 
