@@ -2,70 +2,25 @@
 #include "core/compress/batched_training.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/cuda.h>
 
-#include <chrono>
 #include <cmath>
 #include <numbers>
-#include <stdexcept>
 
 namespace kvwb::core::learned {
 
-double numberParam(const std::string& method, const nlohmann::json& params, const char* key,
-                   double fallback, double lo, double hi, nlohmann::json& effective) {
-  double v = fallback;
-  if (params.contains(key)) {
-    if (!params[key].is_number())
-      throw std::invalid_argument(method + ": parameter '" + key + "' must be a number");
-    v = params[key].get<double>();
-  }
-  if (!(v >= lo && v <= hi))
-    throw std::invalid_argument(method + ": parameter '" + key + "' = " + std::to_string(v) +
-                                " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  effective[key] = v;
-  return v;
-}
-
-std::int64_t integerParam(const std::string& method, const nlohmann::json& params, const char* key,
-                          std::int64_t fallback, std::int64_t lo, std::int64_t hi,
-                          nlohmann::json& effective) {
-  std::int64_t v = fallback;
-  if (params.contains(key)) {
-    if (!params[key].is_number_integer())
-      throw std::invalid_argument(method + ": parameter '" + key + "' must be an integer");
-    v = params[key].get<std::int64_t>();
-  }
-  if (v < lo || v > hi)
-    throw std::invalid_argument(method + ": parameter '" + key + "' = " + std::to_string(v) +
-                                " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  effective[key] = v;
-  return v;
-}
-
-LearnedOptions parseLearnedOptions(const std::string& method, const nlohmann::json& params,
-                                   int defaultEpochs, double defaultLr, std::uint64_t seed,
-                                   nlohmann::json& effective) {
+LearnedOptions readLearnedOptions(ParamReader& params, int defaultEpochs, double defaultLr,
+                                  std::uint64_t seed) {
   LearnedOptions o;
   o.seed = seed;
-  o.train.epochs = static_cast<int>(integerParam(method, params, "epochs", defaultEpochs, 1, 1000000, effective));
-  o.train.lr = numberParam(method, params, "lr", defaultLr, 1e-12, 10, effective);
-  o.train.lrMin = numberParam(method, params, "lr_min", o.train.lr * 0.01, 0, o.train.lr, effective);
-  o.train.earlyStop = numberParam(method, params, "early_stop", 0, 0, 1, effective);
-  o.train.patience = static_cast<int>(integerParam(method, params, "patience", 100, 1, 1000000, effective));
-  o.batchSize = integerParam(method, params, "batch_size", 0, 0, 1 << 30, effective);
-  if (params.contains("batched") && !params["batched"].is_boolean())
-    throw std::invalid_argument(method + ": parameter 'batched' must be true or false");
-  o.batched = params.value("batched", true);
-  effective["batched"] = o.batched;
-  o.storage.name = params.value("storage", std::string("float32"));
-  if (o.storage.name == "float16") {
-    o.storage.bytesPerValue = 2;
-    o.storage.dtype = torch::kFloat16;
-  } else if (o.storage.name != "float32") {
-    throw std::invalid_argument(method + ": parameter 'storage' must be \"float32\" or \"float16\"");
-  }
-  effective["storage"] = o.storage.name;
-  effective["seed"] = seed;
+  params.setEffective("seed", seed);
+  o.train.epochs = static_cast<int>(params.integer("epochs", defaultEpochs, 1, 1000000));
+  o.train.lr = params.number("lr", defaultLr, 1e-12, 10);
+  o.train.lrMin = params.number("lr_min", o.train.lr * 0.01, 0, o.train.lr);
+  o.train.earlyStop = params.number("early_stop", 0, 0, 1);
+  o.train.patience = static_cast<int>(params.integer("patience", 100, 1, 1000000));
+  o.batchSize = params.integer("batch_size", 0, 0, 1 << 30);
+  o.batched = params.boolean("batched", true);
+  o.storage = readStorage(params, "float32");
   return o;
 }
 
@@ -80,10 +35,6 @@ torch::Tensor targetsOn(const TargetBatch& batch, std::int64_t first, std::int64
 std::vector<float> toHost(const torch::Tensor& t) {
   const auto c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
-}
-
-void synchronize(const torch::Device& device) {
-  if (device.is_cuda()) torch::cuda::synchronize(device.index());
 }
 
 std::vector<torch::Generator> targetGenerators(std::uint64_t seed, std::int64_t first, std::int64_t count) {
@@ -170,7 +121,7 @@ std::vector<std::vector<float>> trainBatched(const std::vector<torch::Tensor>& p
 
 BatchFit fitInGroups(const TargetBatch& batch, const LearnedOptions& opt, const std::string& device,
                      const GroupFitter& fitGroup) {
-  const auto start = std::chrono::steady_clock::now();
+  const DeviceTimer timer{torch::Device(device)};
   const std::int64_t groupSize = !opt.batched ? 1 : opt.batchSize > 0 ? opt.batchSize : batch.n;
   BatchFit out;
   out.device = device;
@@ -187,7 +138,7 @@ BatchFit fitInGroups(const TargetBatch& batch, const LearnedOptions& opt, const 
     }
     out.decodeMs += g.decodeMs;
   }
-  out.fitSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.fitSeconds = timer.seconds();
   return out;
 }
 

@@ -10,18 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "core/compress/compress_common.h"
 #include "core/compress/compressor.h"
 
 namespace kvwb::core::learned {
-
-// Stored precision of a representation ("storage": "float32" as the seed, or "float16").
-struct Storage {
-  std::string name = "float32";
-  double bytesPerValue = 4;
-  torch::Dtype dtype = torch::kFloat32;
-  // The value as it reads back after storage (float16 rounding), in float32.
-  torch::Tensor round(const torch::Tensor& t) const { return t.to(dtype).to(torch::kFloat32); }
-};
 
 struct TrainOptions {
   int epochs = 0;
@@ -36,25 +28,18 @@ struct LearnedOptions {
   bool batched = true;        // false: one network at a time (the seed's loop)
   std::int64_t batchSize = 0; // targets per batched network, 0 = all
   std::uint64_t seed = 0;
-  Storage storage;
+  Storage storage;            // float32 unless "storage" says otherwise (the seed's choice)
 };
 
-// Reads epochs, lr, lr_min, early_stop, patience, batched, batch_size, storage (defaults filled
-// into `effective`). Throws std::invalid_argument naming `method` and the parameter.
-LearnedOptions parseLearnedOptions(const std::string& method, const nlohmann::json& params,
-                                   int defaultEpochs, double defaultLr, std::uint64_t seed,
-                                   nlohmann::json& effective);
-double numberParam(const std::string& method, const nlohmann::json& params, const char* key,
-                   double fallback, double lo, double hi, nlohmann::json& effective);
-std::int64_t integerParam(const std::string& method, const nlohmann::json& params, const char* key,
-                          std::int64_t fallback, std::int64_t lo, std::int64_t hi,
-                          nlohmann::json& effective);
+// Reads epochs, lr, lr_min, early_stop, patience, batched, batch_size and storage from `params`
+// (defaults recorded as effective), and records `seed`.
+LearnedOptions readLearnedOptions(ParamReader& params, int defaultEpochs, double defaultLr,
+                                  std::uint64_t seed);
 
 // Targets [first, first + count) of `batch` as a float32 [count, T, D] tensor on `device`.
 torch::Tensor targetsOn(const TargetBatch& batch, std::int64_t first, std::int64_t count,
                         const torch::Device& device);
 std::vector<float> toHost(const torch::Tensor& t);
-void synchronize(const torch::Device& device);
 
 // Reproducible per-target initialisation: target `index` of the whole batch draws all its
 // parameters, in order, from its own generator, so its initial weights do not depend on how the

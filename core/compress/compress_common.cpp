@@ -29,8 +29,8 @@ std::vector<float> hostFloats(const torch::Tensor& t) {
 
 double rawFloat16Bytes(const TargetBatch& batch) { return 2.0 * batch.t * batch.d; }
 
-Storage readStorage(ParamReader& params) {
-  if (params.choice("storage", "float16", {"float16", "float32"}) == "float32")
+Storage readStorage(ParamReader& params, const std::string& fallback) {
+  if (params.choice("storage", fallback, {"float16", "float32"}) == "float32")
     return {"float32", 4, torch::kFloat32};
   return {"float16", 2, torch::kFloat16};
 }

@@ -22,16 +22,17 @@ torch::Tensor batchTensor(const TargetBatch& batch,
 std::vector<float> hostFloats(const torch::Tensor& t);
 double rawFloat16Bytes(const TargetBatch& batch);  // T * D * 2: the ratio's numerator, per target
 
-// The precision a representation's values are stored at: parameter "storage", "float16" (default)
-// or "float32". round() gives the values as stored, back in float32, so reconstructions use
-// exactly what the ledger counts.
+// The precision a representation's values are stored at: parameter "storage", "float16" or
+// "float32" (default `fallback`: float16, float32 for the learned methods as in the seed).
+// round() gives the values as stored, back in float32, so reconstructions use exactly what the
+// ledger counts.
 struct Storage {
   std::string name;
   double bytesPerValue = 2;
   torch::ScalarType type = torch::kFloat16;
   torch::Tensor round(const torch::Tensor& x) const { return x.to(type).to(torch::kFloat32); }
 };
-Storage readStorage(ParamReader& params);
+Storage readStorage(ParamReader& params, const std::string& fallback = "float16");
 
 // Wall-clock stopwatch that first waits for the work queued on `device`.
 class DeviceTimer {

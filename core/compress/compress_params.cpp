@@ -60,6 +60,20 @@ std::optional<double> ParamReader::optionalNumber(const std::string& name, doubl
   return x;
 }
 
+double ParamReader::number(const std::string& name, double fallback, double lo, double hi) {
+  const auto x = optionalNumber(name, lo, hi).value_or(fallback);
+  m_effective[name] = x;
+  return x;
+}
+
+bool ParamReader::boolean(const std::string& name, bool fallback) {
+  const auto* v = find(name);
+  if (v && !v->is_boolean()) fail(name, "must be true or false, got " + v->dump());
+  const bool x = v ? v->get<bool>() : fallback;
+  m_effective[name] = x;
+  return x;
+}
+
 std::string ParamReader::choice(const std::string& name, const std::string& fallback,
                                 const std::vector<std::string>& allowed) {
   const auto* v = find(name);

@@ -23,6 +23,8 @@ class ParamReader {
   std::optional<std::int64_t> optionalInteger(const std::string& name, std::int64_t lo,
                                               std::int64_t hi);
   std::optional<double> optionalNumber(const std::string& name, double lo, double hi);
+  double number(const std::string& name, double fallback, double lo, double hi);
+  bool boolean(const std::string& name, bool fallback);
   std::string choice(const std::string& name, const std::string& fallback,
                      const std::vector<std::string>& allowed);
   nlohmann::json object(const std::string& name);  // required JSON object

@@ -1,7 +1,6 @@
 // "kvsplice": learned low-rank compression with a monotonic transform (kvsplice seed) of each
 // token's D-dim vector: coefficients = f(x) E ([T, r]), reconstruction = f^-1(coefficients Dec).
 // Trained per target by Adam on the reconstruction MSE, all targets of a batch together.
-#include <chrono>
 #include <cmath>
 #include <stdexcept>
 
@@ -16,13 +15,14 @@ class KvspliceCompressor : public Compressor {
  public:
   std::string method() const override { return "kvsplice"; }
 
-  BatchFit fit(const TargetBatch& batch, const nlohmann::json& params, const FitInputs& inputs,
+  BatchFit fit(const TargetBatch& batch, const nlohmann::json& json, const FitInputs& inputs,
                const std::string& device, JobContext& ctx) override {
-    nlohmann::json eff;
     const auto D = batch.d, T = batch.t;
-    const auto rank = learned::integerParam("kvsplice", params, "rank", std::max<std::int64_t>(1, D / 2), 1, D, eff);
-    const auto terms = learned::integerParam("kvsplice", params, "terms", 0, 0, 64, eff);
-    const auto opt = learned::parseLearnedOptions("kvsplice", params, 500, 1e-2, inputs.seed, eff);
+    ParamReader reader(method(), json);
+    const auto rank = reader.integer("rank", std::max<std::int64_t>(1, D / 2), 1, D);
+    const auto terms = reader.integer("terms", 0, 0, 64);
+    const auto opt = learned::readLearnedOptions(reader, 500, 1e-2, inputs.seed);
+    auto effective = reader.finish();
 
     const torch::Device dev(device);
     auto fitGroup = [&](std::int64_t first, std::int64_t count, double base, double span) {
@@ -51,11 +51,9 @@ class KvspliceCompressor : public Compressor {
       for (auto& p : params) p.copy_(opt.storage.round(p));
       scale = opt.storage.round(scale);
       const auto coeffs = opt.storage.round(torch::bmm(transform.forward(xs), enc));
-      learned::synchronize(dev);
-      const auto t0 = std::chrono::steady_clock::now();
+      const DeviceTimer decode(dev);
       g.reconstruction = transform.inverse(torch::bmm(coeffs, dec)) * scale;
-      learned::synchronize(dev);
-      g.decodeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      g.decodeMs = decode.seconds() * 1e3;
       return g;
     };
     auto out = learned::fitInGroups(batch, opt, device, fitGroup);
@@ -66,7 +64,7 @@ class KvspliceCompressor : public Compressor {
     ledger.add("basis", static_cast<double>(rank * D) * bpv);  // the decoder; the encoder is not needed
     ledger.add("transform", static_cast<double>(D * learned::MonotonicTransform::valuesPerDim(terms) + 1) * bpv);  // + the RMS scale
     for (auto& t : out.targets) t.bytes = ledger;
-    out.effectiveParams = std::move(eff);
+    out.effectiveParams = std::move(effective);
     return out;
   }
 };

@@ -1,9 +1,9 @@
 // "siren": per-target SIREN f(t) -> D-dim vector (nerf-attention seed), all targets of a batch
 // trained as one batched network (weights [N, in, out]); sequential mode = one target per call.
-#include <chrono>
 #include <cmath>
 #include <map>
 #include <stdexcept>
+#include <vector>
 
 #include "core/compress/batched_training.h"
 #include "core/compress/methods.h"
@@ -71,21 +71,19 @@ class SirenCompressor : public Compressor {
  public:
   std::string method() const override { return "siren"; }
 
-  BatchFit fit(const TargetBatch& batch, const nlohmann::json& params, const FitInputs& inputs,
+  BatchFit fit(const TargetBatch& batch, const nlohmann::json& json, const FitInputs& inputs,
                const std::string& device, JobContext& ctx) override {
     if (batch.t < 2) throw std::invalid_argument("siren: targets need at least 2 tokens");
-    nlohmann::json eff;
-    const auto configName = params.value("config", std::string("medium"));
-    const auto preset = sirenConfigs().find(configName);
-    if (preset == sirenConfigs().end())
-      throw std::invalid_argument("siren: parameter 'config' = '" + configName +
-                                  "' is not one of tiny, small, medium, large, deep, hifreq, lofreq");
-    eff["config"] = configName;
+    ParamReader params(method(), json);
+    std::vector<std::string> configNames;
+    for (const auto& [name, shape] : sirenConfigs()) configNames.push_back(name);
+    const auto& preset = sirenConfigs().at(params.choice("config", "medium", configNames));
     SirenShape shape;
-    shape.width = learned::integerParam("siren", params, "width", preset->second.width, 1, 1 << 16, eff);
-    shape.depth = learned::integerParam("siren", params, "depth", preset->second.depth, 0, 64, eff);
-    shape.omega0 = learned::numberParam("siren", params, "omega0", preset->second.omega0, 1e-6, 1e6, eff);
-    const auto opt = learned::parseLearnedOptions("siren", params, 2000, 1e-4, inputs.seed, eff);
+    shape.width = params.integer("width", preset.width, 1, 1 << 16);
+    shape.depth = params.integer("depth", preset.depth, 0, 64);
+    shape.omega0 = params.number("omega0", preset.omega0, 1e-6, 1e6);
+    const auto opt = learned::readLearnedOptions(params, 2000, 1e-4, inputs.seed);
+    auto effective = params.finish();
 
     const torch::Device dev(device);
     const auto positions = torch::linspace(0, 1, batch.t).view({1, batch.t, 1}).to(dev);
@@ -106,11 +104,9 @@ class SirenCompressor : public Compressor {
       for (auto& p : net->parameters()) p.copy_(opt.storage.round(p));
       mean = opt.storage.round(mean);
       stdev = opt.storage.round(stdev);
-      learned::synchronize(dev);
-      const auto t0 = std::chrono::steady_clock::now();
+      const DeviceTimer decode(dev);
       g.reconstruction = torch::addcmul(mean, net->forward(positions), stdev);
-      learned::synchronize(dev);
-      g.decodeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      g.decodeMs = decode.seconds() * 1e3;
       return g;
     };
     auto out = learned::fitInGroups(batch, opt, device, fitGroup);
@@ -123,7 +119,7 @@ class SirenCompressor : public Compressor {
     }
     ledger.add("normalisation", 2.0 * batch.d * opt.storage.bytesPerValue);  // per-dim mean, std
     for (auto& t : out.targets) t.bytes = ledger;
-    out.effectiveParams = std::move(eff);
+    out.effectiveParams = std::move(effective);
     return out;
   }
 };

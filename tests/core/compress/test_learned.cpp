@@ -126,6 +126,20 @@ TEST(Siren, MediumConfigAtHeadDim128HasTheSeedsParameterCount) {
   EXPECT_EQ(f16.targets[0].bytes.total(), (164992.0 + 256) * 2);
   EXPECT_THROW(fit("siren", b, {{"config", "huge"}}), std::invalid_argument);
   EXPECT_THROW(fit("siren", b, {{"epochs", 0}}), std::invalid_argument);
+  EXPECT_THROW(fit("siren", b, {{"batched", 1}}), std::invalid_argument);
+}
+
+TEST(Learned, UnknownParametersAreRejectedNotIgnored) {
+  // A typo must not silently train 2000 epochs at the default.
+  const auto b = ar1Batch(1, 16, 8, 0.5f, 3);
+  for (const char* method : {"siren", "kvsplice"}) {
+    try {
+      fit(method, b, {{"epoch", 5}});
+      ADD_FAILURE() << method << " accepted 'epoch'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()), std::string(method) + ": parameter 'epoch' is unknown");
+    }
+  }
 }
 
 TEST(Siren, FitsRealKeysBetterThanValues) {
