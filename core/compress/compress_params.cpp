@@ -3,9 +3,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace kvwb::core {
+
+std::string shortNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 ParamReader::ParamReader(std::string method, const nlohmann::json& params)
     : m_method(std::move(method)), m_params(params.is_null() ? nlohmann::json::object() : params) {
@@ -54,8 +61,7 @@ std::optional<double> ParamReader::optionalNumber(const std::string& name, doubl
   if (!v->is_number()) fail(name, "must be a number, got " + v->dump());
   const double x = v->get<double>();
   if (!(x >= lo && x <= hi))
-    fail(name,
-         "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + v->dump());
+    fail(name, "must be in [" + shortNumber(lo) + ", " + shortNumber(hi) + "], got " + v->dump());
   m_effective[name] = x;
   return x;
 }

@@ -12,6 +12,9 @@
 
 namespace kvwb::core {
 
+// A number for a message: "914", "7.84245", "1e-06" (not std::to_string's "914.000000").
+std::string shortNumber(double v);
+
 class ParamReader {
  public:
   // `params` must be a JSON object or null (= no parameters).

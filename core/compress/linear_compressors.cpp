@@ -22,9 +22,8 @@ std::int64_t readRank(ParamReader& params, std::int64_t maxRank, double fixedByt
   const double ratio = *params.optionalNumber("ratio", 1.0, 1e9);
   const auto fit = std::floor((rawBytes / ratio - fixedBytes) / bytesPerRank);
   if (fit < 1)
-    params.fail("ratio", "is out of reach: rank 1 takes " +
-                             std::to_string(fixedBytes + bytesPerRank) + " bytes, ratio " +
-                             std::to_string(rawBytes / (fixedBytes + bytesPerRank)));
+    params.fail("ratio", "is out of reach: rank 1 takes " + shortNumber(fixedBytes + bytesPerRank) +
+                             " bytes, ratio " + shortNumber(rawBytes / (fixedBytes + bytesPerRank)));
   const auto rank = std::min<std::int64_t>(maxRank, static_cast<std::int64_t>(fit));
   params.setEffective("rank", rank);
   return rank;

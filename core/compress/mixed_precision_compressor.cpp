@@ -82,8 +82,8 @@ class MixedPrecisionCompressor final : public Compressor {
     const double budget = rawFloat16Bytes(batch) * fraction;
     if (const double floor = bytes.levelIndices + T * bytes.int4; floor > budget)
       params.fail(ratio ? "ratio" : "budget", "is out of reach: all tokens at INT4 take " +
-                                                  std::to_string(floor) + " bytes, ratio " +
-                                                  std::to_string(rawFloat16Bytes(batch) / floor));
+                                                  shortNumber(floor) + " bytes, ratio " +
+                                                  shortNumber(rawFloat16Bytes(batch) / floor));
     const auto effective = params.finish();
     const FitStart start(batch, device, ctx);
     const auto& dev = start.dev;
