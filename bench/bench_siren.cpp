@@ -82,7 +82,9 @@ Timing timeFit(const TargetBatch& b, bool batched, int epochs, const std::string
   JobContext ctx;
   FitInputs in;
   in.seed = 1;
-  const nlohmann::json p = {{"config", "medium"}, {"epochs", epochs}, {"batched", batched}};
+  // Batched: every target of `b` in one network (batch_size n), whatever the device's default.
+  nlohmann::json p = {{"config", "medium"}, {"epochs", epochs}, {"batched", batched}};
+  if (batched) p["batch_size"] = b.n;
   const auto fit = makeSirenCompressor()->fit(b, p, in, device, ctx);
   Timing t;
   t.secondsPerTargetEpoch = fit.fitSeconds / static_cast<double>(b.n * epochs);

@@ -122,7 +122,8 @@ std::vector<std::vector<float>> trainBatched(const std::vector<torch::Tensor>& p
 BatchFit fitInGroups(const TargetBatch& batch, const LearnedOptions& opt, const std::string& device,
                      const GroupFitter& fitGroup) {
   const DeviceTimer timer{torch::Device(device)};
-  const std::int64_t groupSize = !opt.batched ? 1 : opt.batchSize > 0 ? opt.batchSize : batch.n;
+  const std::int64_t autoSize = torch::Device(device).is_cuda() ? batch.n : 1;
+  const std::int64_t groupSize = !opt.batched ? 1 : opt.batchSize > 0 ? opt.batchSize : autoSize;
   BatchFit out;
   out.device = device;
   out.targets.resize(batch.n);

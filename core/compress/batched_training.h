@@ -26,7 +26,10 @@ struct TrainOptions {
 struct LearnedOptions {
   TrainOptions train;
   bool batched = true;        // false: one network at a time (the seed's loop)
-  std::int64_t batchSize = 0; // targets per batched network, 0 = all
+  // Targets per batched network; 0 = auto: all of them on CUDA, one at a time on the CPU, where
+  // one network already keeps the cores busy and larger groups measured 0.6-1.0x as fast
+  // (bench_siren, bench/RESULTS.md).
+  std::int64_t batchSize = 0;
   std::uint64_t seed = 0;
   Storage storage;            // float32 unless "storage" says otherwise (the seed's choice)
 };
@@ -65,7 +68,7 @@ struct GroupFit {
 using GroupFitter = std::function<GroupFit(std::int64_t first, std::int64_t count, double base,
                                            double span)>;
 
-// Fits every target of `batch` in groups (all together up to batchSize when batched, else one
+// Fits every target of `batch` in groups (batchSize at a time when batched, else one
 // at a time), timing the whole; fills reconstructions, curves, fitSeconds, decodeMs, device.
 BatchFit fitInGroups(const TargetBatch& batch, const LearnedOptions& opt, const std::string& device,
                      const GroupFitter& fitGroup);

@@ -89,7 +89,8 @@ void expectSameFits(const BatchFit& a, const BatchFit& b) {
 
 TEST(Siren, BatchedTrainingEqualsOneNetworkAtATime) {
   const auto b = ar1Batch(3, 64, 8, 0.9f, 1);
-  const nlohmann::json p = {{"config", "tiny"}, {"epochs", 40}, {"lr", 1e-3}};
+  // batch_size 3: all together (the CPU's automatic choice is one at a time).
+  const nlohmann::json p = {{"config", "tiny"}, {"epochs", 40}, {"lr", 1e-3}, {"batch_size", 3}};
   auto seq = p;
   seq["batched"] = false;
   const auto batched = fit("siren", b, p), sequential = fit("siren", b, seq);
@@ -185,7 +186,7 @@ TEST(Kvsplice, ReconstructionImprovesWithRank) {
 
 TEST(Kvsplice, BatchedTrainingEqualsOneNetworkAtATime) {
   const auto b = ar1Batch(3, 64, 8, 0.7f, 4);
-  const nlohmann::json p = {{"rank", 3}, {"epochs", 40}, {"terms", 1}};
+  const nlohmann::json p = {{"rank", 3}, {"epochs", 40}, {"terms", 1}, {"batch_size", 3}};
   auto seq = p;
   seq["batched"] = false;
   expectSameFits(fit("kvsplice", b, p), fit("kvsplice", b, seq));
