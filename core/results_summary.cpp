@@ -116,15 +116,19 @@ bool anyPerLayer(const std::vector<SummaryRow>& rows) {
   return std::any_of(rows.begin(), rows.end(), [](const SummaryRow& r) { return r.layer >= 0; });
 }
 
+// Removes from `params` every key whose value `other` does not share.
+void keepShared(nlohmann::json& params, const nlohmann::json& other) {
+  for (auto kv = params.begin(); kv != params.end();)
+    kv = other.contains(kv.key()) && other[kv.key()] == kv.value() ? std::next(kv) : params.erase(kv);
+}
+
 // Sets each row's params to the parameters that differ between rows of its method, and returns
 // per method the ones they all share.
 std::map<std::string, std::string> splitCommonParams(std::vector<Group>& groups) {
   std::map<std::string, nlohmann::json> common;  // method -> shared key/values
   for (const auto& g : groups) {
     const auto [it, first] = common.try_emplace(g.row.method, g.params);
-    if (first) continue;
-    for (auto kv = it->second.begin(); kv != it->second.end();)
-      kv = g.params.contains(kv.key()) && g.params[kv.key()] == kv.value() ? std::next(kv) : it->second.erase(kv);
+    if (!first) keepShared(it->second, g.params);
   }
   std::vector<std::string> shared;
   for (auto& g : groups) {
@@ -179,8 +183,12 @@ ResultsSummary summarizeResults(const Project& project, const std::vector<RunInf
         g.params = params;
         for (const auto& key : kBookkeeping) g.params.erase(key);
         g.paramsFromTarget = !aggregate;
-        if (!aggregate) effective[job] = g.params;
+      } else if (!aggregate) {
+        // A parameter that differs between a job's targets (KIVI quantises keys per channel,
+        // values per token) describes none of them: left out.
+        keepShared(g.params, params);
       }
+      if (!aggregate) effective[job] = g.params;
       if (g.row.device.empty()) g.row.device = row.device;
       if (aggregate) {
         g.row.ratio = row.ratio;  // the job's own byte count over all its targets

@@ -32,7 +32,10 @@ std::string resolveDevice(const std::string& requested) {
 }
 
 std::string describeDevice(const std::string& resolved) {
-  if (resolved == "cpu") return "cpu (" + std::to_string(at::get_num_threads()) + " threads)";
+  if (resolved == "cpu") {
+    const int threads = at::get_num_threads();
+    return "cpu (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
+  }
   return resolved + " (CUDA)";
 }
 

@@ -13,7 +13,7 @@ void configureThreads();
 // "auto" -> "cuda:0" or "cpu"; "cpu", "cuda", "cuda:N" are validated (throws std::invalid_argument
 // for an unknown name or CUDA asked for where none is available).
 std::string resolveDevice(const std::string& requested);
-// One line for status bars and run records, e.g. "cuda:0 (NVIDIA H100 80GB HBM3)" or "cpu (2 threads)".
+// One line for status bars and run records: "cuda:0 (CUDA)", "cpu (2 threads)".
 std::string describeDevice(const std::string& resolved);
 
 }  // namespace kvwb::gpu
