@@ -32,11 +32,6 @@ torch::Tensor targetsOn(const TargetBatch& batch, std::int64_t first, std::int64
       .to(device, /*non_blocking*/ false, /*copy*/ true);
 }
 
-std::vector<float> toHost(const torch::Tensor& t) {
-  const auto c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
-}
-
 std::vector<torch::Generator> targetGenerators(std::uint64_t seed, std::int64_t first, std::int64_t count) {
   std::vector<torch::Generator> gens;
   for (std::int64_t i = first; i < first + count; ++i) {
@@ -81,7 +76,7 @@ std::vector<std::vector<float>> trainBatched(const std::vector<torch::Tensor>& p
     curveDev[epoch].copy_(loss.detach());
     if (earlyStop) {
       torch::NoGradGuard noGrad;
-      const auto row = toHost(loss);
+      const auto row = hostFloats(loss);
       std::vector<std::int64_t> stopped;
       for (std::int64_t i = 0; i < n; ++i) {
         if (stopEpoch[i] >= 0) continue;
@@ -111,7 +106,7 @@ std::vector<std::vector<float>> trainBatched(const std::vector<torch::Tensor>& p
       for (std::size_t p = 0; p < params.size(); ++p) params[p].index_copy_(0, idx, frozen[p].index_select(0, idx));
     }
   }
-  const auto all = toHost(curveDev.narrow(0, 0, epoch).t());
+  const auto all = hostFloats(curveDev.narrow(0, 0, epoch).t());
   for (std::int64_t i = 0; i < n; ++i) {
     const auto len = stopEpoch[i] >= 0 ? stopEpoch[i] + 1 : epoch;
     curves[i].assign(all.begin() + i * epoch, all.begin() + i * epoch + len);
@@ -130,7 +125,7 @@ BatchFit fitInGroups(const TargetBatch& batch, const LearnedOptions& opt, const 
   for (std::int64_t first = 0; first < batch.n; first += groupSize) {
     const auto count = std::min(groupSize, batch.n - first);
     auto g = fitGroup(first, count, static_cast<double>(first) / batch.n, static_cast<double>(count) / batch.n);
-    const auto rec = toHost(g.reconstruction);
+    const auto rec = hostFloats(g.reconstruction);
     const auto stride = batch.t * batch.d;
     for (std::int64_t i = 0; i < count; ++i) {
       auto& t = out.targets[first + i];

@@ -27,7 +27,7 @@ struct LearnedOptions {
   TrainOptions train;
   bool batched = true;        // false: one network at a time (the seed's loop)
   // Targets per batched network; 0 = auto: all of them on CUDA, one at a time on the CPU, where
-  // one network already keeps the cores busy and larger groups measured 0.6-1.0x as fast
+  // one network already keeps the cores busy and larger groups measured 0.5-1.0x as fast
   // (bench_siren, bench/RESULTS.md).
   std::int64_t batchSize = 0;
   std::uint64_t seed = 0;
@@ -42,7 +42,6 @@ LearnedOptions readLearnedOptions(ParamReader& params, int defaultEpochs, double
 // Targets [first, first + count) of `batch` as a float32 [count, T, D] tensor on `device`.
 torch::Tensor targetsOn(const TargetBatch& batch, std::int64_t first, std::int64_t count,
                         const torch::Device& device);
-std::vector<float> toHost(const torch::Tensor& t);
 
 // Reproducible per-target initialisation: target `index` of the whole batch draws all its
 // parameters, in order, from its own generator, so its initial weights do not depend on how the
