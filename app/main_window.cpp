@@ -1,7 +1,5 @@
-// MainWindow: builds the docks and menus, opens projects through core::Project, imports dumps
-// through core::importCapture, analyzes captures through core::analyzeCapture and runs sweeps
-// through core::runSweep on the JobRunner; the project listing, the stored analyses and the
-// results are re-read on the GUI thread.
+// MainWindow: builds the docks, menus and tabs, turns user actions into ProjectSession jobs and
+// dialogs, and wires the session's change signals to the tabs (overview, atlases, results).
 #include "app/main_window.h"
 
 #include <QCloseEvent>
@@ -17,18 +15,21 @@
 #include <QMimeData>
 #include <QProcess>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QToolBar>
 #include <QTreeView>
+#include <algorithm>
 #include <filesystem>
 
-#include "core/analysis/capture_analysis.h"
-#include "core/capture_import.h"
-#include "core/compress/sweep.h"
+#include "core/formats/tensor_file.h"
+#include "core/reports/counterpart.h"
+#include "core/sweep/sweep.h"
 #include "gpu/device.h"
+#include "widgets/atlas_data.h"
 #include "widgets/atlas_view.h"
 #include "widgets/capture_details.h"
 #include "widgets/compare_data.h"
@@ -41,12 +42,6 @@
 namespace kvwb::app {
 namespace {
 
-constexpr int kResultsRefreshMs = 1500;  // how often a running sweep's rows are re-read
-
-const QStringList kDumpSuffixes = {QStringLiteral("safetensors"), QStringLiteral("npy"),
-                                   QStringLiteral("npz"), QStringLiteral("h5"),
-                                   QStringLiteral("hdf5")};
-
 std::filesystem::path toPath(const QString& path) {
   return std::filesystem::path(path.toStdString());
 }
@@ -57,34 +52,15 @@ QStringList droppedDumps(const QMimeData* mime) {
   if (!mime->hasUrls()) return {};
   for (const QUrl& url : mime->urls()) {
     const QString path = url.toLocalFile();
-    if (path.isEmpty() || !(QFileInfo(path).isDir() || MainWindow::isDumpFile(path))) return {};
+    if (path.isEmpty() || !(QFileInfo(path).isDir() || core::isDumpFile(toPath(path)))) return {};
     paths << path;
   }
   return paths;
 }
 
-// The progress of capture `index` of `count` in a job that analyzes them one after another.
-class CaptureStepContext final : public core::JobContext {
- public:
-  CaptureStepContext(core::JobContext& job, std::size_t index, std::size_t count, std::string name)
-      : m_job(job), m_index(index), m_count(count), m_name(std::move(name)) {}
-  bool cancelled() const override { return m_job.cancelled(); }
-
- protected:
-  void onProgress(double fraction, const std::string& what) override {
-    m_job.report((static_cast<double>(m_index) + fraction) / static_cast<double>(m_count),
-                 m_name + ": " + what);
-  }
-
- private:
-  core::JobContext& m_job;
-  std::size_t m_index, m_count;
-  std::string m_name;
-};
-
 }  // namespace
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(QThread::idealThreadCount()) {
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(tr("KV Workbench"));
   setAcceptDrops(true);
   setDockNestingEnabled(true);
@@ -93,7 +69,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(QThread::i
   m_overview->setAlignment(Qt::AlignCenter);
   m_overview->setWordWrap(true);
   m_overview->setEnabled(false);
-  m_views = new QTabWidget;  // atlases (and later sweep results) open here as tabs
+  m_views = new QTabWidget;  // atlases, results and the comparison open here as tabs
   m_views->setObjectName(QStringLiteral("centralTabs"));
   m_views->setDocumentMode(true);
   m_views->setTabsClosable(true);
@@ -110,34 +86,67 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(QThread::i
 
   createDocks();
   createMenus();
+  connectSession();
 
   m_device =
       new QLabel(tr("device: %1")
                      .arg(QString::fromStdString(gpu::describeDevice(gpu::resolveDevice("auto")))));
   m_device->setObjectName(QStringLiteral("deviceLabel"));
   statusBar()->addPermanentWidget(m_device);
-  connect(&m_jobs, &widgets::JobRunner::jobFinished, this, &MainWindow::onJobFinished);
-  m_resultsRefresh.setInterval(kResultsRefreshMs);
-  connect(&m_resultsRefresh, &QTimer::timeout, this, [this] {
-    if (m_results) m_results->refresh();
-  });
   updateOverview();
   updateActions();
+}
+
+// The tabs follow the session: a new project closes the old one's tabs, atlases follow their
+// stored analyses, the Results tab follows the runs.
+void MainWindow::connectSession() {
+  using widgets::ProjectSession;
+  connect(&m_session, &ProjectSession::projectOpened, this, [this] {
+    closeProjectTabs();
+    updateOverview();
+    updateActions();
+  });
+  connect(&m_session, &ProjectSession::capturesChanged, this, [this] {
+    updateOverview();
+    updateActions();
+  });
+  connect(&m_session, &ProjectSession::runsChanged, this, [this] {
+    updateOverview();
+    if (m_results) m_results->setProject(*m_session.project());
+  });
+  connect(&m_session, &ProjectSession::analysesChanged, this, &MainWindow::refreshAtlasTabs);
+  connect(&m_session, &ProjectSession::busyChanged, this, &MainWindow::updateActions);
+  connect(&m_session, &ProjectSession::failed, this, &MainWindow::showError);
+  connect(&m_session.jobs(), &widgets::JobRunner::jobFinished, this, &MainWindow::onJobFinished);
 }
 
 void MainWindow::createDocks() {
   m_tree = new QTreeView;
   m_tree->setObjectName(QStringLiteral("projectTree"));
-  m_tree->setModel(&m_model);
+  widgets::ProjectModel& model = m_session.model();
+  m_tree->setModel(&model);
   m_tree->setUniformRowHeights(true);
   m_tree->header()->setSectionResizeMode(widgets::ProjectModel::NameColumn,
                                          QHeaderView::ResizeToContents);
   connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
           &MainWindow::onCurrentChanged);
-  connect(&m_model, &QAbstractItemModel::modelReset, m_tree, &QTreeView::expandAll);
+  // A re-read that resets the tree keeps the selected item selected when it still exists (quietly:
+  // the tabs already show it).
+  connect(&model, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
+    const QModelIndex current = m_tree->currentIndex();
+    m_keptSelection = {current.parent().isValid() ? current.parent().row() : -1,
+                       current.siblingAtColumn(widgets::ProjectModel::NameColumn).data().toString()};
+  });
+  connect(&model, &QAbstractItemModel::modelReset, this, [this, &model] {
+    m_tree->expandAll();
+    const auto [group, name] = m_keptSelection;
+    const QSignalBlocker quiet(m_tree->selectionModel());
+    if (group >= 0)
+      m_tree->setCurrentIndex(model.find(static_cast<widgets::ProjectModel::Group>(group), name));
+  });
 
   m_details = new widgets::CaptureDetails;
-  auto* jobsPanel = new widgets::JobsPanel(m_jobs);
+  auto* jobsPanel = new widgets::JobsPanel(m_session.jobs());
 
   m_viewMenu = new QMenu(tr("&View"), this);
   const auto addDock = [this](QWidget* content, const QString& title, const QString& name,
@@ -172,7 +181,7 @@ void MainWindow::createMenus() {
     if (dialog.exec() == QDialog::Accepted) startExtraction(dialog.options());
   });
   file->addAction(tr("Export &Figure Set…"), this, [this] {
-    if (!m_model.project()) return;
+    if (!m_session.project()) return;
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for the figure set"));
     if (!dir.isEmpty()) startFigureSetExport(dir, QStringLiteral("pdf"));
   });
@@ -213,27 +222,27 @@ void MainWindow::createMenus() {
 }
 
 void MainWindow::updateActions() {
-  const bool idle = m_analyzeJob < 0;
-  m_analyzeAction->setEnabled(idle && !currentCapture().isEmpty());
+  const auto& project = m_session.project();
+  const bool captures = project && !project->captures().empty();
+  m_analyzeAction->setEnabled(!m_session.analyzing() && !currentCapture().isEmpty());
   m_compareAction->setEnabled(!currentCapture().isEmpty());
-  m_analyzeAllAction->setEnabled(idle && m_model.project() &&
-                                 !m_model.project()->captures().empty());
-  m_sweepAction->setEnabled(m_sweepJob < 0 && m_model.project() &&
-                            !m_model.project()->captures().empty());
+  m_analyzeAllAction->setEnabled(!m_session.analyzing() && captures);
+  m_sweepAction->setEnabled(!m_session.sweeping() && captures);
 }
 
 QString MainWindow::currentCapture() const {
   const QModelIndex index = m_tree->currentIndex();
-  if (const auto* capture = m_model.captureAt(index)) return QString::fromStdString(capture->name);
-  return m_model.analysisCaptureAt(index);
+  const widgets::ProjectModel& model = m_session.model();
+  if (const auto* capture = model.captureAt(index)) return QString::fromStdString(capture->name);
+  return model.analysisCaptureAt(index);
 }
 
 void MainWindow::analyzeSelected() { analyzeCaptures({currentCapture()}); }
 
 void MainWindow::analyzeAll() {
   QStringList names;
-  for (const auto& capture : m_model.project()->captures())
-    if (!m_atlases.contains(capture.name)) names << QString::fromStdString(capture.name);
+  for (const auto& capture : m_session.project()->captures())
+    if (!m_session.atlas(capture.name)) names << QString::fromStdString(capture.name);
   if (names.isEmpty()) {
     statusBar()->showMessage(tr("Every capture's analysis is current."), 5000);
     return;
@@ -241,64 +250,39 @@ void MainWindow::analyzeAll() {
   analyzeCaptures(names);
 }
 
-namespace {
-// " on cpu" / " on cuda:0" for job titles, so the Jobs panel says where each job runs.
-QString onDevice(const std::string& requested) {
-  try {
-    return QObject::tr(" on %1").arg(QString::fromStdString(gpu::resolveDevice(requested)));
-  } catch (const std::exception&) {
-    return {};  // the job itself reports the bad device
-  }
-}
-}  // namespace
-
 int MainWindow::analyzeCaptures(const QStringList& names) {
-  if (!m_model.project() || names.isEmpty() || names.front().isEmpty()) {
+  if (!m_session.project() || names.isEmpty() || names.front().isEmpty()) {
     showError(tr("Analyze"), tr("Open a project and select a capture first."));
     return -1;
   }
-  if (m_analyzeJob >= 0) {
+  if (m_session.analyzing()) {
     showError(tr("Analyze"), tr("An analysis is already running (see the Jobs panel)."));
     return -1;
   }
   std::vector<std::string> captures;
   for (const QString& name : names) captures.push_back(name.toStdString());
-  const QString title = (names.size() == 1
-                             ? tr("Analyze %1").arg(names.front())
-                             : tr("Analyze %1 and %2 more").arg(names.front()).arg(names.size() - 1)) +
-                        onDevice("auto");
-  m_analyzeJob = m_jobs.start(
-      title,
-      [captures, project = *m_model.project()](core::JobContext& ctx) {
-        for (std::size_t i = 0; i < captures.size(); ++i) {
-          CaptureStepContext step(ctx, i, captures.size(), captures[i]);
-          core::saveAnalysis(project.path(), core::analyzeCapture(project, captures[i],
-                                                                  core::AnalysisOptions{}, step));
-        }
-      },
-      [this, first = names.front()] {
-        reloadProject();
-        selectCapture(first);  // the reload cleared the selection; selecting opens the atlas
-        statusBar()->showMessage(tr("Analyzed %1").arg(first), 5000);
-      });
-  updateActions();
-  return m_analyzeJob;
+  return m_session.analyze(captures, [this, first = names.front()] {
+    selectCapture(first);
+    openAtlas(first);
+    statusBar()->showMessage(tr("Analyzed %1").arg(first), 5000);
+  });
 }
 
 void MainWindow::newSweep() {
-  if (!m_model.project()) return;
-  auto* dialog = new widgets::SweepDialog(*m_model.project(), this);
+  if (!m_session.project()) return;
+  auto* dialog = new widgets::SweepDialog(*m_session.project(), this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
   connect(dialog, &QDialog::accepted, this, [this, dialog] { startSweep(dialog->spec()); });
   dialog->open();  // window-modal without a nested event loop
 }
 
 int MainWindow::startSweep(const nlohmann::json& spec) {
-  if (!m_model.project()) {
+  const auto& project = m_session.project();
+  if (!project) {
     showError(tr("Sweep"), tr("Open a project first."));
     return -1;
   }
-  if (m_sweepJob >= 0) {
+  if (m_session.sweeping()) {
     showError(tr("Sweep"), tr("A sweep is already running (see the Jobs panel)."));
     return -1;
   }
@@ -306,94 +290,70 @@ int MainWindow::startSweep(const nlohmann::json& spec) {
   QStringList runIds;
   try {
     parsed = core::parseSweepSpec(spec, "sweep");
-    for (const core::SweepJob& job : core::planSweep(*m_model.project(), parsed))
+    for (const core::SweepJob& job : core::planSweep(*project, parsed))
       if (!runIds.contains(QString::fromStdString(job.runId)))
         runIds << QString::fromStdString(job.runId);
   } catch (const std::exception& e) {
     showError(tr("Sweep"), QString::fromStdString(e.what()));
     return -1;
   }
-  m_sweepJob = m_jobs.start(
-      tr("Sweep %1").arg(QString::fromStdString(parsed.name)) + onDevice(parsed.device),
-      [parsed, project = m_model.project()->path()](core::JobContext& ctx) {
-        return core::runSweep(project, parsed, ctx);
-      },
-      [this](const core::SweepSummary& summary) {
-        statusBar()->showMessage(tr("Sweep finished: %1 job(s) run, %2 skipped, %3 infeasible")
-                                     .arg(summary.done)
-                                     .arg(summary.skipped)
-                                     .arg(summary.infeasible.size()),
-                                 8000);
-      });
+  const int id = m_session.sweep(parsed, [this](const core::SweepSummary& summary) {
+    statusBar()->showMessage(tr("Sweep finished: %1 job(s) run, %2 skipped, %3 infeasible")
+                                 .arg(summary.done)
+                                 .arg(summary.skipped)
+                                 .arg(summary.infeasible.size()),
+                             8000);
+  });
   openResults(runIds);
-  m_resultsRefresh.start();
-  updateActions();
-  return m_sweepJob;
+  return id;
 }
-
-namespace {
-// The clicked fit of `run` against its counterpart at equal bytes: SVD for a fit without a rank,
-// a tiny SIREN for a rank method (SVD, PCA, ...). Sweep bookkeeping keys are dropped.
-widgets::ComparePair counterpartPair(const std::filesystem::path& project, const core::RunInfo& run,
-                                     int layer, int head, const std::string& kind,
-                                     const std::string& paramsJson) {
-  widgets::ComparePair pair;
-  pair.project = project;
-  pair.capture = run.capture;
-  pair.layer = layer;
-  pair.head = head;
-  pair.kind = kind;
-  auto params = nlohmann::json::parse(paramsJson, nullptr, false);
-  if (!params.is_object()) params = nlohmann::json::object();
-  for (const char* key : {"job", "seq_len", "infeasible", "delta_ppl_note"}) params.erase(key);
-  params["method"] = run.method;
-  pair.a = params;
-  if (params.contains("rank"))
-    pair.b = {{"method", "siren"}, {"config", "tiny"}, {"epochs", 300}, {"lr", 0.001}};
-  else
-    pair.b = {{"method", "svd"}, {"equal_bytes", true}};
-  return pair;
-}
-}  // namespace
 
 QStringList MainWindow::sweepRuns(const std::string& runId) const {
   const std::string sweep = runId.substr(0, runId.find('.') + 1);  // "<sweep>." of <sweep>.<capture>.<method>
   QStringList ids;
-  for (const auto& run : m_model.project()->runs())
+  for (const auto& run : m_session.model().runs())
     if (run.id.starts_with(sweep)) ids << QString::fromStdString(run.id);
   return ids;
 }
 
 widgets::ResultsView* MainWindow::openResults(const QStringList& runIds) {
-  const auto& project = m_model.project();
+  const auto& project = m_session.project();
   if (!project) return nullptr;
   QStringList ids = runIds;
-  if (ids.isEmpty()) {
-    const auto runs = project->runs();
-    if (!runs.empty()) ids = sweepRuns(runs.back().id);
-  }
+  if (ids.isEmpty() && !m_session.model().runs().empty())
+    ids = sweepRuns(m_session.model().runs().back().id);
   if (!m_results) {
     m_results = new widgets::ResultsView;
     m_results->setObjectName(QStringLiteral("results"));
     m_results->setProject(*project);
-    // A clicked per-target fit opens side by side with its counterpart at equal bytes.
-    connect(m_results, &widgets::ResultsView::fitSelected, this,
-            [this](const QString& runId, int layer, int head, const QString& kind,
-                   const QString& params) {
-              if (layer < 0 || (kind != "K" && kind != "V")) {
-                statusBar()->showMessage(tr("Job aggregates have no single target to compare"), 5000);
-                return;
-              }
-              for (const auto& run : m_model.project()->runs())
-                if (run.id == runId.toStdString())
-                  openCompare(counterpartPair(m_model.project()->path(), run, layer, head,
-                                              kind.toStdString(), params.toStdString()));
-            });
+    connect(m_results, &widgets::ResultsView::fitSelected, this, &MainWindow::openCounterpart);
     m_views->addTab(m_results, tr("Results"));
   }
   m_results->showRuns(ids);
   m_views->setCurrentWidget(m_results);
   return m_results;
+}
+
+void MainWindow::openCounterpart(const QString& runId, int layer, int head, const QString& kind,
+                                 const QString& paramsJson) {
+  if (layer < 0 || (kind != "K" && kind != "V")) {
+    statusBar()->showMessage(tr("Job aggregates have no single target to compare"), 5000);
+    return;
+  }
+  const auto& runs = m_session.model().runs();
+  const auto run = std::find_if(runs.begin(), runs.end(), [&](const core::RunInfo& r) {
+    return r.id == runId.toStdString();
+  });
+  if (run == runs.end()) return;
+  widgets::ComparePair pair;
+  pair.project = m_session.project()->path();
+  pair.capture = run->capture;
+  pair.layer = layer;
+  pair.head = head;
+  pair.kind = kind.toStdString();
+  pair.a = core::fitSpec(run->method, paramsJson.toStdString());
+  pair.b = core::counterpartSpec(pair.a);
+  openCompare(pair);
 }
 
 widgets::CompareView* MainWindow::openCompare(const widgets::ComparePair& pair) {
@@ -412,77 +372,29 @@ widgets::CompareView* MainWindow::openCompare(const widgets::ComparePair& pair) 
 
 void MainWindow::compareSelectedTarget() {
   const QString capture = currentCapture();
-  if (capture.isEmpty() || !m_model.project()) return;
+  if (capture.isEmpty() || !m_session.project()) return;
   widgets::AtlasTarget target;
   if (const auto it = m_atlasViews.find(capture.toStdString()); it != m_atlasViews.end())
     target = it->second->target();
   const std::string kind = target.kind == 1 ? "V" : "K";  // pre-RoPE keys compare as keys
-  openCompare(widgets::sirenVsSvd(m_model.project()->path(), capture.toStdString(), target.layer,
+  openCompare(widgets::sirenVsSvd(m_session.project()->path(), capture.toStdString(), target.layer,
                                   target.head, kind, "tiny", 300));
 }
 
-void MainWindow::loadAtlases() {
-  m_atlases.clear();
-  if (const auto& project = m_model.project()) {
-    for (const auto& capture : project->captures()) {
-      try {
-        if (auto analysis = core::loadAnalysis(*project, capture.name))
-          m_atlases.emplace(capture.name,
-                            std::make_shared<const widgets::AtlasData>(
-                                std::make_shared<const core::CaptureAnalysis>(std::move(*analysis)),
-                                widgets::AtlasData::displayLabel(capture)));
-      } catch (const std::exception& e) {
-        showError(tr("Load Analysis"), QString::fromStdString(e.what()));
-      }
-    }
-  }
-  // Open atlases follow the reload; a capture whose analysis went away loses its tab.
+void MainWindow::refreshAtlasTabs() {
   for (auto it = m_atlasViews.begin(); it != m_atlasViews.end();) {
-    const auto atlas = m_atlases.find(it->first);
-    if (atlas == m_atlases.end()) {
+    if (auto atlas = m_session.atlas(it->first)) {
+      it->second->setAtlas(std::move(atlas), m_session.atlases());
+      ++it;
+    } else {
       m_views->removeTab(m_views->indexOf(it->second));
       it->second->deleteLater();
       it = m_atlasViews.erase(it);
-    } else {
-      it->second->setAtlas(atlas->second, atlasOverlay());
-      ++it;
     }
   }
 }
 
-std::vector<std::shared_ptr<const widgets::AtlasData>> MainWindow::atlasOverlay() const {
-  std::vector<std::shared_ptr<const widgets::AtlasData>> overlay;
-  for (const auto& [name, atlas] : m_atlases) overlay.push_back(atlas);
-  return overlay;
-}
-
-widgets::AtlasView* MainWindow::openAtlas(const QString& capture) {
-  const std::string name = capture.toStdString();
-  const auto atlas = m_atlases.find(name);
-  if (atlas == m_atlases.end()) return nullptr;
-  widgets::AtlasView*& view = m_atlasViews[name];
-  if (!view) {
-    view = new widgets::AtlasView;
-    view->setObjectName(QStringLiteral("atlas:") + capture);
-    view->setAtlas(atlas->second, atlasOverlay());
-    m_views->addTab(view, tr("Atlas · %1").arg(capture));
-  }
-  m_views->setCurrentWidget(view);
-  return view;
-}
-
-bool MainWindow::isDumpFile(const QString& path) {
-  return kDumpSuffixes.contains(QFileInfo(path).suffix(), Qt::CaseInsensitive);
-}
-
-bool MainWindow::openProject(const QString& path) {
-  try {
-    m_model.setProject(core::Project::open(toPath(path)));
-  } catch (const std::exception& e) {
-    m_recent.remove(path);
-    showError(tr("Open Project"), QString::fromStdString(e.what()));
-    return false;
-  }
+void MainWindow::closeProjectTabs() {
   for (const auto& [name, view] : m_atlasViews) {
     m_views->removeTab(m_views->indexOf(view));
     view->deleteLater();
@@ -493,15 +405,38 @@ bool MainWindow::openProject(const QString& path) {
     m_results->deleteLater();
     m_results = nullptr;
   }
-  loadAtlases();
+}
+
+widgets::AtlasView* MainWindow::openAtlas(const QString& capture) {
+  const std::string name = capture.toStdString();
+  auto atlas = m_session.atlas(name);
+  if (!atlas) return nullptr;
+  widgets::AtlasView*& view = m_atlasViews[name];
+  if (!view) {
+    view = new widgets::AtlasView;
+    view->setObjectName(QStringLiteral("atlas:") + capture);
+    view->setAtlas(std::move(atlas), m_session.atlases());
+    m_views->addTab(view, tr("Atlas · %1").arg(capture));
+  }
+  m_views->setCurrentWidget(view);
+  return view;
+}
+
+bool MainWindow::openProject(const QString& path) {
+  try {
+    m_session.open(toPath(path));
+  } catch (const std::exception& e) {
+    m_recent.remove(path);
+    showError(tr("Open Project"), QString::fromStdString(e.what()));
+    return false;
+  }
   m_recent.add(path);
   setWindowTitle(tr("%1 — KV Workbench").arg(QFileInfo(path).fileName()));
   statusBar()->showMessage(QFileInfo(path).absoluteFilePath());
   // A project with results opens on them; an opened atlas (the first capture's) stays in front.
-  if (m_model.rowCount(m_model.groupIndex(widgets::ProjectModel::Runs)) > 0) openResults();
-  const auto& captures = m_model.project()->captures();
+  if (!m_session.model().runs().empty()) openResults();
+  const auto& captures = m_session.project()->captures();
   if (!captures.empty()) selectCapture(QString::fromStdString(captures.front().name));
-  updateOverview();
   return true;
 }
 
@@ -526,7 +461,10 @@ void MainWindow::chooseProject() {
 }
 
 void MainWindow::chooseDumps() {
-  const QString filter = tr("KV dumps (*.%1)").arg(kDumpSuffixes.join(QStringLiteral(" *.")));
+  QStringList patterns;
+  for (const std::string& suffix : core::dumpSuffixes())
+    patterns << QStringLiteral("*") + QString::fromStdString(suffix);
+  const QString filter = tr("KV dumps (%1)").arg(patterns.join(QLatin1Char(' ')));
   const QStringList paths =
       QFileDialog::getOpenFileNames(this, tr("Import Dump"), QString(), filter);
   if (!paths.isEmpty()) importDumps(paths);
@@ -542,29 +480,22 @@ void MainWindow::fillRecentMenu() {
 }
 
 int MainWindow::startExtraction(const core::ExtractOptions& options) {
-  if (!m_model.project()) {
+  if (!m_session.project()) {
     showError(tr("Extract"), tr("Open or create a project first (File menu)."));
     return -1;
   }
-  return m_jobs.start(
-      tr("Extract %1").arg(QString::fromStdString(options.textFile.filename().string())) +
-          onDevice(options.device),
-      [options, project = m_model.project()->path()](core::JobContext& ctx) {
-        return core::extractCapture(options, project, ctx);
-      },
-      [this](const core::CaptureInfo& capture) {
-        reloadProject();
-        selectCapture(QString::fromStdString(capture.name));
-        statusBar()->showMessage(tr("Extracted %1").arg(QString::fromStdString(capture.name)), 5000);
-      });
+  return m_session.extract(options, [this](const core::CaptureInfo& capture) {
+    selectCapture(QString::fromStdString(capture.name));
+    statusBar()->showMessage(tr("Extracted %1").arg(QString::fromStdString(capture.name)), 5000);
+  });
 }
 
 int MainWindow::startFigureSetExport(const QString& dir, const QString& format) {
-  if (!m_model.project()) return -1;
+  if (!m_session.project()) return -1;
   const QStringList args = {QStringLiteral("--export-figures"), dir, QStringLiteral("--format"), format,
-                            QString::fromStdString(m_model.project()->path().string())};
-  return m_jobs.start(
-      tr("Figure set → %1").arg(dir),
+                            QString::fromStdString(m_session.project()->path().string())};
+  return m_session.jobs().start(
+      tr("Figure set → %1").arg(dir), "cpu",
       [program = m_guiProgram.isEmpty() ? QCoreApplication::applicationFilePath() : m_guiProgram, args](core::JobContext& ctx) {
         QProcess child;  // created on the worker thread that waits for it
         child.start(program, args);
@@ -587,84 +518,46 @@ int MainWindow::startFigureSetExport(const QString& dir, const QString& format) 
 }
 
 int MainWindow::importDumps(const QStringList& paths) {
-  const QString name = QFileInfo(paths.front()).fileName();
-  if (!m_model.project()) {
-    showError(tr("Import"), tr("%1: open or create a project first (File menu).").arg(name));
+  if (!m_session.project()) {
+    showError(tr("Import"), tr("%1: open or create a project first (File menu).")
+                                .arg(QFileInfo(paths.front()).fileName()));
     return -1;
   }
   std::vector<std::filesystem::path> dumps;
   for (const QString& p : paths) dumps.push_back(toPath(p));
-  const QString title = paths.size() == 1
-                            ? tr("Import %1").arg(name)
-                            : tr("Import %1 and %2 more").arg(name).arg(paths.size() - 1);
-  return m_jobs.start(
-      title,
-      [dumps, project = m_model.project()->path()](core::JobContext& ctx) {
-        return core::importCapture(dumps, project, core::ImportOptions{}, ctx);
-      },
-      [this](const core::CaptureInfo& capture) {
-        reloadProject();
-        selectCapture(QString::fromStdString(capture.name));
-        statusBar()->showMessage(tr("Imported %1").arg(QString::fromStdString(capture.name)), 5000);
-      });
+  return m_session.importDumps(dumps, [this](const core::CaptureInfo& capture) {
+    selectCapture(QString::fromStdString(capture.name));
+    statusBar()->showMessage(tr("Imported %1").arg(QString::fromStdString(capture.name)), 5000);
+  });
 }
 
 void MainWindow::onJobFinished(int id) {
-  const widgets::JobStatus& s = m_jobs.status(id);
+  const widgets::JobStatus& s = m_session.jobs().status(id);
   if (s.state == widgets::JobState::Failed) showError(s.title, s.error);
-  // A cancel that arrived after the import committed leaves a new capture: show what is there.
-  if (s.state == widgets::JobState::Cancelled) reloadProject();
-  if (id == m_analyzeJob) {
-    m_analyzeJob = -1;
-    updateActions();
-  }
-  if (id == m_sweepJob) {  // finished, failed or cancelled: every committed job is in the project
-    m_sweepJob = -1;
-    m_resultsRefresh.stop();
-    reloadProject();
-  }
-}
-
-void MainWindow::reloadProject() {
-  try {
-    m_model.reload();
-  } catch (const std::exception& e) {
-    showError(tr("Reload Project"), QString::fromStdString(e.what()));
-  }
-  loadAtlases();
-  if (m_results && m_model.project()) m_results->setProject(*m_model.project());
-  updateOverview();
-  updateActions();
 }
 
 void MainWindow::selectCapture(const QString& name) {
-  const QModelIndex group = m_model.groupIndex(widgets::ProjectModel::Captures);
-  for (int row = 0; row < m_model.rowCount(group); ++row) {
-    const QModelIndex index = m_model.index(row, 0, group);
-    if (m_model.data(index).toString() == name) {
-      m_tree->setCurrentIndex(index);
-      return;
-    }
-  }
+  const QModelIndex index = m_session.model().find(widgets::ProjectModel::Captures, name);
+  if (index.isValid()) m_tree->setCurrentIndex(index);
 }
 
 void MainWindow::onCurrentChanged(const QModelIndex& current) {
-  if (const auto* capture = m_model.captureAt(current))
+  const widgets::ProjectModel& model = m_session.model();
+  if (const auto* capture = model.captureAt(current))
     m_details->showCapture(*capture);
   else
     m_details->clear();
-  if (const auto* run = m_model.runAt(current)) openResults(sweepRuns(run->id));
+  if (const auto* run = model.runAt(current)) openResults(sweepRuns(run->id));
   openAtlas(currentCapture());
   updateActions();
 }
 
 void MainWindow::updateOverview() {
-  const auto& project = m_model.project();
+  const auto& project = m_session.project();
   if (!project) {
-    m_overview->setText(
-        tr("Open a project (File → Open) or create one (File → New).\n"
-           "Drop .safetensors / .npy / .npz / .h5 KV dumps on the window to import "
-           "them."));
+    m_overview->setText(tr("Open a project (File → Open) or create one (File → New).\n"
+                           "Drop %1 KV dumps on the window to import them.")
+                            .arg(QString::fromStdString(core::dumpSuffixesText())));
     return;
   }
   m_overview->setText(tr("%1\n\n%n capture(s), %2 run(s).\nSelect an analysed capture to open its "
@@ -672,7 +565,7 @@ void MainWindow::updateOverview() {
                          "→ New Sweep compresses captures; select a run to see its results.",
                          nullptr, static_cast<int>(project->captures().size()))
                           .arg(QString::fromStdString(project->path().filename().string()))
-                          .arg(m_model.rowCount(m_model.groupIndex(widgets::ProjectModel::Runs))));
+                          .arg(m_session.model().runs().size()));
 }
 
 void MainWindow::showError(const QString& title, const QString& text) {

@@ -1,23 +1,22 @@
 // The KV Workbench main window: project explorer, details and jobs docks around central tabs (an
-// overview, one structure atlas per opened capture, the results of runs); File menu (new, open,
-// recent, import, quit), Analysis menu and toolbar (analyze the selected or every capture),
-// Compression menu (new sweep); dumps dropped on the window are imported. GUI thread only; core
-// work runs through JobRunner.
+// overview, one structure atlas per opened capture, the results of runs, a comparison); File menu
+// (new, open, recent, import, extract, figure set, quit), Analysis menu and toolbar (analyze the
+// selected or every capture), Compression menu (new sweep, results, compare); dumps dropped on the
+// window are imported. Window chrome only: the open project, its atlases and the jobs live in a
+// widgets::ProjectSession whose change signals the tabs follow. GUI thread only.
 #pragma once
 
 #include <QMainWindow>
 #include <QString>
 #include <QStringList>
-#include <QTimer>
 #include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 #include "app/recent_projects.h"
-#include "core/capture_extract.h"
-#include "widgets/job_runner.h"
-#include "widgets/project_model.h"
+#include "core/capture/capture_extract.h"
+#include "widgets/project_session.h"
 
 class QAction;
 class QLabel;
@@ -26,7 +25,6 @@ class QTabWidget;
 class QTreeView;
 
 namespace kvwb::widgets {
-class AtlasData;
 class AtlasView;
 class CompareView;
 struct ComparePair;
@@ -47,9 +45,9 @@ class MainWindow : public QMainWindow {
   // Imports the dumps as one capture into the open project, as a job. Returns the job id, or -1
   // (with an error shown) when no project is open.
   int importDumps(const QStringList& paths);
-  // Analyzes the named captures one after another in one job (core::analyzeCapture, stored with
-  // saveAnalysis), then reloads and opens the first one's atlas. Returns the job id, or -1 (with
-  // an error shown) without a project, without captures, or while another analysis runs.
+  // Analyzes the named captures one after another in one job, then opens the first one's atlas.
+  // Returns the job id, or -1 (with an error shown) without a project, without captures, or while
+  // another analysis runs.
   int analyzeCaptures(const QStringList& names);
   // Opens (or shows) the atlas tab of a capture with a current analysis; null when it has none.
   widgets::AtlasView* openAtlas(const QString& capture);
@@ -64,19 +62,17 @@ class MainWindow : public QMainWindow {
   void setGuiProgram(const QString& program) { m_guiProgram = program; }
   void compareSelectedTarget();  // SIREN vs equal-byte SVD on the selected atlas target
   // Runs the sweep `spec` (JSON, docs/SWEEPS.md) on the open project as a job; the Results tab
-  // shows its runs and refreshes while it runs, the project reloads when it ends. Returns the job
-  // id, or -1 (with an error shown) without a project, with an invalid spec, or while another
-  // sweep runs.
+  // shows its runs and follows them while it runs. Returns the job id, or -1 (with an error
+  // shown) without a project, with an invalid spec, or while another sweep runs.
   int startSweep(const nlohmann::json& spec);
   // Opens (or shows) the Results tab with the rows of `runIds`; with none, the runs of the
   // project's latest sweep. Null without a project.
   widgets::ResultsView* openResults(const QStringList& runIds = {});
   void restoreLayout();  // window geometry and dock state from QSettings
 
-  widgets::ProjectModel& projectModel() { return m_model; }
-  widgets::JobRunner& jobRunner() { return m_jobs; }
-
-  static bool isDumpFile(const QString& path);  // .safetensors/.npy/.npz/.h5/.hdf5
+  widgets::ProjectSession& session() { return m_session; }
+  widgets::ProjectModel& projectModel() { return m_session.model(); }
+  widgets::JobRunner& jobRunner() { return m_session.jobs(); }
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -85,28 +81,29 @@ class MainWindow : public QMainWindow {
 
  private:
   void createMenus();
+  void createDocks();
+  void connectSession();
   void analyzeSelected();
   void analyzeAll();
   void newSweep();
   QStringList sweepRuns(const std::string& runId) const;  // every run of runId's sweep
-  void loadAtlases();  // every capture's current analysis, re-read; refreshes the open atlas tabs
-  std::vector<std::shared_ptr<const widgets::AtlasData>> atlasOverlay() const;
+  void closeProjectTabs();    // the atlas and results tabs of the previous project
+  void refreshAtlasTabs();    // open atlases follow the session's; one without an atlas closes
+  void openCounterpart(const QString& runId, int layer, int head, const QString& kind,
+                       const QString& paramsJson);  // a clicked fit vs its equal-bytes counterpart
   QString currentCapture() const;  // the selected capture (or analysis row's capture), or empty
   void updateActions();
-  void createDocks();
   void newProject();
   void chooseProject();
   void chooseDumps();
   void fillRecentMenu();
-  void reloadProject();
   void selectCapture(const QString& name);
   void onCurrentChanged(const QModelIndex& current);
   void onJobFinished(int id);
   void updateOverview();
   void showError(const QString& title, const QString& text);
 
-  widgets::ProjectModel m_model;
-  widgets::JobRunner m_jobs;
+  widgets::ProjectSession m_session;
   RecentProjects m_recent;
   QTreeView* m_tree = nullptr;
   widgets::CaptureDetails* m_details = nullptr;
@@ -117,15 +114,13 @@ class MainWindow : public QMainWindow {
   QTabWidget* m_views = nullptr;
   QAction* m_analyzeAction = nullptr;
   QAction* m_analyzeAllAction = nullptr;
-  int m_analyzeJob = -1;  // the running analysis job, or -1
-  int m_sweepJob = -1;    // the running sweep job, or -1
   QAction* m_sweepAction = nullptr;
   QAction* m_compareAction = nullptr;
   widgets::ResultsView* m_results = nullptr;  // the Results tab, while open
   widgets::CompareView* m_compare = nullptr;  // the Compare tab, while open
   QString m_guiProgram;                         // empty: QCoreApplication::applicationFilePath()
-  QTimer m_resultsRefresh;  // re-reads the shown results while a sweep runs
-  std::map<std::string, std::shared_ptr<const widgets::AtlasData>> m_atlases;  // by capture
+  // The tree's selection across a model reset: its group and name, or group -1.
+  std::pair<int, QString> m_keptSelection{-1, {}};
   std::map<std::string, widgets::AtlasView*> m_atlasViews;  // open atlas tabs, by capture
 };
 

@@ -54,7 +54,8 @@ double lag1Sum(const CaptureAnalysis& a) {
   double s = 0;
   for (std::int64_t l = 0; l < a.layers; ++l)
     for (std::int64_t h = 0; h < a.heads; ++h)
-      for (std::size_t k = 0; k < a.kinds.size(); ++k) s += a.scalars(l, h, k).lag1Autocorr;
+      for (std::size_t k = 0; k < a.kinds.size(); ++k)
+        s += a.scalars(l, h, k)[StructureScalar::Lag1Autocorr];
   return s;
 }
 

@@ -18,8 +18,8 @@
 
 #include <Eigen/Core>
 
-#include "core/capture_import.h"
-#include "core/project.h"
+#include "core/capture/capture_import.h"
+#include "core/project/project.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;

@@ -15,7 +15,7 @@
 
 #include "core/analysis/structure_kernels.h"
 #include "core/compress/methods.h"
-#include "core/project.h"
+#include "core/project/project.h"
 #include "gpu/device.h"
 
 namespace fs = std::filesystem;

@@ -1,12 +1,11 @@
-// AtlasData: index arithmetic over the [L, H, kind, ...] arrays of a CaptureAnalysis; the
-// definitions of what is sliced are in docs/ANALYSES.md.
+// AtlasData: index arithmetic over the [L, H, kind, ...] arrays of a CaptureAnalysis, and the
+// list of drill-down plots; the definitions of what is sliced are in docs/ANALYSES.md.
 #include "widgets/atlas_data.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
@@ -14,7 +13,16 @@ namespace kvwb::widgets {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kLowFrequencyShares[] = {0.01, 0.05, 0.10};
+
+const DrillDownPlot kDrillDownPlots[] = {
+    {"autocorrelationPlot", "Autocorrelation over token lag", &AtlasData::autocorrelation, nullptr},
+    {"spectrumPlot", "Energy spectrum over tokens", &AtlasData::spectrum, nullptr},
+    {"singularPlot", "Singular values", &AtlasData::singularValues, nullptr},
+    {"magnitudePlot", "Per-dimension magnitude", &AtlasData::dimensionMagnitudes, nullptr},
+    {"sinkPlot", "Attention received per token (sinks)", &AtlasData::attentionSinks, "sink_share"},
+    {"sensitivityPlot", "Attention-output sensitivity per dimension",
+     &AtlasData::dimensionSensitivity, "dim_sensitivity"},
+};
 
 // The elements of `a` below the leading indices `at` (row-major).
 std::span<const float> slice(const core::NamedArray& a, std::initializer_list<std::int64_t> at) {
@@ -57,26 +65,10 @@ AtlasData::AtlasData(std::shared_ptr<const core::CaptureAnalysis> analysis, std:
     for (std::int64_t h = 0; h < a.heads; ++h)
       for (std::size_t k = 0; k < a.kinds.size(); ++k)
         m_scalars[targetIndex({static_cast<int>(l), static_cast<int>(h), static_cast<int>(k)})] =
-            a.scalars(l, h, k).values();
+            a.scalars(l, h, k);
 }
 
-std::vector<std::string> AtlasData::metricTitles() {
-  static const std::map<std::string, std::string> titles = {
-      {"lag1_autocorr", "lag-1 autocorrelation"},
-      {"spearman_adjacent", "adjacent-token Spearman"},
-      {"effective_rank", "effective rank"},
-      {"rank90", "rank for 90% energy"},
-      {"rank99", "rank for 99% energy"},
-      {"lowfreq_energy_1pct", "low-frequency energy (1% bins)"},
-      {"lowfreq_energy_5pct", "low-frequency energy (5% bins)"},
-      {"lowfreq_energy_10pct", "low-frequency energy (10% bins)"}};
-  std::vector<std::string> out;
-  for (const std::string& name : core::scalarNames()) {
-    const auto it = titles.find(name);
-    out.push_back(it == titles.end() ? name : it->second);
-  }
-  return out;
-}
+std::span<const DrillDownPlot> drillDownPlots() { return kDrillDownPlots; }
 
 std::string AtlasData::displayLabel(const core::CaptureInfo& capture) {
   const auto meta = nlohmann::json::parse(capture.metadataJson, nullptr, false);
@@ -103,16 +95,18 @@ bool AtlasData::contains(const AtlasTarget& t) const {
          t.kind < static_cast<int>(a.kinds.size());
 }
 
-double AtlasData::scalar(int metric, const AtlasTarget& target) const {
-  return m_scalars[targetIndex(target)][static_cast<std::size_t>(metric)];
+double AtlasData::scalar(core::StructureScalar metric, const AtlasTarget& target) const {
+  return m_scalars[targetIndex(target)][metric];
 }
 
-HeatmapData AtlasData::heatmap(int metric, HeatmapMode mode) const {
+HeatmapData AtlasData::heatmap(core::StructureScalar metric, HeatmapMode mode) const {
   const auto& a = *m_analysis;
+  const core::StructureScalarDef& def = core::structureScalar(metric);
   HeatmapData data;
   data.layers = static_cast<int>(a.layers);
   data.heads = static_cast<int>(a.heads);
-  data.valueLabel = metricTitles()[static_cast<std::size_t>(metric)];
+  data.valueLabel = def.title;
+  if (*def.unit) data.valueLabel += std::string(" (") + def.unit + ")";
   const auto grid = [&](auto value) {
     std::vector<double> v;
     v.reserve(static_cast<std::size_t>(a.layers * a.heads));
@@ -137,9 +131,19 @@ HeatmapData AtlasData::heatmap(int metric, HeatmapMode mode) const {
   return data;
 }
 
+std::variant<LineChart, BarChart> AtlasData::drillDown(const DrillDownPlot& plot,
+                                                       const AtlasTarget& target) const {
+  return std::visit(
+      [&](auto make) -> std::variant<LineChart, BarChart> {
+        auto chart = (this->*make)(target);
+        chart.title = plot.title;
+        return chart;
+      },
+      plot.chart);
+}
+
 LineChart AtlasData::autocorrelation(const AtlasTarget& t) const {
   LineChart chart;
-  chart.title = "Autocorrelation over token lag";
   chart.xLabel = "lag (tokens)";
   chart.yLabel = "mean Pearson r";
   for (std::size_t k = 0; k < m_analysis->kinds.size(); ++k) {
@@ -153,7 +157,6 @@ LineChart AtlasData::autocorrelation(const AtlasTarget& t) const {
 LineChart AtlasData::spectrum(const AtlasTarget& t) const {
   const auto& a = *m_analysis;
   LineChart chart;
-  chart.title = "Energy spectrum over tokens";
   chart.xLabel = "frequency (cycles per " + std::to_string(a.tokens) + " tokens)";
   chart.yLabel = "energy";
   chart.logX = chart.logY = true;
@@ -165,25 +168,28 @@ LineChart AtlasData::spectrum(const AtlasTarget& t) const {
     chart.series.push_back(kindSeries(a.kinds[k], static_cast<int>(k), range(y.size() - 1, 1),
                                       toDouble(y.subspan(1))));
   }
+  // Every low-frequency share of the scalar table: its fraction of the bins and its value.
   const auto& s = m_scalars[targetIndex(t)];
-  const std::size_t firstShare = 5;  // lowfreq_energy_1pct in scalarNames()
-  chart.note = a.kinds[static_cast<std::size_t>(t.kind)] + " energy in lowest 1/5/10% bins:";
-  for (std::size_t i = 0; i < std::size(kLowFrequencyShares); ++i) {
-    const double p = kLowFrequencyShares[i];
+  std::string fractions, shares;
+  for (const auto& def : core::structureScalars()) {
+    if (def.formula != core::scalar_formula::lowFrequencyShare) continue;
+    const double p = def.parameter;
     const auto cutoff = std::lround(p * static_cast<double>(bins));
-    const std::string share = format("%.0f%%", 100 * s[firstShare + i]);
-    chart.note += (i ? " / " : " ") + share;
+    const std::string share = format("%.0f%%", 100 * s[def.id]);
+    fractions += (fractions.empty() ? "" : "/") + format("%.0f", 100 * p);
+    shares += (shares.empty() ? " " : " / ") + share;
     if (cutoff >= 2)
       chart.markers.push_back(
           {static_cast<double>(cutoff) - 0.5, format("%.0f%%: ", 100 * p) + share});
   }
+  chart.note = a.kinds[static_cast<std::size_t>(t.kind)] + " energy in lowest " + fractions +
+               "% bins:" + shares;
   return chart;
 }
 
 LineChart AtlasData::singularValues(const AtlasTarget& t) const {
   const auto& a = *m_analysis;
   LineChart chart;
-  chart.title = "Singular values";
   chart.xLabel = "index";
   chart.yLabel = "singular value";
   chart.logY = true;
@@ -192,9 +198,10 @@ LineChart AtlasData::singularValues(const AtlasTarget& t) const {
     chart.series.push_back(
         kindSeries(a.kinds[k], static_cast<int>(k), range(y.size(), 1), toDouble(y)));
     const auto& s = m_scalars[targetIndex({t.layer, t.head, static_cast<int>(k)})];
-    chart.note += (k ? ", " : "eff. rank ") + a.kinds[k] + format(" %.1f", s[2]);
+    chart.note += (k ? ", " : "eff. rank ") + a.kinds[k] +
+                  format(" %.1f", s[core::StructureScalar::EffectiveRank]);
   }
-  const double selected = m_scalars[targetIndex(t)][2];
+  const double selected = m_scalars[targetIndex(t)][core::StructureScalar::EffectiveRank];
   chart.markers.push_back(
       {selected, a.kinds[static_cast<std::size_t>(t.kind)] + format(" eff. rank %.1f", selected)});
   return chart;
@@ -204,9 +211,8 @@ BarChart AtlasData::dimensionMagnitudes(const AtlasTarget& t) const {
   const auto& a = *m_analysis;
   const std::string& kind = a.kinds[static_cast<std::size_t>(t.kind)];
   BarChart chart;
-  chart.title = "Per-dimension magnitude of " + kind;
   chart.xLabel = "dimension";
-  chart.yLabel = "|x|";
+  chart.yLabel = "|" + kind + "|";
   chart.x = range(static_cast<std::size_t>(a.headDim), 0);
   chart.sets.push_back({toDouble(row("dim_max_abs", t.layer, t.head, t.kind)), "max |x|", 3});
   chart.sets.push_back({toDouble(row("dim_mean_abs", t.layer, t.head, t.kind)), "mean |x|", 0});
@@ -228,10 +234,9 @@ BarChart AtlasData::dimensionMagnitudes(const AtlasTarget& t) const {
 }
 
 namespace {
-// An empty titled bar chart; its note says the queries are missing when `available` is false.
-BarChart queryChart(const char* title, const char* xLabel, const char* yLabel, bool available) {
+// An empty bar chart; its note says the queries are missing when `available` is false.
+BarChart queryChart(const char* xLabel, const char* yLabel, bool available) {
   BarChart chart;
-  chart.title = title;
   chart.xLabel = xLabel;
   chart.yLabel = yLabel;
   if (!available) chart.note = "needs the capture's queries (not stored)";
@@ -240,8 +245,7 @@ BarChart queryChart(const char* title, const char* xLabel, const char* yLabel, b
 }  // namespace
 
 BarChart AtlasData::attentionSinks(const AtlasTarget& t) const {
-  auto chart = queryChart("Attention received per token (sinks)", "token position",
-                          "share of attention", m_analysis->has("sink_share"));
+  auto chart = queryChart("token position", "share of attention", m_analysis->has("sink_share"));
   if (!m_analysis->has("sink_share")) return chart;
   const auto share = slice(m_analysis->array("sink_share"), {t.layer, t.head});
   chart.x = range(share.size(), 0);
@@ -253,8 +257,8 @@ BarChart AtlasData::attentionSinks(const AtlasTarget& t) const {
 }
 
 BarChart AtlasData::dimensionSensitivity(const AtlasTarget& t) const {
-  auto chart = queryChart("Attention-output sensitivity per dimension", "dimension",
-                          "relative output change", m_analysis->has("dim_sensitivity"));
+  auto chart =
+      queryChart("dimension", "relative output change", m_analysis->has("dim_sensitivity"));
   if (!m_analysis->has("dim_sensitivity")) return chart;
   const auto& a = m_analysis->array("dim_sensitivity");
   chart.x = range(static_cast<std::size_t>(a.shape[3]), 0);
@@ -264,9 +268,10 @@ BarChart AtlasData::dimensionSensitivity(const AtlasTarget& t) const {
   return chart;
 }
 
-LineChart layerProfile(const std::vector<const AtlasData*>& atlases, int metric, Spread spread) {
+LineChart layerProfile(const std::vector<const AtlasData*>& atlases, core::StructureScalar metric,
+                       Spread spread) {
   LineChart chart;
-  chart.title = AtlasData::metricTitles()[static_cast<std::size_t>(metric)] + " across layers";
+  chart.title = std::string(core::structureScalar(metric).title) + " across layers";
   chart.xLabel = "layer";
   chart.integerX = true;
   chart.yLabel = spread == Spread::MinMax ? "mean over heads (band: min–max)"

@@ -1,11 +1,13 @@
 // The structure atlas of one capture (core::CaptureAnalysis, already in memory) sliced into plot
-// data: layer x head heatmaps of a scalar, the per-target curves and bars, and layer profiles over
-// several captures. Plain C++ (no Qt); const methods are safe from any thread.
+// data: layer x head heatmaps of a structure scalar, the per-target charts of the drill-down grid
+// (drillDownPlots(): one entry per plot) and layer profiles over several captures. Plain C++
+// (no Qt); const methods are safe from any thread.
 #pragma once
 
 #include <memory>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/analysis/capture_analysis.h"
@@ -21,6 +23,8 @@ struct AtlasTarget {
 enum class HeatmapMode { SideBySide, Difference };  // every kind's panel, or K − V
 enum class Spread { MinMax, StdDev };               // the band of a layer profile
 
+struct DrillDownPlot;
+
 class AtlasData {
  public:
   // `label`: how the capture is named in overlays (its prompt label, see displayLabel()).
@@ -28,16 +32,19 @@ class AtlasData {
 
   const core::CaptureAnalysis& analysis() const { return *m_analysis; }
   const std::string& label() const { return m_label; }
-  // The metric titles, in core::scalarNames() order ("lag-1 autocorrelation", ...).
-  static std::vector<std::string> metricTitles();
   // The capture's "prompt_label" metadata, else its name.
   static std::string displayLabel(const core::CaptureInfo& capture);
 
   bool contains(const AtlasTarget& target) const;  // a valid (layer, head, kind) of this atlas
-  double scalar(int metric, const AtlasTarget& target) const;
-  HeatmapData heatmap(int metric, HeatmapMode mode) const;
+  double scalar(core::StructureScalar metric, const AtlasTarget& target) const;
+  HeatmapData heatmap(core::StructureScalar metric, HeatmapMode mode) const;
 
-  // Per-target views; the curves show every kind of the target's (layer, head).
+  // The chart of drill-down plot `plot` for `target`, titled by the plot's entry.
+  std::variant<LineChart, BarChart> drillDown(const DrillDownPlot& plot,
+                                              const AtlasTarget& target) const;
+
+  // Per-target charts (untitled: drillDownPlots() names them); the curves show every kind of
+  // the target's (layer, head).
   LineChart autocorrelation(const AtlasTarget& target) const;
   LineChart spectrum(const AtlasTarget& target) const;  // markers: the low-frequency cutoffs
   LineChart singularValues(const AtlasTarget& target) const;
@@ -52,11 +59,27 @@ class AtlasData {
 
   std::shared_ptr<const core::CaptureAnalysis> m_analysis;
   std::string m_label;
-  std::vector<std::vector<double>> m_scalars;  // [target index][metric], computed once
+  std::vector<core::TargetScalars> m_scalars;  // [target index], computed once
 };
+
+using LineChartMethod = LineChart (AtlasData::*)(const AtlasTarget&) const;
+using BarChartMethod = BarChart (AtlasData::*)(const AtlasTarget&) const;
+
+// A per-target plot of the atlas's drill-down grid. A new plot is one drillDownPlots() entry plus
+// the AtlasData method that makes its chart.
+struct DrillDownPlot {
+  const char* id;     // the object name of its plot widget
+  const char* title;  // the chart's title
+  std::variant<LineChartMethod, BarChartMethod> chart;  // the method; its kind of chart
+  const char* needs;  // the analysis array it needs (hidden without it), nullptr if none
+};
+
+// In grid order: left to right, then top to bottom.
+std::span<const DrillDownPlot> drillDownPlots();
 
 // `metric` across layers for each capture and kind K and V: the mean over heads as a line, the
 // spread over heads as a band. Colours follow the capture when there are several, else the kind.
-LineChart layerProfile(const std::vector<const AtlasData*>& atlases, int metric, Spread spread);
+LineChart layerProfile(const std::vector<const AtlasData*>& atlases, core::StructureScalar metric,
+                       Spread spread);
 
 }  // namespace kvwb::widgets

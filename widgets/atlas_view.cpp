@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QSplitter>
 #include <QVBoxLayout>
+#include <variant>
 
 #include "widgets/plots/bar_plot.h"
 #include "widgets/plots/heatmap_plot.h"
@@ -16,11 +17,23 @@
 namespace kvwb::widgets {
 namespace {
 
+constexpr int kGridColumns = 2;  // of the drill-down grid
+
 template <typename Plot>
 Plot* namedPlot(const char* name) {
   auto* plot = new Plot;
   plot->setObjectName(QString::fromLatin1(name));
   return plot;
+}
+
+// The plot widget for a kind of chart, and how a chart of that kind is shown in it.
+PlotWidget* newPlot(const char* name, LineChartMethod) { return namedPlot<LinePlot>(name); }
+PlotWidget* newPlot(const char* name, BarChartMethod) { return namedPlot<BarPlot>(name); }
+void showChart(PlotWidget* plot, const LineChart& chart) {
+  qobject_cast<LinePlot*>(plot)->setChart(chart);
+}
+void showChart(PlotWidget* plot, const BarChart& chart) {
+  qobject_cast<BarPlot*>(plot)->setChart(chart);
 }
 
 QComboBox* comboBox(const char* name, const QStringList& items) {
@@ -33,10 +46,11 @@ QComboBox* comboBox(const char* name, const QStringList& items) {
 }  // namespace
 
 AtlasView::AtlasView(QWidget* parent) : QWidget(parent) {
-  QStringList metrics;
-  for (const std::string& title : AtlasData::metricTitles())
-    metrics << QString::fromStdString(title);
-  m_metric = comboBox("metricBox", metrics);
+  m_metric = comboBox("metricBox", {});
+  for (const auto& def : core::structureScalars()) {
+    m_metric->addItem(QString::fromUtf8(def.title), static_cast<int>(def.id));
+    m_metric->setItemData(m_metric->count() - 1, QString::fromUtf8(def.doc), Qt::ToolTipRole);
+  }
   m_mode = comboBox("modeBox", {tr("K | V side by side"), tr("K − V difference")});
   m_spread = comboBox("spreadBox", {tr("min–max over heads"), tr("± std over heads")});
   m_title = new QLabel;
@@ -56,12 +70,6 @@ AtlasView::AtlasView(QWidget* parent) : QWidget(parent) {
   m_heatmap = namedPlot<HeatmapPlot>("heatmap");
   m_heatmap->setMinimumWidth(340);
   m_profile = namedPlot<LinePlot>("profilePlot");
-  m_autocorrelation = namedPlot<LinePlot>("autocorrelationPlot");
-  m_spectrum = namedPlot<LinePlot>("spectrumPlot");
-  m_singular = namedPlot<LinePlot>("singularPlot");
-  m_magnitudes = namedPlot<BarPlot>("magnitudePlot");
-  m_sinks = namedPlot<BarPlot>("sinkPlot");
-  m_sensitivity = namedPlot<BarPlot>("sensitivityPlot");
 
   auto* overview = new QSplitter(Qt::Vertical);
   overview->addWidget(m_heatmap);
@@ -75,12 +83,12 @@ AtlasView::AtlasView(QWidget* parent) : QWidget(parent) {
   targetLayout->addWidget(m_targetLabel);
   auto* grid = new QGridLayout;
   grid->setSpacing(4);
-  grid->addWidget(m_autocorrelation, 0, 0);
-  grid->addWidget(m_spectrum, 0, 1);
-  grid->addWidget(m_singular, 1, 0);
-  grid->addWidget(m_magnitudes, 1, 1);
-  grid->addWidget(m_sinks, 2, 0);
-  grid->addWidget(m_sensitivity, 2, 1);
+  for (const DrillDownPlot& plot : drillDownPlots()) {
+    const int i = static_cast<int>(m_targetPlots.size());
+    m_targetPlots.push_back(
+        std::visit([&](auto make) { return newPlot(plot.id, make); }, plot.chart));
+    grid->addWidget(m_targetPlots.back(), i / kGridColumns, i % kGridColumns);
+  }
   targetLayout->addLayout(grid, 1);
 
   auto* body = new QSplitter(Qt::Horizontal);
@@ -117,9 +125,10 @@ void AtlasView::setAtlas(std::shared_ptr<const AtlasData> atlas,
                        .arg(a.tokens)
                        .arg(QString::fromStdString(m_atlas->label()).toHtmlEscaped(),
                             QString::fromStdString(a.device).toHtmlEscaped()));
-  const bool queries = a.has("sink_share");
-  m_sinks->setVisible(queries);
-  m_sensitivity->setVisible(queries);
+  for (std::size_t i = 0; i < m_targetPlots.size(); ++i) {
+    const char* needs = drillDownPlots()[i].needs;
+    m_targetPlots[i]->setVisible(!needs || a.has(needs));
+  }
   if (!m_atlas->contains(m_target)) m_target = {};
   showHeatmap();
   showProfile();
@@ -131,12 +140,18 @@ void AtlasView::setOverlay(std::vector<std::shared_ptr<const AtlasData>> overlay
   showProfile();
 }
 
-void AtlasView::setMetric(int metric) { m_metric->setCurrentIndex(metric); }
+void AtlasView::setMetric(core::StructureScalar metric) {
+  m_metric->setCurrentIndex(m_metric->findData(static_cast<int>(metric)));
+}
+
+core::StructureScalar AtlasView::metric() const {
+  return static_cast<core::StructureScalar>(m_metric->currentData().toInt());
+}
 
 void AtlasView::showHeatmap() {
   if (!m_atlas) return;
   const auto mode = m_mode->currentIndex() == 1 ? HeatmapMode::Difference : HeatmapMode::SideBySide;
-  m_heatmap->setData(m_atlas->heatmap(m_metric->currentIndex(), mode));
+  m_heatmap->setData(m_atlas->heatmap(metric(), mode));
 }
 
 void AtlasView::showProfile() {
@@ -145,7 +160,7 @@ void AtlasView::showProfile() {
   for (const auto& a : m_overlay) atlases.push_back(a.get());
   if (atlases.empty()) atlases.push_back(m_atlas.get());
   const Spread spread = m_spread->currentIndex() == 1 ? Spread::StdDev : Spread::MinMax;
-  m_profile->setChart(layerProfile(atlases, m_metric->currentIndex(), spread));
+  m_profile->setChart(layerProfile(atlases, metric(), spread));
 }
 
 void AtlasView::selectTarget(const AtlasTarget& target) {
@@ -164,14 +179,10 @@ void AtlasView::showTarget() {
                              .arg(m_target.head)
                              .arg(QString::fromStdString(
                                  a.analysis().kinds[static_cast<std::size_t>(m_target.kind)])));
-  m_autocorrelation->setChart(a.autocorrelation(m_target));
-  m_spectrum->setChart(a.spectrum(m_target));
-  m_singular->setChart(a.singularValues(m_target));
-  m_magnitudes->setChart(a.dimensionMagnitudes(m_target));
-  if (m_sinks->isVisibleTo(this)) {
-    m_sinks->setChart(a.attentionSinks(m_target));
-    m_sensitivity->setChart(a.dimensionSensitivity(m_target));
-  }
+  for (std::size_t i = 0; i < m_targetPlots.size(); ++i)
+    if (m_targetPlots[i]->isVisibleTo(this))
+      std::visit([&](const auto& chart) { showChart(m_targetPlots[i], chart); },
+                 a.drillDown(drillDownPlots()[i], m_target));
 }
 
 }  // namespace kvwb::widgets

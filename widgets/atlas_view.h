@@ -1,7 +1,7 @@
-// The structure atlas of one capture: a layer x head heatmap of the chosen metric with its layer
-// profile (every analysed capture overlaid), and the per-target plots of the clicked cell
-// (autocorrelation, spectrum, singular values, dimension magnitudes, attention sinks, dimension
-// sensitivity). GUI thread only; everything shown is sliced from AtlasData already in memory.
+// The structure atlas of one capture: a layer x head heatmap of the chosen structure scalar (menu:
+// core::structureScalars()) with its layer profile (every analysed capture overlaid), and the
+// drill-down grid of the clicked cell (one plot per drillDownPlots() entry). GUI thread only;
+// everything shown is sliced from AtlasData already in memory.
 #pragma once
 
 #include <QWidget>
@@ -15,9 +15,9 @@ class QLabel;
 
 namespace kvwb::widgets {
 
-class BarPlot;
 class HeatmapPlot;
 class LinePlot;
+class PlotWidget;
 
 class AtlasView : public QWidget {
   Q_OBJECT
@@ -34,7 +34,8 @@ class AtlasView : public QWidget {
 
   void selectTarget(const AtlasTarget& target);  // updates the heatmap mark and every target plot
   const AtlasTarget& target() const { return m_target; }
-  void setMetric(int metric);  // an index into AtlasData::metricTitles()
+  void setMetric(core::StructureScalar metric);
+  core::StructureScalar metric() const;
 
  Q_SIGNALS:
   void targetSelected(int layer, int head, int kind);
@@ -54,12 +55,7 @@ class AtlasView : public QWidget {
   QComboBox* m_spread;
   HeatmapPlot* m_heatmap;
   LinePlot* m_profile;
-  LinePlot* m_autocorrelation;
-  LinePlot* m_spectrum;
-  LinePlot* m_singular;
-  BarPlot* m_magnitudes;
-  BarPlot* m_sinks;
-  BarPlot* m_sensitivity;
+  std::vector<PlotWidget*> m_targetPlots;  // one per drillDownPlots() entry, in its order
 };
 
 }  // namespace kvwb::widgets

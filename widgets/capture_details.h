@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/project_types.h"
+#include "core/project/project_types.h"
 
 class QFormLayout;
 class QLabel;

@@ -3,24 +3,16 @@
 #include "widgets/compare_data.h"
 
 #include <cmath>
-#include <cstdio>
 #include <map>
 
-#include "core/errors.h"
-#include "core/project.h"
+#include "core/base/errors.h"
+#include "core/project/project.h"
 #include "gpu/device.h"
 
 namespace kvwb::widgets {
 namespace {
 
 constexpr const char* kEqualBytes = "equal_bytes";
-
-std::string format(const char* pattern, double value) {
-  if (!std::isfinite(value)) return "—";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
-}
 
 bool wantsEqualBytes(const nlohmann::json& spec) { return spec.value(kEqualBytes, false); }
 
@@ -182,8 +174,16 @@ CompareResult computeCompare(const ComparePair& pair, const std::string& device,
     out.label = labelOf(method, *specs[i], fit.effectiveParams);
     out.reconstruction = fit.targets.front().reconstruction;
     out.bytes = fit.targets.front().bytes;
-    out.ratio = static_cast<double>(result.tokens * result.dims * 2) / out.bytes.total();
-    out.fitSeconds = fit.fitSeconds;
+    core::ResultRow& row = out.row;
+    row.layer = pair.layer;
+    row.head = pair.head;
+    row.kind = pair.kind;
+    row.paramsJson = fit.effectiveParams.dump();
+    row.device = result.device;
+    row[core::FitMetric::Bytes] = out.bytes.total();
+    row[core::FitMetric::Ratio] = static_cast<double>(result.tokens * result.dims * 2) / out.bytes.total();
+    row[core::FitMetric::FitSeconds] = fit.fitSeconds;
+    row[core::FitMetric::DecodeMs] = fit.decodeMs;
   }
 
   core::AttentionContext attention;
@@ -192,10 +192,14 @@ CompareResult computeCompare(const ComparePair& pair, const std::string& device,
   attention.keys = &in.keys;
   attention.values = &in.values;
   attention.isKeys = {static_cast<char>(pair.kind == "K")};
-  for (CompareFit& fit : result.fits)
-    fit.metrics = core::computeFitMetrics(in.target, fit.reconstruction,
-                                          in.hasQueries ? &attention : nullptr, result.device)
-                      .front();
+  for (CompareFit& fit : result.fits) {
+    const core::FitMetrics m = core::computeFitMetrics(in.target, fit.reconstruction,
+                                                       in.hasQueries ? &attention : nullptr,
+                                                       result.device)
+                                   .front();
+    for (const auto& metric : core::fitMetrics())
+      if (!std::isnan(m[metric.id])) fit.row[metric.id] = m[metric.id];
+  }
   ctx.report(1.0, "compared");
   return result;
 }
@@ -260,20 +264,17 @@ HeatmapData CompareResult::errorMap() const {
 }
 
 std::vector<CompareResult::MetricRow> CompareResult::metricRows() const {
-  auto row = [&](std::string name, const char* pattern, auto value) {
-    return MetricRow{std::move(name),
-                     {format(pattern, value(fits[0])), format(pattern, value(fits[1]))}};
+  const auto text = [](core::FitMetric id, double v) {
+    return std::isfinite(v) ? core::formatMetric(id, v) : std::string("—");
   };
-  return {
-      row("bytes", "%.0f", [](const CompareFit& f) { return f.bytes.total(); }),
-      row("ratio", "%.2f×", [](const CompareFit& f) { return f.ratio; }),
-      row("token cosine", "%.4f", [](const CompareFit& f) { return f.metrics.cosSim; }),
-      row("relative error", "%.4f", [](const CompareFit& f) { return f.metrics.relErr; }),
-      row("attention output error", "%.4f",
-          [](const CompareFit& f) { return f.metrics.attnOutErr; }),
-      row("attention KL", "%.3g", [](const CompareFit& f) { return f.metrics.attnKl; }),
-      row("fit time (s)", "%.2f", [](const CompareFit& f) { return f.fitSeconds; }),
-  };
+  std::vector<MetricRow> rows;
+  for (const auto& m : core::fitMetrics()) {
+    const double a = fits[0].row[m.id], b = fits[1].row[m.id];
+    if (std::isnan(a) && std::isnan(b)) continue;
+    const std::string unit = *m.unit ? std::string(" (") + m.unit + ")" : "";
+    rows.push_back({m.title + unit, {text(m.id, a), text(m.id, b)}});
+  }
+  return rows;
 }
 
 std::string CompareResult::title() const {

@@ -16,7 +16,8 @@
 
 #include "core/compress/compressor.h"
 #include "core/compress/fit_metrics.h"
-#include "core/job_context.h"
+#include "core/base/job_context.h"
+#include "core/project/project_types.h"
 #include "widgets/plots/plot_data.h"
 
 namespace kvwb::widgets {
@@ -41,10 +42,8 @@ struct CompareFit {
   std::string method, label;           // label: "siren medium", "svd rank 3"
   nlohmann::json params;               // the effective parameters
   std::vector<float> reconstruction;   // [T, D] row-major
-  core::ByteLedger bytes;
-  double ratio = 0;                    // raw float16 bytes / bytes.total()
-  core::FitMetrics metrics;
-  double fitSeconds = 0;
+  core::ByteLedger bytes;              // itemised; row[Bytes] is its total
+  core::ResultRow row;                 // the fit as a result row: every fit metric it measured
 };
 
 struct CompareResult {
@@ -59,7 +58,8 @@ struct CompareResult {
   LineChart dimensionChart(int dim) const;
   // |reconstruction − original|, dims (rows) x tokens (columns), one panel per fit on one scale.
   HeatmapData errorMap() const;
-  // The metric table: a row label and the two fits' formatted values per row.
+  // The metric table: one row per fit metric (core::fitMetrics() order) that either fit
+  // measured, its title with unit and the two fits' values in the metric's format ("—" = NaN).
   struct MetricRow {
     std::string name;
     std::array<std::string, 2> values;

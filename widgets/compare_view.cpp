@@ -11,7 +11,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
-#include "core/errors.h"
+#include "core/base/errors.h"
 #include "widgets/plots/heatmap_plot.h"
 #include "widgets/plots/line_plot.h"
 

@@ -5,7 +5,7 @@
 
 #include <QDialog>
 
-#include "core/capture_extract.h"
+#include "core/capture/capture_extract.h"
 
 class QComboBox;
 class QLineEdit;

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/analysis/capture_analysis.h"
-#include "core/project.h"
+#include "core/project/project.h"
 #include "widgets/atlas_data.h"
 #include "widgets/compare_data.h"
 #include "widgets/plots/heatmap_plot.h"
@@ -20,11 +20,6 @@
 
 namespace kvwb::widgets {
 namespace {
-
-int metricIndex(const std::string& name) {
-  const auto& names = core::scalarNames();
-  return static_cast<int>(std::find(names.begin(), names.end(), name) - names.begin());
-}
 
 // The mean over every layer and head of the last axis of `array` [L, H, kind, n] for `kind`,
 // from entry `first` on.
@@ -64,26 +59,30 @@ LineChart kindCurves(const std::vector<std::shared_ptr<const AtlasData>>& atlase
   return chart;
 }
 
-// cos vs ratio of every job of the project's runs (their kind "all" rows), one series per method.
+// Cosine similarity against compression ratio of every job of the project's runs (their kind
+// "all" rows), one series per method.
 LineChart paretoChart(const core::Project& project) {
+  const auto& x = core::fitMetric(core::FitMetric::Ratio);
+  const auto& y = core::fitMetric(core::FitMetric::CosSim);
   std::map<std::string, std::vector<std::pair<double, double>>> points;
   for (const core::RunInfo& run : project.runs())
     for (const core::ResultRow& row : project.results(run.id))
-      if (row.kind == "all" && std::isfinite(row.ratio) && std::isfinite(row.cosSim))
-        points[run.method].emplace_back(row.ratio, row.cosSim);
+      if (row.kind == "all" && std::isfinite(row[x.id]) && std::isfinite(row[y.id]))
+        points[run.method].emplace_back(row[x.id], row[y.id]);
   LineChart chart;
   chart.title = "Quality vs compression";
   chart.note = "one point per sweep job (every target of it)";
-  chart.xLabel = "compression ratio (vs float16)";
-  chart.yLabel = "mean token cosine";
-  chart.logX = true;
+  chart.xLabel = std::string(x.title) + " (vs float16)";
+  chart.yLabel = std::string("mean token ") + y.title;
+  chart.logX = x.logScale;
+  chart.logY = y.logScale;
   int colour = 0;
   for (auto& [method, xy] : points) {
     std::sort(xy.begin(), xy.end());
     Series s;
-    for (const auto& [x, y] : xy) {
-      s.x.push_back(x);
-      s.y.push_back(y);
+    for (const auto& [px, py] : xy) {
+      s.x.push_back(px);
+      s.y.push_back(py);
     }
     s.label = method;
     s.colour = colour++;
@@ -136,7 +135,7 @@ std::string fileName(const std::string& text) {
 std::string describe(const CompareFit& fit) {
   char buffer[128];
   std::snprintf(buffer, sizeof buffer, "%s: cos %.3f at %.1f×", fit.label.c_str(),
-                fit.metrics.cosSim, fit.ratio);
+                fit.row[core::FitMetric::CosSim], fit.row[core::FitMetric::Ratio]);
   return buffer;
 }
 
@@ -165,7 +164,8 @@ FigureSetResult exportFigureSet(const std::filesystem::path& projectPath, const 
         std::make_shared<const core::CaptureAnalysis>(std::move(*analysis)),
         AtlasData::displayLabel(capture)));
   }
-  const int lag1 = metricIndex("lag1_autocorr"), effectiveRank = metricIndex("effective_rank");
+  const auto lag1 = core::StructureScalar::Lag1Autocorr;
+  const auto effectiveRank = core::StructureScalar::EffectiveRank;
   for (const auto& atlas : atlases) {
     ctx.checkCancelled();
     const std::string capture = fileName(atlas->analysis().capture);

@@ -8,7 +8,7 @@
 #include <QStringList>
 #include <filesystem>
 
-#include "core/job_context.h"
+#include "core/base/job_context.h"
 #include "widgets/figure_export.h"
 
 namespace kvwb::widgets {

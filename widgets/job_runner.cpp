@@ -1,5 +1,6 @@
-// JobRunner: QtConcurrent::run in promise mode (so a started task sees cancel()), one
-// QFutureWatcher per job delivering progress and the end of the job on the GUI thread.
+// JobRunner: QtConcurrent::run in promise mode (so a started task sees cancel()) on the CPU pool
+// or the device lane, one QFutureWatcher per job delivering progress and the end of the job on the
+// GUI thread.
 #include "widgets/job_runner.h"
 
 #include <QFutureWatcher>
@@ -49,8 +50,9 @@ double JobStatus::etaSeconds() const {
   return elapsed * (1.0 - fraction) / fraction;
 }
 
-JobRunner::JobRunner(int maxThreads, QObject* parent) : QObject(parent) {
-  m_pool.setMaxThreadCount(maxThreads);
+JobRunner::JobRunner(int cpuThreads, QObject* parent) : QObject(parent) {
+  m_cpuPool.setMaxThreadCount(cpuThreads);
+  m_deviceLane.setMaxThreadCount(1);
 }
 
 JobRunner::~JobRunner() {
@@ -58,13 +60,15 @@ JobRunner::~JobRunner() {
     job->watcher.disconnect(this);  // no result is applied to a half-destroyed owner
     job->watcher.cancel();
   }
-  m_pool.waitForDone();
+  m_cpuPool.waitForDone();
+  m_deviceLane.waitForDone();
 }
 
-int JobRunner::startErased(const QString& title, Erased work) {
+int JobRunner::startErased(const QString& title, const std::string& device, Erased work) {
   const int id = m_nextId++;
   auto job = std::make_unique<Job>();
   job->status.title = title;
+  job->status.device = device;
   job->status.clock.start();
   connect(&job->watcher, &QFutureWatcherBase::progressValueChanged, this, [this, id](int value) {
     Job& j = *m_jobs.at(id);
@@ -97,8 +101,10 @@ int JobRunner::startErased(const QString& title, Erased work) {
     Q_EMIT jobFinished(id);
   });
 
+  QThreadPool* pool = device == "cpu" ? &m_cpuPool : &m_deviceLane;
   job->watcher.setFuture(
-      QtConcurrent::run(&m_pool, [work = std::move(work)](QPromise<Outcome>& promise) {
+      QtConcurrent::run(pool, [this, id, work = std::move(work)](QPromise<Outcome>& promise) {
+        QMetaObject::invokeMethod(this, [this, id] { markStarted(id); }, Qt::QueuedConnection);
         promise.setProgressRange(0, kProgressSteps);
         PromiseContext ctx(promise);
         Outcome out;
@@ -116,6 +122,14 @@ int JobRunner::startErased(const QString& title, Erased work) {
   m_jobs.emplace(id, std::move(job));
   Q_EMIT jobStarted(id);
   return id;
+}
+
+void JobRunner::markStarted(int id) {
+  JobStatus& s = m_jobs.at(id)->status;
+  if (s.state != JobState::Running) return;
+  s.started = true;
+  s.clock.restart();
+  Q_EMIT jobProgress(id);
 }
 
 void JobRunner::cancel(int id) {

@@ -28,6 +28,10 @@ QString describe(const JobStatus& s) {
   switch (s.state) {
     case JobState::Running: {
       if (s.cancelRequested) return JobsPanel::tr("cancelling…");
+      if (!s.started)
+        return s.device == "cpu"
+                   ? JobsPanel::tr("queued")
+                   : JobsPanel::tr("waiting for %1").arg(QString::fromStdString(s.device));
       const double eta = s.etaSeconds();
       const QString what = s.what.isEmpty() ? JobsPanel::tr("starting…") : s.what;
       return eta < 0 ? what : JobsPanel::tr("%1 · ETA %2").arg(what, formatSeconds(eta));

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <map>
 
-#include "core/results_summary.h"
+#include "core/reports/results_summary.h"
 
 namespace kvwb::widgets {
 
@@ -37,17 +37,17 @@ std::string targetText(const ResultEntry& e) {
 }
 
 // One series per method, in first-seen order, of the rows of the chosen scope with both values.
-ScatterChart pointsByMethod(const std::vector<ResultEntry>& entries, Metric x, Metric y,
-                            bool aggregates) {
+ScatterChart pointsByMethod(const std::vector<ResultEntry>& entries, const ResultAxis& x,
+                            const ResultAxis& y, bool aggregates) {
   ScatterChart chart;
-  chart.xLabel = metricTitle(x);
-  chart.yLabel = metricTitle(y);
-  chart.logX = logScale(x);
-  chart.logY = logScale(y);
+  chart.xLabel = x.label();
+  chart.yLabel = y.label();
+  chart.logX = x.logScale;
+  chart.logY = y.logScale;
   std::map<std::string, std::size_t> seriesOf;
   for (const ResultEntry& e : entries) {
     if (e.aggregate() != aggregates) continue;
-    const double vx = metricValue(e, x), vy = metricValue(e, y);
+    const double vx = x.value(e), vy = y.value(e);
     if (std::isnan(vx) || std::isnan(vy)) continue;
     const auto [it, added] = seriesOf.emplace(e.method, chart.series.size());
     if (added)
@@ -63,10 +63,11 @@ ScatterChart pointsByMethod(const std::vector<ResultEntry>& entries, Metric x, M
 
 }  // namespace
 
-ScatterChart buildParetoChart(const std::vector<ResultEntry>& entries, Metric quality, Metric x,
-                              bool aggregates) {
+ScatterChart buildParetoChart(const std::vector<ResultEntry>& entries, const ResultAxis& quality,
+                              const ResultAxis& x, bool aggregates) {
   ScatterChart chart = pointsByMethod(entries, x, quality, aggregates);
-  chart.title = std::string("Pareto front: ") + metricTitle(quality) + " vs " + metricTitle(x);
+  chart.title = "Pareto front: " + quality.title + " vs " + x.title;
+  const bool higherX = x.higherIsBetter(), higherY = quality.higherIsBetter();
   std::vector<double> allX, allY;
   std::vector<const ScatterPoint*> all;
   for (ScatterSeries& s : chart.series) {
@@ -76,23 +77,22 @@ ScatterChart buildParetoChart(const std::vector<ResultEntry>& entries, Metric qu
       sy.push_back(p.y);
       all.push_back(&p);
     }
-    s.front = paretoFront(sx, sy, higherIsBetter(x), higherIsBetter(quality));
+    s.front = paretoFront(sx, sy, higherX, higherY);
     allX.insert(allX.end(), sx.begin(), sx.end());
     allY.insert(allY.end(), sy.begin(), sy.end());
   }
-  for (std::size_t i : paretoFront(allX, allY, higherIsBetter(x), higherIsBetter(quality)))
+  for (std::size_t i : paretoFront(allX, allY, higherX, higherY))
     chart.overallFront.push_back(*all[i]);
   chart.note = std::string(aggregates ? "job aggregates" : "per-target fits") + "; better: " +
-               (higherIsBetter(x) ? "right" : "left") + ", " +
-               (higherIsBetter(quality) ? "up" : "down") + "; solid lines: each method's front, " +
-               "dashed: overall";
+               (higherX ? "right" : "left") + ", " + (higherY ? "up" : "down") +
+               "; solid lines: each method's front, dashed: overall";
   return chart;
 }
 
-ScatterChart buildScatterChart(const std::vector<ResultEntry>& entries, Metric x, Metric y,
-                               bool aggregates) {
+ScatterChart buildScatterChart(const std::vector<ResultEntry>& entries, const ResultAxis& x,
+                               const ResultAxis& y, bool aggregates) {
   ScatterChart chart = pointsByMethod(entries, x, y, aggregates);
-  chart.title = std::string(metricTitle(y)) + " vs " + metricTitle(x);
+  chart.title = y.title + " vs " + x.title;
   chart.note = aggregates ? "job aggregates" : "per-target fits";
   return chart;
 }

@@ -1,6 +1,7 @@
 // Pareto fronts of compression results (no Qt): the front of a point set, and the charts the
-// results view draws from ResultEntry rows (quality against ratio or bytes, one series per method,
-// fronts per method and overall; or any two metrics as a plain scatter). Pure functions, any thread.
+// results view draws from ResultEntry rows (one fit metric against another, each in its better
+// direction, one series per method, fronts per method and overall; or any two result axes as a
+// plain scatter). Pure functions, any thread.
 #pragma once
 
 #include <cstddef>
@@ -43,12 +44,13 @@ struct ScatterChart {
   std::vector<ScatterPoint> overallFront;  // x ascending; empty: none drawn
 };
 
-// `quality` against `x` (Ratio or Bytes), one series per method (in first-seen order, so
-// both charts colour a method alike), per-target rows or job aggregates only.
-ScatterChart buildParetoChart(const std::vector<ResultEntry>& entries, Metric quality, Metric x,
-                              bool aggregates);
-// Any two metrics, one series per method, no fronts.
-ScatterChart buildScatterChart(const std::vector<ResultEntry>& entries, Metric x, Metric y,
-                               bool aggregates);
+// `quality` against `x` (fit metrics, e.g. cosine similarity against compression ratio), fronts
+// by each metric's better direction, one series per method (in first-seen order, so both charts
+// colour a method alike), per-target rows or job aggregates only.
+ScatterChart buildParetoChart(const std::vector<ResultEntry>& entries, const ResultAxis& quality,
+                              const ResultAxis& x, bool aggregates);
+// Any two axes, one series per method, no fronts.
+ScatterChart buildScatterChart(const std::vector<ResultEntry>& entries, const ResultAxis& x,
+                               const ResultAxis& y, bool aggregates);
 
 }  // namespace kvwb::widgets

@@ -3,7 +3,9 @@
 #include "widgets/project_model.h"
 
 #include <QFont>
+#include <algorithm>
 #include <array>
+#include <tuple>
 
 namespace kvwb::widgets {
 namespace {
@@ -13,29 +15,62 @@ constexpr int kColumnCount = 2;
 constexpr quintptr kGroupId = 0;
 constexpr quintptr itemId(ProjectModel::Group group) { return static_cast<quintptr>(group) + 1; }
 
+auto fields(const core::CaptureInfo& c) {
+  return std::tie(c.name, c.layers, c.kvHeads, c.queryHeads, c.tokens, c.headDim, c.hasQueries,
+                  c.hasKeysPreRope, c.storageDtype, c.metadataJson);
+}
+
+auto fields(const core::RunInfo& r) {
+  return std::tie(r.id, r.method, r.paramsJson, r.capture, r.created, r.device,
+                  r.softwareVersion, r.status, r.resultCount);
+}
+
+template <typename T>
+bool sameItems(const std::vector<T>& a, const std::vector<T>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const T& x, const T& y) { return fields(x) == fields(y); });
+}
+
+bool sameIds(const std::vector<core::RunInfo>& a, const std::vector<core::RunInfo>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const core::RunInfo& x, const core::RunInfo& y) { return x.id == y.id; });
+}
+
 }  // namespace
 
 ProjectModel::ProjectModel(QObject* parent) : QAbstractItemModel(parent) {}
 
-void ProjectModel::setProject(core::Project project) {
+ProjectModel::Changes ProjectModel::setProject(core::Project project) {
   std::vector<Analysis> analyses;
   for (const auto& c : project.captures()) {
     const auto arrays = project.analysisArrays(c.name);
     if (!arrays.empty()) analyses.push_back({c.name, arrays.size()});
   }
   auto runs = project.runs();
-  beginResetModel();
+  Changes changes;
+  changes.project = !m_project || m_project->path() != project.path();
+  changes.captures = changes.project || !sameItems(m_project->captures(), project.captures());
+  changes.analyses = changes.project || m_analyses != analyses;
+  changes.runs = changes.project || !sameItems(m_runs, runs);
+  const bool reset = changes.captures || changes.analyses || !sameIds(m_runs, runs);
+  if (reset) beginResetModel();
   m_project = std::move(project);
   m_analyses = std::move(analyses);
   m_runs = std::move(runs);
-  endResetModel();
+  if (reset) {
+    endResetModel();
+  } else if (changes.runs) {  // the same rows: only their status or result counts moved
+    const QModelIndex group = groupIndex(Runs);
+    Q_EMIT dataChanged(index(0, 0, group), index(rowCount(group) - 1, kColumnCount - 1, group));
+  }
+  return changes;
 }
 
-void ProjectModel::reload() {
-  if (!m_project) return;
+ProjectModel::Changes ProjectModel::reload() {
+  if (!m_project) return {};
   core::Project copy = *m_project;
   copy.refresh();
-  setProject(std::move(copy));
+  return setProject(std::move(copy));
 }
 
 void ProjectModel::clear() {
@@ -72,6 +107,14 @@ const core::RunInfo* ProjectModel::runAt(const QModelIndex& index) const {
 QString ProjectModel::analysisCaptureAt(const QModelIndex& index) const {
   if (!index.isValid() || index.internalId() != itemId(Analyses)) return {};
   return QString::fromStdString(m_analyses[static_cast<std::size_t>(index.row())].capture);
+}
+
+QModelIndex ProjectModel::find(Group group, const QString& name) const {
+  const QModelIndex parent = groupIndex(group);
+  for (int row = 0; row < rowCount(parent); ++row)
+    if (index(row, NameColumn, parent).data().toString() == name)
+      return index(row, NameColumn, parent);
+  return {};
 }
 
 QModelIndex ProjectModel::index(int row, int column, const QModelIndex& parent) const {

@@ -1,19 +1,17 @@
-// Resource folder lookup: build tree first, then install layouts beside the executable.
+// resourceDirectory: QString in and out around the core rule.
 #include "widgets/resource_paths.h"
 
 #include <QCoreApplication>
-#include <QDir>
-#include <QFileInfo>
+
+#include "core/base/resource_paths.h"
 
 namespace kvwb::widgets {
 
 QString resourceDirectory(const QString& relative) {
-  const QString app = QCoreApplication::applicationDirPath();
-  const QString leaf = QFileInfo(relative).fileName();
-  for (const QString& dir : {QStringLiteral(KVWB_SOURCE_DIR "/") + relative, app + "/" + leaf,
-                             app + "/../share/kvwb/" + leaf, app + "/../" + relative})
-    if (QDir(dir).exists()) return QDir(dir).absolutePath();
-  return {};
+  return QString::fromStdString(
+      core::resourceDirectory(relative.toStdString(),
+                              QCoreApplication::applicationDirPath().toStdString())
+          .string());
 }
 
 }  // namespace kvwb::widgets

@@ -1,5 +1,5 @@
-// Where the workbench's bundled files live (resources/presets, resources/texts, datasets/...):
-// the source tree of a build, else beside the installed executable. GUI thread or any thread.
+// The GUI's view of core::resourceDirectory (core/base/resource_paths.h): the same lookup, with
+// the executable's folder taken from QCoreApplication. GUI thread or any thread.
 #pragma once
 
 #include <QString>

@@ -1,58 +1,51 @@
-// ResultEntry loading and metric access.
+// ResultEntry assembly and the result axes.
 #include "widgets/results_data.h"
 
 #include <algorithm>
-#include <array>
-#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace kvwb::widgets {
 
-std::vector<ResultEntry> loadResults(const core::Project& project,
-                                     const std::vector<std::string>& runIds) {
-  const auto runs = project.runs();
+std::vector<ResultEntry> resultEntries(const std::vector<core::RunResults>& runs) {
   std::vector<ResultEntry> entries;
-  for (const std::string& id : runIds) {
-    const auto run = std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return r.id == id; });
-    if (run == runs.end()) continue;  // not started yet (a running sweep) or removed
-    for (core::ResultRow& row : project.results(id))
-      entries.push_back({run->id, run->capture, run->method, std::move(row)});
-  }
+  for (const auto& [run, rows] : runs)
+    for (const core::ResultRow& row : rows) entries.push_back({run.id, run.capture, run.method, row});
   return entries;
 }
 
-double metricValue(const ResultEntry& entry, Metric metric) {
-  const core::ResultRow& r = entry.row;
-  switch (metric) {
-    case Metric::Bytes: return r.bytes;
-    case Metric::Ratio: return r.ratio;
-    case Metric::CosSim: return r.cosSim;
-    case Metric::RelErr: return r.relErr;
-    case Metric::AttnOutErr: return r.attnOutErr;
-    case Metric::AttnKl: return r.attnKl;
-    case Metric::DeltaPpl: return r.deltaPpl;
-    case Metric::FitSeconds: return r.fitSeconds;
-    case Metric::Layer: return r.layer;
-    case Metric::Head: return r.head;
-    case Metric::SeqLen: {
-      const auto params = nlohmann::json::parse(r.paramsJson, nullptr, false);
+std::string ResultAxis::label() const { return unit.empty() ? title : title + " (" + unit + ")"; }
+
+const std::vector<ResultAxis>& resultAxes() {
+  static const std::vector<ResultAxis> axes = [] {
+    std::vector<ResultAxis> list;
+    for (const auto& m : core::fitMetrics())
+      list.push_back({m.column, m.title, m.unit, m.better, m.logScale, m.id,
+                      [id = m.id](const ResultEntry& e) { return e.row[id]; }});
+    const auto coordinate = [&](const char* name, const char* title, auto value) {
+      list.push_back({name, title, "", core::Better::Neither, false, std::nullopt, value});
+    };
+    coordinate("layer", "layer", [](const ResultEntry& e) { return double(e.row.layer); });
+    coordinate("head", "head", [](const ResultEntry& e) { return double(e.row.head); });
+    coordinate("seq_len", "sequence length", [](const ResultEntry& e) {
+      const auto params = nlohmann::json::parse(e.row.paramsJson, nullptr, false);
       return params.is_object() && params.contains("seq_len") && params["seq_len"].is_number()
                  ? params["seq_len"].get<double>()
                  : core::kNotMeasured;
-    }
-  }
-  return core::kNotMeasured;
+    });
+    return list;
+  }();
+  return axes;
 }
 
-const char* metricTitle(Metric metric) {
-  static constexpr std::array<const char*, kMetricCount> kTitles = {
-      "bytes", "compression ratio", "cosine similarity", "relative error", "attention output error",
-      "attention KL", "Δ perplexity", "fit seconds", "layer", "head", "sequence length"};
-  return kTitles[static_cast<std::size_t>(metric)];
+const ResultAxis& resultAxis(core::FitMetric metric) {
+  const auto& axes = resultAxes();
+  return *std::find_if(axes.begin(), axes.end(), [&](const ResultAxis& a) { return a.metric == metric; });
 }
 
-bool higherIsBetter(Metric metric) { return metric == Metric::CosSim || metric == Metric::Ratio; }
-
-bool logScale(Metric metric) { return metric == Metric::Bytes || metric == Metric::Ratio; }
+int axisIndex(std::string_view name) {
+  const auto& axes = resultAxes();
+  const auto it = std::find_if(axes.begin(), axes.end(), [&](const ResultAxis& a) { return a.name == name; });
+  return it == axes.end() ? -1 : static_cast<int>(it - axes.begin());
+}
 
 }  // namespace kvwb::widgets

@@ -1,42 +1,32 @@
 // ResultsModel and ResultsProxy.
 #include "widgets/results_model.h"
 
-#include <array>
 #include <cmath>
-#include <optional>
+#include <vector>
 
-#include "core/results_summary.h"
+#include "core/reports/results_summary.h"
 
 namespace kvwb::widgets {
 namespace {
 
-// The metric a numeric column shows; none for the text columns.
-std::optional<Metric> columnMetric(int column) {
-  switch (column) {
-    case ResultsModel::LayerColumn: return Metric::Layer;
-    case ResultsModel::HeadColumn: return Metric::Head;
-    case ResultsModel::BytesColumn: return Metric::Bytes;
-    case ResultsModel::RatioColumn: return Metric::Ratio;
-    case ResultsModel::CosSimColumn: return Metric::CosSim;
-    case ResultsModel::RelErrColumn: return Metric::RelErr;
-    case ResultsModel::AttnOutErrColumn: return Metric::AttnOutErr;
-    case ResultsModel::AttnKlColumn: return Metric::AttnKl;
-    case ResultsModel::DeltaPplColumn: return Metric::DeltaPpl;
-    case ResultsModel::FitSecondsColumn: return Metric::FitSeconds;
-    default: return std::nullopt;
-  }
+// The axis a numeric column shows: its fit metric, or the row's layer or head; none for the
+// text columns.
+const ResultAxis* columnAxis(int column) {
+  static const std::vector<const ResultAxis*> axes = [] {
+    std::vector<const ResultAxis*> byColumn(ResultsModel::ColumnCount, nullptr);
+    byColumn[ResultsModel::LayerColumn] = &resultAxes()[axisIndex("layer")];
+    byColumn[ResultsModel::HeadColumn] = &resultAxes()[axisIndex("head")];
+    for (const auto& m : core::fitMetrics())
+      byColumn[ResultsModel::metricColumn(m.id)] = &resultAxis(m.id);
+    return byColumn;
+  }();
+  return column >= 0 && column < ResultsModel::ColumnCount ? axes[column] : nullptr;
 }
 
-QString numberText(int column, double v) {
+QString numberText(const ResultAxis& axis, double v) {
   if (std::isnan(v)) return QStringLiteral("—");
-  switch (column) {
-    case ResultsModel::LayerColumn:
-    case ResultsModel::HeadColumn: return v < 0 ? QStringLiteral("all") : QString::number(v);
-    case ResultsModel::BytesColumn: return QString::number(v, 'f', 0);
-    case ResultsModel::RatioColumn: return QString::number(v, 'f', 2) + QStringLiteral("×");
-    case ResultsModel::FitSecondsColumn: return QString::number(v, 'g', 3);
-    default: return QString::number(v, 'g', 4);
-  }
+  if (axis.metric) return QString::fromStdString(core::formatMetric(*axis.metric, v));
+  return v < 0 ? QStringLiteral("all") : QString::number(v);  // layer, head: -1 = every one
 }
 
 }  // namespace
@@ -61,9 +51,9 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid()) return {};
   const ResultEntry& e = entry(index.row());
   const int column = index.column();
-  if (const auto metric = columnMetric(column)) {
-    const double v = metricValue(e, *metric);
-    if (role == Qt::DisplayRole) return numberText(column, v);
+  if (const ResultAxis* axis = columnAxis(column)) {
+    const double v = axis->value(e);
+    if (role == Qt::DisplayRole) return numberText(*axis, v);
     if (role == SortRole) return v;
     if (role == Qt::TextAlignmentRole) return int(Qt::AlignRight | Qt::AlignVCenter);
     return {};
@@ -82,15 +72,20 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  static const std::array<const char*, ColumnCount> kTitles = {
-      "run", "method", "layer", "head", "kind", "parameters", "bytes", "ratio", "cos_sim",
-      "rel_err", "attn_out_err", "attn_kl", "Δ ppl", "fit s", "device"};
   if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-  if (role == Qt::DisplayRole) return QString::fromUtf8(kTitles[static_cast<std::size_t>(section)]);
-  if (role == Qt::ToolTipRole) {
-    if (const auto metric = columnMetric(section))
-      return QString::fromUtf8(metricTitle(*metric));
+  const ResultAxis* axis = columnAxis(section);
+  if (role == Qt::DisplayRole) {
+    if (axis) return QString::fromStdString(axis->name);
+    switch (section) {
+      case RunColumn: return tr("run");
+      case MethodColumn: return tr("method");
+      case KindColumn: return tr("kind");
+      case ParamsColumn: return tr("parameters");
+      case DeviceColumn: return tr("device");
+      default: return {};
+    }
   }
+  if (role == Qt::ToolTipRole && axis) return QString::fromStdString(axis->label());
   return {};
 }
 

@@ -1,6 +1,7 @@
-// Table model over ResultEntry rows (run, method, target, key parameters, bytes, ratio, every
-// quality metric, fit time, device), the proxy that sorts numerically (NaN last), and the one
-// that also filters by row scope (per-target fits or job aggregates). GUI thread only.
+// Table model over ResultEntry rows (run, method, target, key parameters, one column per fit
+// metric of core::fitMetrics() in table order, device), the proxy that sorts numerically (NaN
+// last), and the one that also filters by row scope (per-target fits or job aggregates). GUI
+// thread only.
 #pragma once
 
 #include <QAbstractTableModel>
@@ -16,11 +17,15 @@ class ResultsModel : public QAbstractTableModel {
 
  public:
   enum Column {
-    RunColumn, MethodColumn, LayerColumn, HeadColumn, KindColumn, ParamsColumn, BytesColumn,
-    RatioColumn, CosSimColumn, RelErrColumn, AttnOutErrColumn, AttnKlColumn, DeltaPplColumn,
-    FitSecondsColumn, DeviceColumn, ColumnCount
+    RunColumn, MethodColumn, LayerColumn, HeadColumn, KindColumn, ParamsColumn,
+    FirstMetricColumn,  // then one column per fit metric, in table order
+    DeviceColumn = FirstMetricColumn + static_cast<int>(core::kFitMetricCount),
+    ColumnCount
   };
   static constexpr int SortRole = Qt::UserRole;  // numbers as doubles, NaN sorted last
+  static int metricColumn(core::FitMetric metric) {
+    return FirstMetricColumn + static_cast<int>(metric);
+  }
 
   explicit ResultsModel(QObject* parent = nullptr);
 

@@ -1,5 +1,6 @@
-// ResultsView: lays out the run list, plots and table, and rebuilds the plots from the model's
-// rows whenever the runs, the row scope or a chosen metric change.
+// ResultsView: lays out the run list, plots and table; reads the checked runs' rows once per
+// reload and rebuilds the table, summary and plots from them whenever the runs, the row scope or
+// a chosen axis change.
 #include "widgets/results_view.h"
 
 #include <QComboBox>
@@ -17,7 +18,8 @@
 #include <QVBoxLayout>
 #include <fstream>
 
-#include "core/results_csv.h"
+#include "core/reports/results_csv.h"
+#include "core/reports/results_summary.h"
 #include "widgets/parallel_coordinates.h"
 #include "widgets/plots/line_plot.h"
 #include "widgets/plots/scatter_plot.h"
@@ -27,17 +29,20 @@
 namespace kvwb::widgets {
 namespace {
 
-void addMetrics(QComboBox* combo, std::initializer_list<Metric> metrics) {
-  for (Metric m : metrics)
-    combo->addItem(QString::fromUtf8(metricTitle(m)), static_cast<int>(m));
+// Adds resultAxes() entries (all, or the fit metrics only) with their index as item data.
+void addAxes(QComboBox* combo, bool metricsOnly) {
+  const auto& axes = resultAxes();
+  for (std::size_t i = 0; i < axes.size(); ++i)
+    if (!metricsOnly || axes[i].metric)
+      combo->addItem(QString::fromStdString(axes[i].title), static_cast<int>(i));
 }
 
-Metric currentMetric(const QComboBox* combo) {
-  return static_cast<Metric>(combo->currentData().toInt());
+const ResultAxis& currentAxis(const QComboBox* combo) {
+  return resultAxes()[static_cast<std::size_t>(combo->currentData().toInt())];
 }
 
-void selectMetric(QComboBox* combo, Metric metric) {
-  const int index = combo->findData(static_cast<int>(metric));
+void selectAxis(QComboBox* combo, std::string_view name) {
+  const int index = combo->findData(axisIndex(name));
   if (index >= 0) combo->setCurrentIndex(index);
 }
 
@@ -67,16 +72,14 @@ ResultsView::ResultsView(QWidget* parent)
   m_rows->addItem(tr("Per-target fits"), false);
   m_rows->setToolTip(tr("Job aggregates: every target of a sweep job compressed at once (Δ "
                         "perplexity is measured there); per-target: one row per layer, head, kind"));
-  addMetrics(m_quality, {Metric::CosSim, Metric::RelErr, Metric::AttnOutErr, Metric::AttnKl,
-                         Metric::DeltaPpl});
-  addMetrics(m_x, {Metric::Ratio, Metric::Bytes});
-  const auto allMetrics = {Metric::Bytes,    Metric::Ratio,      Metric::CosSim, Metric::RelErr,
-                           Metric::AttnOutErr, Metric::AttnKl,   Metric::DeltaPpl,
-                           Metric::FitSeconds, Metric::Layer,    Metric::Head,   Metric::SeqLen};
-  addMetrics(m_scatterX, allMetrics);
-  addMetrics(m_scatterY, allMetrics);
-  selectMetric(m_scatterX, Metric::Layer);
-  selectMetric(m_scatterY, Metric::RelErr);
+  addAxes(m_quality, true);
+  addAxes(m_x, true);
+  addAxes(m_scatterX, false);
+  addAxes(m_scatterY, false);
+  selectAxis(m_quality, core::fitMetric(core::FitMetric::CosSim).column);
+  selectAxis(m_x, core::fitMetric(core::FitMetric::Ratio).column);
+  selectAxis(m_scatterX, "layer");
+  selectAxis(m_scatterY, core::fitMetric(core::FitMetric::RelErr).column);
   m_filter->setPlaceholderText(tr("Filter rows (any column)…"));
   m_filter->setClearButtonEnabled(true);
   auto* exportButton = new QPushButton(tr("Export CSV…"));
@@ -177,14 +180,15 @@ QStringList ResultsView::shownRuns() const {
   return ids;
 }
 
-std::vector<core::RunInfo> ResultsView::shownRunInfos() const {
-  std::vector<core::RunInfo> runs;
-  for (core::RunInfo& run : m_project->runs())
-    if (m_shown.contains(run.id)) runs.push_back(std::move(run));
-  return runs;
-}
-
 void ResultsView::refresh() {
+  m_runInfos.clear();
+  if (m_project) {
+    try {
+      m_runInfos = m_project->runs();
+    } catch (const std::exception& e) {
+      qWarning("results: %s", e.what());  // a journal mid-write: the next refresh reads it
+    }
+  }
   fillRunList();
   reloadRows();
 }
@@ -192,8 +196,7 @@ void ResultsView::refresh() {
 void ResultsView::fillRunList() {
   const QSignalBlocker block(m_runs);
   m_runs->clear();
-  if (!m_project) return;
-  for (const core::RunInfo& run : m_project->runs()) {
+  for (const core::RunInfo& run : m_runInfos) {
     auto* item = new QListWidgetItem(QString::fromStdString(run.id), m_runs);
     item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
     item->setCheckState(m_shown.contains(run.id) ? Qt::Checked : Qt::Unchecked);
@@ -203,17 +206,18 @@ void ResultsView::fillRunList() {
 }
 
 void ResultsView::reloadRows() {
-  std::vector<std::string> ids;
-  for (const QString& id : shownRuns()) ids.push_back(id.toStdString());
-  std::vector<ResultEntry> entries;
+  std::vector<core::RunInfo> shown;
+  for (const core::RunInfo& run : m_runInfos)
+    if (m_shown.contains(run.id)) shown.push_back(run);
+  m_loaded.clear();
   if (m_project) {
     try {
-      entries = loadResults(*m_project, ids);
+      m_loaded = core::loadRunResults(*m_project, shown);
     } catch (const std::exception& e) {
       qWarning("results: %s", e.what());  // a journal mid-write: the next refresh reads it
     }
   }
-  m_model->setEntries(std::move(entries));
+  m_model->setEntries(resultEntries(m_loaded));
   m_table->resizeColumnsToContents();
   updateSummary();
   updatePlots();
@@ -244,14 +248,7 @@ QWidget* ResultsView::buildSummaryPage() {
 }
 
 void ResultsView::updateSummary() {
-  core::ResultsSummary summary;
-  if (m_project) {
-    try {
-      summary = core::summarizeResults(*m_project, shownRunInfos(), core::SummaryGrouping::Job);
-    } catch (const std::exception& e) {
-      qWarning("results summary: %s", e.what());  // a journal mid-write: the next refresh reads it
-    }
-  }
+  const auto summary = core::summarizeResults(m_loaded, core::SummaryGrouping::Job);
   m_summary->setSummary(summary);
   m_summaryTable->resizeColumnsToContents();
   const QString common = m_summary->commonParamsText();
@@ -260,16 +257,16 @@ void ResultsView::updateSummary() {
 
 void ResultsView::updatePlots() {
   const bool aggregates = m_rows->currentData().toBool();
-  m_pareto->setChart(buildParetoChart(m_model->entries(), currentMetric(m_quality),
-                                      currentMetric(m_x), aggregates));
-  m_scatter->setChart(buildScatterChart(m_model->entries(), currentMetric(m_scatterX),
-                                        currentMetric(m_scatterY), aggregates));
+  m_pareto->setChart(buildParetoChart(m_model->entries(), currentAxis(m_quality),
+                                      currentAxis(m_x), aggregates));
+  m_scatter->setChart(buildScatterChart(m_model->entries(), currentAxis(m_scatterX),
+                                        currentAxis(m_scatterY), aggregates));
   m_parallel->setChart(buildParallelChart(m_model->entries(), aggregates));
 }
 
-void ResultsView::setPareto(Metric quality, Metric x) {
-  selectMetric(m_quality, quality);
-  selectMetric(m_x, x);
+void ResultsView::setPareto(core::FitMetric quality, core::FitMetric x) {
+  selectAxis(m_quality, core::fitMetric(quality).column);
+  selectAxis(m_x, core::fitMetric(x).column);
 }
 
 void ResultsView::setAggregates(bool aggregates) {
@@ -282,14 +279,9 @@ bool ResultsView::exportCsv(const QString& path, QString* error) const {
     return false;
   };
   if (!m_project) return fail(tr("No project is open."));
-  const auto runs = shownRunInfos();
   std::ofstream out(path.toStdString());
   if (!out) return fail(tr("%1: cannot write the file.").arg(path));
-  try {
-    core::writeResultsCsv(*m_project, runs, out);
-  } catch (const std::exception& e) {
-    return fail(QString::fromStdString(e.what()));
-  }
+  core::writeResultsCsv(m_loaded, out);
   out.close();
   return out ? true : fail(tr("%1: writing failed.").arg(path));
 }

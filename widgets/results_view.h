@@ -1,8 +1,10 @@
-// The results of a project's runs: a checkable run list, the Pareto front (quality against ratio
-// or bytes), a scatter of any two metrics, parallel coordinates, the per-job summary (the
-// seed's tables, as kvwb-cli summary prints them) and the sortable, filterable table, all over
-// the rows of the checked runs; CSV export through core::writeResultsCsv. GUI thread only; refresh()
-// re-reads the project (a running sweep's journal included).
+// The results of a project's runs: a checkable run list, the Pareto front (any fit metric against
+// another; cosine against ratio by default), a scatter of any two result axes, parallel
+// coordinates, the per-job summary (the seed's tables, as kvwb-cli summary prints them) and the
+// sortable, filterable table, all over the rows of the checked runs; CSV export through
+// core::writeResultsCsv. GUI thread only; refresh() re-reads the project (a running sweep's
+// journal included): the run list once and each checked run's rows once, shared by the table,
+// the plots, the summary and the export.
 #pragma once
 
 #include <QStringList>
@@ -12,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/project.h"
+#include "core/project/project.h"
 #include "widgets/results_data.h"
 
 class QComboBox;
@@ -40,11 +42,11 @@ class ResultsView : public QWidget {
   QStringList shownRuns() const;
   void refresh();  // re-reads the run list and the rows of the shown runs
 
-  // Quality metric (CosSim, RelErr, AttnOutErr, AttnKl, DeltaPpl) and x (Ratio, Bytes) of the
-  // Pareto plot; the rows it and the table show.
-  void setPareto(Metric quality, Metric x);
+  // The quality (y) and x metrics of the Pareto plot; the rows it and the table show.
+  void setPareto(core::FitMetric quality, core::FitMetric x);
   void setAggregates(bool aggregates);
-  // Writes every row of the shown runs; false (with the message in `error`) when it cannot.
+  // Writes every row of the shown runs as last read; false (with the message in `error`) when it
+  // cannot.
   bool exportCsv(const QString& path, QString* error = nullptr) const;
 
   ResultsModel& model() { return *m_model; }
@@ -61,15 +63,16 @@ class ResultsView : public QWidget {
 
  private:
   void fillRunList();
-  std::vector<core::RunInfo> shownRunInfos() const;  // the checked runs (a project is open)
-  void reloadRows();
+  void reloadRows();  // reads the checked runs' rows (once) and updates every view of them
   QWidget* buildSummaryPage();
   void updateSummary();
   void updatePlots();
   void chooseCsv();
 
   std::optional<core::Project> m_project;
+  std::vector<core::RunInfo> m_runInfos;   // the project's runs as of the last refresh()
   std::set<std::string> m_shown;
+  std::vector<core::RunResults> m_loaded;  // the checked runs' rows as of the last reload
   QListWidget* m_runs;
   QComboBox* m_rows;
   QComboBox* m_quality;

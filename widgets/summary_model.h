@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "core/results_summary.h"
+#include "core/reports/results_summary.h"
 
 namespace kvwb::widgets {
 

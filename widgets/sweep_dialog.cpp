@@ -1,5 +1,6 @@
-// SweepDialog: the form <-> sweep JSON mapping, preset loading, and the live plan (core::planSweep)
-// with a rough CPU time estimate calibrated on the demo preset (2 CPU cores).
+// SweepDialog: the form <-> sweep JSON mapping, method rows from core::methodDescriptors(), preset
+// loading, and the live plan (core::planSweep) with a size and rough CPU time estimate from the
+// descriptors' byte and FLOP estimates.
 #include "widgets/sweep_dialog.h"
 
 #include <QCheckBox>
@@ -20,14 +21,16 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
-#include <map>
+#include <iterator>
 #include <set>
 #include <stdexcept>
 
-#include "core/compress/compressor.h"
+#include "core/compress/method_descriptor.h"
+#include "core/sweep/sweep.h"
 #include "widgets/resource_paths.h"
-#include "core/compress/sweep.h"
 
 namespace kvwb::widgets {
 namespace {
@@ -97,25 +100,61 @@ QString indicesText(const nlohmann::json& value) {
   return QString::fromStdString(joinValues(value));
 }
 
-// Rough seconds per target fit on 2 CPU cores (demo preset: SVD 1 ms, quant 3 ms, Fourier 7 ms,
-// mixed precision 27 ms, tiny SIREN 11 ms per epoch), and per job for metrics and perplexity.
-double fitSeconds(const core::SweepJob& job) {
-  const double epochs = job.params.value("epochs", 2000.0);
-  if (job.method == "siren") {
-    static const std::map<std::string, double> kScale = {
-        {"tiny", 1}, {"small", 2}, {"medium", 4}, {"large", 8}, {"deep", 6}, {"hifreq", 4},
-        {"lofreq", 4}};
-    const auto scale = kScale.find(job.params.value("config", std::string("medium")));
-    return 0.011 * epochs * (scale == kScale.end() ? 4.0 : scale->second);
-  }
-  if (job.method == "kvsplice") return 0.004 * job.params.value("epochs", 500.0);
-  if (job.method == "mixed_precision") return 0.027;
-  if (job.method == "fourier" || job.method == "hybrid") return 0.007;
-  return 0.003;
+// The time estimate: a fixed cost per job plus the fit FLOPs of its targets
+// (MethodDescriptor::fitFlops) at one CPU speed, measured on the siren-baseline preset
+// (docs/FINDINGS.md, 2 CPU threads, OpenBLAS): the medium SIREN's 40 targets, 133,376 weights x
+// 6 FLOPs per weight and token x 448 tokens x 2000 epochs = 28.7 TFLOP, took 414 s, about 7e10
+// FLOP/s (the tiny SIREN runs nearer 2e10: small matrices use the cores less well). The per-job
+// cost (reading targets, metrics, Δ perplexity) is the demo preset's, about 4 s on those cores;
+// Δ perplexity per target adds about 1 s per target.
+constexpr double kCpuFlopsPerSecond = 7e10;
+constexpr double kJobSeconds = 4.0;
+constexpr double kPerTargetPplSeconds = 1.0;
+
+std::string numberText(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", v);
+  return buffer;
 }
 
-constexpr double kJobSeconds = 4.0;        // reading targets, metrics, Δ perplexity of the job
-constexpr double kPerTargetPplSeconds = 1.0;
+// "integer in [1, 65536]", "choice: token, channel, kivi", then whether it is required.
+std::string paramHint(const core::ParamSpec& p) {
+  std::string hint = core::paramTypeName(p.type);
+  if (!p.choices.empty())
+    hint += ": " + joinValues(p.choices);
+  else if (std::isfinite(p.min) || std::isfinite(p.max))
+    hint += " in [" + numberText(p.min) + ", " + numberText(p.max) + "]";
+  if (p.required) hint += ", required";
+  return hint;
+}
+
+// The default column: the declared default, "required", the parameter's oneOf group ("rank or
+// ratio": exactly one of them), or "derived" (the doc says from what).
+std::string defaultText(const core::MethodDescriptor& method, const core::ParamSpec& p) {
+  if (!p.defaultValue.is_null()) return valueText(p.defaultValue);
+  if (p.required) return "required";
+  if (p.oneOf.empty()) return "derived";
+  std::string group;
+  for (const auto& other : method.params)
+    if (other.oneOf == p.oneOf) group += (group.empty() ? "" : " or ") + other.name;
+  return group;
+}
+
+// Parameter -> its values as the form shows them, from a spec's fixed params and grid.
+std::map<std::string, std::string> valueTexts(const nlohmann::json& fixed, const nlohmann::json& grid) {
+  std::map<std::string, std::string> texts;
+  for (const auto& [name, value] : fixed.items()) texts[name] = valueText(value);
+  for (const auto& [name, values] : grid.items())
+    texts[name] = values.is_array() ? joinValues(values) : valueText(values);
+  return texts;
+}
+
+std::string sizeText(double bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  std::size_t u = 0;
+  for (; bytes >= 1000 && u + 1 < std::size(units); ++u) bytes /= 1000;
+  return numberText(std::round(bytes * 10) / 10) + " " + units[u];
+}
 
 QString durationText(double seconds) {
   if (seconds < 90) return QCoreApplication::translate("SweepDialog", "%1 s").arg(qRound(seconds));
@@ -157,12 +196,12 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
   m_name->setToolTip(tr("Runs are named <sweep>.<capture>.<method>; the same name and spec resume"));
 
   m_methods->setObjectName(QStringLiteral("methods"));
-  m_methods->setHeaderLabels({tr("Method / parameter"), tr("Values (comma-separated)")});
+  m_methods->setHeaderLabels({tr("Method / parameter"), tr("Values (comma-separated)"), tr("Default")});
   m_methods->setRootIsDecorated(true);
   m_methods->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
   m_methods->setEditTriggers(QAbstractItemView::AllEditTriggers);
   m_methods->setToolTip(tr("Check the methods to run. Every combination of the listed values is a "
-                           "job; one value is a fixed parameter."));
+                           "job; one value is a fixed parameter, none the method's default."));
 
   for (const core::CaptureInfo& capture : m_project.captures()) {
     auto* item = new QListWidgetItem(QString::fromStdString(capture.name), m_captures);
@@ -225,8 +264,9 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
   layout->addWidget(m_buttons);
   resize(640, 760);
 
-  for (const std::string& method : core::compressorMethods())
-    addMethod(method, method == "svd", defaultParams(method));
+  for (const core::MethodDescriptor* method : core::methodDescriptors())  // the first one checked
+    addMethod(method->name, method == core::methodDescriptors().front(),
+              valueTexts(nlohmann::json::object(), method->defaultGrid));
 
   connect(m_preset, &QComboBox::currentIndexChanged, this, [this](int index) {
     if (index > 0) loadPreset(m_preset->currentText());
@@ -250,34 +290,33 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
 
 QString SweepDialog::presetDirectory() { return resourceDirectory(QStringLiteral("resources/presets")); }
 
-std::vector<std::pair<std::string, std::string>> SweepDialog::defaultParams(
-    const std::string& method) {
-  static const std::map<std::string, std::vector<std::pair<std::string, std::string>>> kDefaults =
-      {{"svd", {{"rank", "1, 2, 4"}}},
-       {"pca", {{"rank", "1, 2, 4"}}},
-       {"random_projection", {{"rank", "2, 4"}}},
-       {"fourier", {{"coeffs", "32, 96"}, {"sink", "4"}, {"recent", "32"}}},
-       {"quant", {{"bits", "8, 4"}, {"axis", "kivi"}}},
-       {"mixed_precision", {{"ratio", "1.6, 2.5"}}},
-       {"hybrid",
-        {{"keys", R"({"method": "svd", "rank": 2})"}, {"values", R"({"method": "quant", "bits": 4})"}}},
-       {"siren", {{"config", "tiny"}, {"epochs", "150"}, {"lr", "0.001"}}},
-       {"kvsplice", {{"rank", "2"}, {"epochs", "300"}}}};
-  const auto it = kDefaults.find(method);
-  return it == kDefaults.end() ? std::vector<std::pair<std::string, std::string>>{} : it->second;
-}
-
-QTreeWidgetItem* SweepDialog::addMethod(
-    const std::string& method, bool checked,
-    const std::vector<std::pair<std::string, std::string>>& params) {
+QTreeWidgetItem* SweepDialog::addMethod(const std::string& method, bool checked,
+                                        std::map<std::string, std::string> values) {
   const QSignalBlocker block(m_methods);
   auto* item = new QTreeWidgetItem(m_methods, {QString::fromStdString(method)});
   item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
   item->setCheckState(0, checked ? Qt::Checked : Qt::Unchecked);
-  for (const auto& [name, values] : params) {
-    auto* row = new QTreeWidgetItem(item, {QString::fromStdString(name), QString::fromStdString(values)});
+  const auto addRow = [item](const std::string& name, const std::string& value,
+                             const std::string& fallback, const QString& tip) {
+    auto* row = new QTreeWidgetItem(item, {QString::fromStdString(name), QString::fromStdString(value),
+                                           QString::fromStdString(fallback)});
     row->setFlags(Qt::ItemIsEnabled | Qt::ItemIsEditable);
+    for (int column = 0; column < 3; ++column) row->setToolTip(column, tip);
+  };
+  // A method this build does not have keeps its rows: the plan then names it unknown.
+  const auto& all = core::methodDescriptors();
+  const auto known = std::find_if(all.begin(), all.end(), [&](const auto* d) { return d->name == method; });
+  if (known != all.end()) {
+    const core::MethodDescriptor& d = **known;
+    item->setToolTip(0, QString::fromStdString(d.doc + " (" + core::familyName(d.family) + ")"));
+    for (const core::ParamSpec& p : d.params) {
+      const auto value = values.extract(p.name);
+      addRow(p.name, value ? value.mapped() : std::string(), defaultText(d, p),
+             QString::fromStdString(p.doc + "\n" + paramHint(p)));
+    }
   }
+  for (const auto& [name, value] : values)
+    addRow(name, value, "", tr("not a parameter of %1").arg(QString::fromStdString(method)));
   item->setExpanded(checked);  // unchecked methods show their grids once checked
   return item;
 }
@@ -368,17 +407,14 @@ void SweepDialog::setSpec(const nlohmann::json& spec) {
   m_methods->clear();
   std::set<std::string> listed;
   for (const auto& m : spec.value("methods", nlohmann::json::array())) {
-    const auto fixed = m.value("params", nlohmann::json::object());
-    const auto grid = m.value("grid", nlohmann::json::object());
-    std::vector<std::pair<std::string, std::string>> params;
-    for (const auto& [name, value] : fixed.items()) params.emplace_back(name, valueText(value));
-    for (const auto& [name, values] : grid.items()) params.emplace_back(name, joinValues(values));
     const std::string method = m.value("method", std::string());
-    addMethod(method, true, params);
+    addMethod(method, true,
+              valueTexts(m.value("params", nlohmann::json::object()), m.value("grid", nlohmann::json::object())));
     listed.insert(method);
   }
-  for (const std::string& method : core::compressorMethods())
-    if (!listed.contains(method)) addMethod(method, false, defaultParams(method));
+  for (const core::MethodDescriptor* method : core::methodDescriptors())
+    if (!listed.contains(method->name))
+      addMethod(method->name, false, valueTexts(nlohmann::json::object(), method->defaultGrid));
   updateSummary();
 }
 
@@ -402,10 +438,11 @@ void SweepDialog::updateSummary() {
   m_jobs = -1;
   QString text;
   try {
+    // Parsing validates every grid point against its method's descriptor (core::validateParams):
+    // its message names the method and the parameter.
     const core::SweepSpec parsed = core::parseSweepSpec(spec(), "sweep dialog");
     const auto jobs = core::planSweep(m_project, parsed);
-    double seconds = 0;
-    std::size_t targets = 0;
+    double seconds = 0, targets = 0, raw = 0, bytes = 0;
     for (const core::SweepJob& job : jobs) {
       const core::CaptureInfo& c = m_project.capture(job.capture);
       const auto count = [](const std::vector<int>& chosen, std::int64_t all) {
@@ -413,16 +450,27 @@ void SweepDialog::updateSummary() {
       };
       const double n = count(parsed.layers, c.layers) * count(parsed.heads, c.kvHeads) *
                        static_cast<double>(parsed.kinds.size());
-      targets += static_cast<std::size_t>(n);
-      seconds += kJobSeconds + n * fitSeconds(job) +
-                 (parsed.deltaPpl == "per_target" ? n * kPerTargetPplSeconds : 0.0);
+      const core::MethodDescriptor& method = core::methodDescriptor(job.method);
+      const core::TargetShape shape{job.seqLength, c.headDim};
+      const double flops = core::estimateFitFlops(method, job.params, shape);
+      targets += n;
+      raw += n * shape.rawFloat16Bytes();
+      bytes += n * core::estimateBytes(method, job.params, shape);  // NaN when it cannot say
+      seconds += kJobSeconds + (parsed.deltaPpl == "per_target" ? n * kPerTargetPplSeconds : 0.0) +
+                 (std::isfinite(flops) ? n * flops / kCpuFlopsPerSecond : 0.0);
     }
     m_jobs = static_cast<int>(jobs.size());
-    text = tr("%1, %2 target fits; roughly %3 on 2 CPU cores (finished jobs of the same name "
+    const QString size = std::isfinite(bytes) && bytes > 0
+                             ? tr("about %1 for %2 of float16 (%3×); ")
+                                   .arg(QString::fromStdString(sizeText(bytes)),
+                                        QString::fromStdString(sizeText(raw)))
+                                   .arg(raw / bytes, 0, 'g', 3)
+                             : QString();
+    text = tr("%1, %2 target fits; %3roughly %4 on 2 CPU cores (finished jobs of the same name "
               "and spec are skipped).")
                .arg(m_jobs == 1 ? tr("1 job") : tr("%1 jobs").arg(m_jobs))
-               .arg(targets)
-               .arg(durationText(seconds));
+               .arg(static_cast<qint64>(targets))
+               .arg(size, durationText(seconds));
   } catch (const std::exception& e) {
     text = QString::fromStdString(e.what());
   }

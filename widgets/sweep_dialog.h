@@ -1,14 +1,18 @@
-// The "New Sweep" dialog: methods with editable comma-separated parameter grids, captures,
-// targets (layers, heads, K/V), sequence lengths, metrics and device, or a preset from
-// resources/presets to start from; shows the planned job count and a rough CPU time estimate as
-// it is edited. spec() is the sweep JSON (docs/SWEEPS.md) it builds. GUI thread only.
+// The "New Sweep" dialog: every registered method (core::methodDescriptors()) with one editable
+// row of comma-separated values per declared parameter (its default grid to start; type, range
+// and doc as tooltip; its default beside it), captures, targets (layers, heads, K/V), sequence
+// lengths, metrics and device, or a preset from resources/presets to start from; shows the
+// planned job count with a size and rough CPU time estimate, or the validation error, as it is
+// edited. spec() is the sweep JSON (docs/SWEEPS.md) it builds. GUI thread only.
 #pragma once
 
 #include <QDialog>
 #include <QString>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string>
 
-#include "core/project.h"
+#include "core/project/project.h"
 
 class QCheckBox;
 class QComboBox;
@@ -38,12 +42,12 @@ class SweepDialog : public QDialog {
 
   // resources/presets of the source tree (KVWB_SOURCE_DIR), else next to the executable.
   static QString presetDirectory();
-  // Default grids per method (comma-separated values per parameter), e.g. svd: rank "1, 2, 4".
-  static std::vector<std::pair<std::string, std::string>> defaultParams(const std::string& method);
 
  private:
+  // A method row with one row per declared parameter (values from `values`, by parameter name;
+  // empty = the default), then any names in `values` the method does not declare.
   QTreeWidgetItem* addMethod(const std::string& method, bool checked,
-                             const std::vector<std::pair<std::string, std::string>>& params);
+                             std::map<std::string, std::string> values);
   void updateSummary();
 
   core::Project m_project;

@@ -3,7 +3,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
-#include "core/capture_extract.h"
+#include "core/capture/capture_extract.h"
 
 namespace kvwb::cli {
 

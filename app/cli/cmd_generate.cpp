@@ -3,30 +3,10 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "core/errors.h"
 #include "core/model/llama_model.h"
 #include "core/model/tokenizer.h"
 
 namespace kvwb::cli {
-namespace {
-
-// The tokenizer beside a checkpoint: the folder's tokenizer.json, or a llama2.c tok*.bin /
-// tokenizer.bin next to a .bin checkpoint.
-std::filesystem::path findTokenizer(const std::filesystem::path& model) {
-  if (!std::filesystem::exists(model)) throw core::InputError(model, "no such file or folder");
-  if (std::filesystem::is_directory(model)) return model / "tokenizer.json";
-  const auto dir = model.parent_path().empty() ? std::filesystem::path(".") : model.parent_path();
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    const auto name = entry.path().filename().string();
-    if (entry.path() != model && entry.path().extension() == ".bin" &&
-        (name.starts_with("tok") || name == "tokenizer.bin"))
-      return entry.path();
-  }
-  throw core::InputError(model, "no tokenizer beside the checkpoint; pass --tokenizer");
-}
-
-}  // namespace
-
 void addGenerateCommand(CLI::App& app) {
   struct Options {
     std::string model, tokenizer, prompt, device = "auto", dtype = "float32";
@@ -45,8 +25,9 @@ void addGenerateCommand(CLI::App& app) {
   cmd->add_flag("!--no-stop", opts->stopAtEos, "Keep going after the end-of-sequence token");
   cmd->callback([opts] {
     const std::filesystem::path model = opts->model;
-    const auto tokenizer = core::Tokenizer::load(
-        opts->tokenizer.empty() ? findTokenizer(model) : std::filesystem::path(opts->tokenizer));
+    const auto tokenizer = core::Tokenizer::load(opts->tokenizer.empty()
+                                                     ? core::Tokenizer::findFor(model)
+                                                     : std::filesystem::path(opts->tokenizer));
     const core::LlamaModel runner(model, {opts->device, opts->dtype});
     // llama2.c models end a story with BOS; HF configs name their EOS.
     const int stop = !opts->stopAtEos                          ? -1

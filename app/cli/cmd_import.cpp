@@ -3,7 +3,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
-#include "core/capture_import.h"
+#include "core/capture/capture_import.h"
 
 namespace kvwb::cli {
 
@@ -14,8 +14,8 @@ void addImportCommand(CLI::App& app) {
     std::int64_t batch = -1;
   };
   auto args = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand(
-      "import", "Import a KV dump (.safetensors, .npy, .npz, .h5, or a folder of them) as a capture");
+  auto* cmd = app.add_subcommand("import", "Import a KV dump (" + core::dumpSuffixesText() +
+                                               ", or a folder of them) as a capture");
   cmd->add_option("dumps", args->dumps, "Dump files or folders (tensors pooled by name)")
       ->required()->check(CLI::ExistingPath);
   cmd->add_option("--project,-p", args->project, "Project file (.kvw), created when absent")

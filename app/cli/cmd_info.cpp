@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "core/project.h"
+#include "core/project/project.h"
 
 namespace kvwb::cli {
 

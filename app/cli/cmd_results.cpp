@@ -6,10 +6,10 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "core/errors.h"
-#include "core/project.h"
-#include "core/results_csv.h"
-#include "core/results_summary.h"
+#include "core/base/errors.h"
+#include "core/project/project.h"
+#include "core/reports/results_csv.h"
+#include "core/reports/results_summary.h"
 
 namespace kvwb::cli {
 namespace {

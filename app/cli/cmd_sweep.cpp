@@ -5,19 +5,10 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
-#include "core/compress/sweep.h"
+#include "core/base/resource_paths.h"
+#include "core/sweep/sweep.h"
 
 namespace kvwb::cli {
-
-namespace {
-// A spec path, or the name of a preset in resources/presets beside the executable's source tree.
-std::filesystem::path findSpec(const std::string& spec) {
-  if (std::filesystem::exists(spec)) return spec;
-  const std::filesystem::path preset = std::filesystem::path(KVWB_SOURCE_DIR) / "resources/presets" / (spec + ".json");
-  if (std::filesystem::exists(preset)) return preset;
-  throw core::InputError(spec, "no such sweep spec file or preset (see resources/presets)");
-}
-}  // namespace
 
 void addSweepCommand(CLI::App& app) {
   struct Args {
@@ -37,7 +28,7 @@ void addSweepCommand(CLI::App& app) {
                   "e.g. --set epochs=300 for a quicker SIREN sweep");
   cmd->add_flag("--dry-run", args->dryRun, "List the jobs without running them");
   cmd->callback([args] {
-    const auto file = findSpec(args->spec);
+    const auto file = core::findSweepSpec(args->spec, core::executableDirectory());
     auto spec = core::loadSweepSpec(file);
     for (const auto& o : args->overrides) {
       const auto eq = o.find('=');

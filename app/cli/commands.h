@@ -16,5 +16,6 @@ void addAnalyzeCommand(CLI::App& app);
 void addReportCommand(CLI::App& app);
 void addSweepCommand(CLI::App& app);
 void addSummaryCommand(CLI::App& app);
+void addMethodsCommand(CLI::App& app);
 
 }  // namespace kvwb::cli

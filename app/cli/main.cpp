@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "core/errors.h"
+#include "core/base/errors.h"
 #include "gpu/device.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   kvwb::cli::addReportCommand(app);
   kvwb::cli::addSweepCommand(app);
   kvwb::cli::addSummaryCommand(app);
+  kvwb::cli::addMethodsCommand(app);
   kvwb::gpu::configureThreads();
   try {
     app.parse(argc, argv);

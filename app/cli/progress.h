@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "core/job_context.h"
+#include "core/base/job_context.h"
 
 namespace kvwb::cli {
 

@@ -5,24 +5,22 @@
 #include <cstdio>
 #include <map>
 
-#include "core/results_csv.h"
+#include "core/reports/results_csv.h"
 
 namespace kvwb::core {
 namespace {
 
 // Mean of each scalar over a set of targets, NaNs skipped.
 struct Means {
-  std::vector<double> sum = std::vector<double>(scalarNames().size(), 0.0);
-  std::vector<int> count = std::vector<int>(scalarNames().size(), 0);
+  TargetScalars sum, count;  // per scalar: the sum and the number of non-NaN values
   void add(const TargetScalars& s) {
-    const auto v = s.values();
-    for (std::size_t i = 0; i < v.size(); ++i)
-      if (!std::isnan(v[i])) {
-        sum[i] += v[i];
-        ++count[i];
+    for (const auto& def : structureScalars())
+      if (!std::isnan(s[def.id])) {
+        sum[def.id] += s[def.id];
+        ++count[def.id];
       }
   }
-  double mean(std::size_t i) const { return count[i] ? sum[i] / count[i] : NAN; }
+  double mean(StructureScalar id) const { return count[id] ? sum[id] / count[id] : NAN; }
 };
 
 // Visits every target: (analysis, layer, head, kind name, scalars).
@@ -36,16 +34,15 @@ void forEachTarget(const std::vector<LabelledAnalysis>& all, F&& f) {
   }
 }
 
-const std::vector<std::size_t> kShown = {0, 1, 2, 3, 5, 7};  // columns in the text tables
-
 void header(std::ostream& out, const char* first) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%-22s %-5s", first, "kind");
   out << buf;
-  for (auto i : kShown) {
-    std::snprintf(buf, sizeof buf, " %20s", scalarNames()[i].c_str());
-    out << buf;
-  }
+  for (const auto& def : structureScalars())
+    if (def.inReport) {
+      std::snprintf(buf, sizeof buf, " %20s", def.column);
+      out << buf;
+    }
   out << "\n";
 }
 
@@ -53,10 +50,11 @@ void row(std::ostream& out, const std::string& first, const std::string& kind, c
   char buf[64];
   std::snprintf(buf, sizeof buf, "%-22s %-5s", first.c_str(), kind.c_str());
   out << buf;
-  for (auto i : kShown) {
-    std::snprintf(buf, sizeof buf, " %20.3f", m.mean(i));
-    out << buf;
-  }
+  for (const auto& def : structureScalars())
+    if (def.inReport) {
+      std::snprintf(buf, sizeof buf, " %20.3f", m.mean(def.id));
+      out << buf;
+    }
   out << "\n";
 }
 
@@ -73,12 +71,12 @@ void table(std::ostream& out, const char* title, const char* first,
 
 void writeScalarCsv(const std::vector<LabelledAnalysis>& all, std::ostream& out) {
   out << "capture,layer,head,kind";
-  for (const auto& n : scalarNames()) out << ',' << n;
+  for (const auto& def : structureScalars()) out << ',' << def.column;
   out << '\n';
   forEachTarget(all, [&](const LabelledAnalysis& la, std::int64_t l, std::int64_t h,
                          const std::string& kind, const TargetScalars& s) {
     out << csvField(la.analysis.capture) << ',' << l << ',' << h << ',' << kind;
-    for (double v : s.values()) out << ',' << csvNumber(v);
+    for (const auto& def : structureScalars()) out << ',' << csvNumber(s[def.id]);
     out << '\n';
   });
 }

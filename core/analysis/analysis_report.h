@@ -14,10 +14,10 @@ struct LabelledAnalysis {
   CaptureAnalysis analysis;
 };
 
-// capture,layer,head,kind,<scalarNames()...>; one row per target.
+// capture,layer,head,kind,<every structureScalars() column>; one row per target.
 void writeScalarCsv(const std::vector<LabelledAnalysis>& analyses, std::ostream& out);
-// Human-readable tables: per capture K vs V (means over targets), per layer K vs V (means over
-// heads and captures), and per prompt type.
+// Human-readable tables of the scalars flagged inReport: per capture K vs V (means over targets),
+// per layer K vs V (means over heads and captures), and per prompt type.
 void writeReport(const std::vector<LabelledAnalysis>& analyses, std::ostream& out);
 
 }  // namespace kvwb::core

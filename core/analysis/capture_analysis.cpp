@@ -8,7 +8,8 @@
 #include <stdexcept>
 
 #include "core/analysis/structure_kernels.h"
-#include "core/errors.h"
+#include "core/base/errors.h"
+#include "core/base/stable_hash.h"
 #include "gpu/device.h"
 
 namespace kvwb::core {
@@ -55,25 +56,15 @@ TargetScalars CaptureAnalysis::scalars(std::int64_t l, std::int64_t h, std::size
     const auto width = a.shape.back();
     return std::span<const float>(a.data.data() + index * width, static_cast<std::size_t>(width));
   };
-  TargetScalars s;
-  s.lag1Autocorr = row("autocorr")[0];
-  s.spearmanAdjacent = array("spearman").data[static_cast<std::size_t>(index)];
-  const auto sv = row("singular");
-  s.effectiveRank = effectiveRank(sv);
-  s.rank90 = energyRank(sv, 0.90);
-  s.rank99 = energyRank(sv, 0.99);
-  const auto spec = row("spectrum");
-  s.lowFreq1 = lowFrequencyShare(spec, tokens, 0.01);
-  s.lowFreq5 = lowFrequencyShare(spec, tokens, 0.05);
-  s.lowFreq10 = lowFrequencyShare(spec, tokens, 0.10);
-  return s;
+  return computeScalars({row("autocorr"), array("spearman").data[static_cast<std::size_t>(index)],
+                         row("singular"), row("spectrum"), tokens});
 }
 
 std::string captureFingerprint(const CaptureInfo& c) {
   const std::string key = c.metadataJson + "|" + std::to_string(c.layers) + "x" +
                           std::to_string(c.kvHeads) + "x" + std::to_string(c.tokens) + "x" +
                           std::to_string(c.headDim) + "|" + kDefinitionsVersion;
-  return std::to_string(std::hash<std::string>{}(key));
+  return std::to_string(stableHash(key));
 }
 
 CaptureAnalysis analyzeCapture(const Project& project, const std::string& captureName,

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/analysis/structure_scalars.h"
-#include "core/job_context.h"
-#include "core/project.h"
+#include "core/base/job_context.h"
+#include "core/project/project.h"
 
 namespace kvwb::core {
 
@@ -32,6 +32,7 @@ struct CaptureAnalysis {
                                    // dim_sensitivity [L,H,2(K,V),D]
   const NamedArray& array(const std::string& name) const;  // throws std::out_of_range
   bool has(const std::string& name) const;
+  // Every structure scalar of one target, computed from its arrays.
   TargetScalars scalars(std::int64_t layer, std::int64_t head, std::size_t kind) const;
 };
 

@@ -8,19 +8,37 @@
 
 namespace kvwb::core::learned {
 
-LearnedOptions readLearnedOptions(ParamReader& params, int defaultEpochs, double defaultLr,
-                                  std::uint64_t seed) {
+std::vector<ParamSpec> learnedParams(int defaultEpochs, double defaultLr) {
+  return {integerParam("epochs", defaultEpochs, 1, 1000000, "Adam epochs"),
+          numberParam("lr", defaultLr, 1e-12, 10, "learning rate at the start of the cosine schedule"),
+          numberParam("lr_min", nullptr, 0, 10, "learning rate at the end (default lr / 100, at most lr)"),
+          numberParam("early_stop", 0, 0, 1,
+                      "stop a target when its loss has not dropped by this fraction of its best for `patience` epochs (0 = off)"),
+          integerParam("patience", 100, 1, 1000000, "epochs without improvement before an early stop"),
+          integerParam("batch_size", 0, 0, 1 << 30,
+                       "targets per batched network (0 = auto: all on CUDA, one at a time on a CPU)"),
+          booleanParam("batched", true, "train the targets as one batched network (false: one at a time)"),
+          storageParam("float32")};
+}
+
+void checkLearnedParams(const std::string& method, const nlohmann::json& params) {
+  if (params.contains("lr_min") && params["lr_min"].get<double>() > params.value("lr", 1e300))
+    throw ParamError(method, "lr_min", "must be at most lr (" + shortNumber(params["lr"].get<double>()) + "), got " +
+                                           params["lr_min"].dump());
+}
+
+LearnedOptions readLearnedOptions(ParamReader& params, std::uint64_t seed) {
   LearnedOptions o;
   o.seed = seed;
   params.setEffective("seed", seed);
-  o.train.epochs = static_cast<int>(params.integer("epochs", defaultEpochs, 1, 1000000));
-  o.train.lr = params.number("lr", defaultLr, 1e-12, 10);
-  o.train.lrMin = params.number("lr_min", o.train.lr * 0.01, 0, o.train.lr);
-  o.train.earlyStop = params.number("early_stop", 0, 0, 1);
-  o.train.patience = static_cast<int>(params.integer("patience", 100, 1, 1000000));
-  o.batchSize = params.integer("batch_size", 0, 0, 1 << 30);
-  o.batched = params.boolean("batched", true);
-  o.storage = readStorage(params, "float32");
+  o.train.epochs = static_cast<int>(params.integer("epochs"));
+  o.train.lr = params.number("lr");
+  o.train.lrMin = params.number("lr_min", o.train.lr * 0.01);
+  o.train.earlyStop = params.number("early_stop");
+  o.train.patience = static_cast<int>(params.integer("patience"));
+  o.batchSize = params.integer("batch_size");
+  o.batched = params.boolean("batched");
+  o.storage = readStorage(params);
   return o;
 }
 

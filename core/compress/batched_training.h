@@ -34,10 +34,13 @@ struct LearnedOptions {
   Storage storage;            // float32 unless "storage" says otherwise (the seed's choice)
 };
 
-// Reads epochs, lr, lr_min, early_stop, patience, batched, batch_size and storage from `params`
-// (defaults recorded as effective), and records `seed`.
-LearnedOptions readLearnedOptions(ParamReader& params, int defaultEpochs, double defaultLr,
-                                  std::uint64_t seed);
+// The parameters every learned method declares (epochs, lr, lr_min, early_stop, patience,
+// batch_size, batched, storage), with the method's default epochs and learning rate, and the rule
+// between them (lr_min <= lr) for MethodDescriptor::check.
+std::vector<ParamSpec> learnedParams(int defaultEpochs, double defaultLr);
+void checkLearnedParams(const std::string& method, const nlohmann::json& params);
+// Reads those parameters (defaults recorded as effective) and records `seed`.
+LearnedOptions readLearnedOptions(ParamReader& params, std::uint64_t seed);
 
 // Targets [first, first + count) of `batch` as a float32 [count, T, D] tensor on `device`.
 torch::Tensor targetsOn(const TargetBatch& batch, std::int64_t first, std::int64_t count,

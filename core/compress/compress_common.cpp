@@ -29,8 +29,17 @@ std::vector<float> hostFloats(const torch::Tensor& t) {
 
 double rawFloat16Bytes(const TargetBatch& batch) { return 2.0 * batch.t * batch.d; }
 
-Storage readStorage(ParamReader& params, const std::string& fallback) {
-  if (params.choice("storage", fallback, {"float16", "float32"}) == "float32")
+ParamSpec storageParam(const std::string& fallback) {
+  return choiceParam("storage", fallback, {"float16", "float32"},
+                     "precision the representation's values are stored at");
+}
+
+double bytesPerValue(const nlohmann::json& params) {
+  return params.at("storage") == "float32" ? 4.0 : 2.0;
+}
+
+Storage readStorage(ParamReader& params) {
+  if (params.choice("storage") == "float32")
     return {"float32", 4, torch::kFloat32};
   return {"float16", 2, torch::kFloat16};
 }

@@ -23,7 +23,7 @@ std::vector<float> hostFloats(const torch::Tensor& t);
 double rawFloat16Bytes(const TargetBatch& batch);  // T * D * 2: the ratio's numerator, per target
 
 // The precision a representation's values are stored at: parameter "storage", "float16" or
-// "float32" (default `fallback`: float16, float32 for the learned methods as in the seed).
+// "float32" (declared default: float16, float32 for the learned methods as in the seed).
 // round() gives the values as stored, back in float32, so reconstructions use exactly what the
 // ledger counts.
 struct Storage {
@@ -32,7 +32,10 @@ struct Storage {
   torch::ScalarType type = torch::kFloat16;
   torch::Tensor round(const torch::Tensor& x) const { return x.to(type).to(torch::kFloat32); }
 };
-Storage readStorage(ParamReader& params, const std::string& fallback = "float16");
+ParamSpec storageParam(const std::string& fallback);
+Storage readStorage(ParamReader& params);
+// Bytes per stored value of parameters with defaults filled in (descriptor byte estimates).
+double bytesPerValue(const nlohmann::json& params);
 
 // Wall-clock stopwatch that first waits for the work queued on `device`.
 class DeviceTimer {

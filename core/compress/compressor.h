@@ -1,7 +1,8 @@
 // The common compressor interface (DESIGN.md "Compressors"): a method fits a batch of targets
 // (each T tokens x D dims, all the same shape) and returns, per target, the reconstruction, the
-// byte ledger and the fit cost. Parameters are JSON (rank, bits, width, ...). Std-typed header:
-// implementations keep LibTorch in their .cpp files. One thread at a time per compressor.
+// byte ledger and the fit cost. Parameters are JSON (rank, bits, width, ...) declared by the
+// method's descriptor (method_descriptor.h). Std-typed header: implementations keep LibTorch in
+// their .cpp files (core/compress/methods/). One thread at a time per compressor.
 //
 //   auto svd = kvwb::core::makeCompressor("svd");
 //   auto fits = svd->fit(batch, {{"rank", 4}}, ctx);     // batch: TargetBatch [N, T, D]
@@ -15,7 +16,8 @@
 #include <vector>
 
 #include "core/analysis/structure_kernels.h"  // TargetBatch
-#include "core/job_context.h"
+#include "core/base/job_context.h"
+#include "core/compress/method_descriptor.h"
 
 namespace kvwb::core {
 
@@ -59,15 +61,16 @@ struct FitInputs {
 class Compressor {
  public:
   virtual ~Compressor() = default;
-  virtual std::string method() const = 0;
-  // Throws std::invalid_argument naming the parameter when one is missing or out of range.
+  virtual const MethodDescriptor& descriptor() const = 0;
+  const std::string& method() const { return descriptor().name; }
+  // Throws ParamError for parameters that break the descriptor, Infeasible for valid ones this
+  // batch's shape cannot meet.
   virtual BatchFit fit(const TargetBatch& batch, const nlohmann::json& params, const FitInputs& inputs,
                        const std::string& device, JobContext& ctx) = 0;
 };
 
-// Methods: "svd", "pca", "random_projection", "fourier", "kvsplice", "quant", "mixed_precision",
-// "siren", "hybrid". Throws std::invalid_argument for an unknown method.
+// A registered method (methodDescriptors() lists them). Throws std::invalid_argument for an
+// unknown method, suggesting the closest name.
 std::unique_ptr<Compressor> makeCompressor(const std::string& method);
-std::vector<std::string> compressorMethods();
 
 }  // namespace kvwb::core

@@ -61,10 +61,10 @@ std::vector<FitMetrics> computeFitMetrics(const TargetBatch& original, const std
   const auto c = cosMean.cpu(), r = rel.cpu();
   std::vector<FitMetrics> out(static_cast<std::size_t>(N));
   for (std::int64_t i = 0; i < N; ++i) {
-    out[i].cosSim = c[i].item<double>();
-    out[i].relErr = r[i].item<double>();
-    out[i].attnOutErr = outErr.defined() ? outErr[i].item<double>() : NAN;
-    out[i].attnKl = kl.defined() ? std::max(0.0, kl[i].item<double>()) : NAN;
+    out[i][FitMetric::CosSim] = c[i].item<double>();
+    out[i][FitMetric::RelErr] = r[i].item<double>();
+    if (outErr.defined()) out[i][FitMetric::AttnOutErr] = outErr[i].item<double>();
+    if (kl.defined()) out[i][FitMetric::AttnKl] = std::max(0.0, kl[i].item<double>());
   }
   return out;
 }

@@ -8,13 +8,13 @@
 #include <vector>
 
 #include "core/analysis/structure_kernels.h"
+#include "core/project/fit_metric_table.h"
 
 namespace kvwb::core {
 
-struct FitMetrics {
-  double cosSim = 0, relErr = 0;
-  double attnOutErr = 0, attnKl = 0;  // NaN when no queries were given
-};
+// The metrics of one target, indexed by FitMetric (fit_metric_table.h): CosSim, RelErr, and with
+// queries AttnOutErr and AttnKl; NaN where not measured (bytes, times: the fit's, not these).
+using FitMetrics = MetricValues;
 
 // Attention context of each target: its group's queries and the original K and V it attends
 // with. For a K target the reconstruction replaces K, for a V target it replaces V.

@@ -5,10 +5,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "core/errors.h"
-#include "core/mapped_file.h"
+#include "core/base/errors.h"
+#include "core/formats/mapped_file.h"
 #include "core/model/llama_weights.h"
-#include "core/tensor_file.h"
+#include "core/formats/tensor_file.h"
 
 namespace kvwb::core {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "core/errors.h"
+#include "core/base/errors.h"
 #include "core/model/llama_weights.h"
 
 namespace kvwb::core {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <queue>
 
-#include "core/errors.h"
+#include "core/base/errors.h"
 #include "core/model/unicode_split.h"
 
 namespace kvwb::core {
@@ -97,6 +97,20 @@ const json* findStep(const json& node, const std::string& type) {
 }
 
 }  // namespace
+
+std::filesystem::path Tokenizer::findFor(const std::filesystem::path& model) {
+  if (!std::filesystem::exists(model)) throw InputError(model, "no such file or folder");
+  if (std::filesystem::is_directory(model)) return model / "tokenizer.json";
+  const auto dir = model.parent_path().empty() ? std::filesystem::path(".") : model.parent_path();
+  std::vector<std::filesystem::path> candidates;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".bin" && entry.path().filename().string().starts_with("tok") &&
+        !std::filesystem::equivalent(entry.path(), model))
+      candidates.push_back(entry.path());
+  if (candidates.empty())
+    throw InputError(model, "no tokenizer (tok*.bin) beside the checkpoint; give --tokenizer");
+  return *std::min_element(candidates.begin(), candidates.end());
+}
 
 Tokenizer Tokenizer::load(const std::filesystem::path& path) {
   if (std::filesystem::is_directory(path)) return fromHfJson(path / "tokenizer.json");

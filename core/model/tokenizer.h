@@ -3,6 +3,7 @@
 // Immutable after loading; const methods are safe from any thread.
 //
 //   auto tok = kvwb::core::Tokenizer::load("stories260K-hf");   // folder, tokenizer.json or .bin
+//   auto bin = kvwb::core::Tokenizer::findFor("stories260K/stories260K.bin");  // .../tok512.bin
 //   std::vector<int> ids = tok.encode("Once upon a time", /*addBos=*/true);
 //   std::string text = tok.decode(ids);                         // special tokens are skipped
 #pragma once
@@ -20,6 +21,11 @@ class Tokenizer {
  public:
   enum class Style { SentencePiece, ByteLevel };
 
+  // The tokenizer that belongs to checkpoint `model` (the one rule of the CLI and the GUI): a
+  // Hugging Face folder's tokenizer.json; beside a llama2.c .bin, the first tok*.bin by name
+  // (tokenizer.bin, tok512.bin) other than the checkpoint itself. Throws InputError naming the
+  // model when it does not exist or no tokenizer .bin lies beside it.
+  static std::filesystem::path findFor(const std::filesystem::path& model);
   // A folder (its tokenizer.json), a tokenizer.json, or a llama2.c tokenizer .bin.
   // Throws InputError naming the file when it is missing or malformed.
   static Tokenizer load(const std::filesystem::path& path);

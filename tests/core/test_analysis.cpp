@@ -1,5 +1,6 @@
 // Structure atlas kernels against direct textbook implementations, on random data (with ties)
-// and on real trained values; analysis storage and staleness.
+// and on real trained values; the scalar table, its report and docs; analysis storage and
+// staleness.
 #include <gtest/gtest.h>
 
 #include <Eigen/SVD>
@@ -8,10 +9,12 @@
 #include <complex>
 #include <numeric>
 #include <random>
+#include <sstream>
 
+#include "core/analysis/analysis_report.h"
 #include "core/analysis/capture_analysis.h"
 #include "core/analysis/structure_kernels.h"
-#include "core/capture_import.h"
+#include "core/capture/capture_import.h"
 #include "gpu/device.h"
 #include "test_util.h"
 
@@ -242,6 +245,85 @@ TEST(StructureScalars, Definitions) {
   EXPECT_NEAR(lowFrequencyShare(spec, 20, 0.10), 1.0 / 11, 1e-12);
 }
 
+// The CSV columns of `kvwb-cli report --csv`, in order: files written before must stay readable.
+const std::vector<std::string> kCsvColumns = {
+    "lag1_autocorr",       "spearman_adjacent",   "effective_rank",      "rank90", "rank99",
+    "lowfreq_energy_1pct", "lowfreq_energy_5pct", "lowfreq_energy_10pct"};
+
+TEST(StructureScalars, TableKeepsCsvColumnsAndLooksUpById) {
+  std::vector<std::string> columns;
+  for (const auto& def : structureScalars()) {
+    columns.push_back(def.column);
+    EXPECT_EQ(&structureScalar(def.id), &def);
+    EXPECT_EQ(findStructureScalar(def.column), &def);
+    EXPECT_TRUE(*def.title && *def.doc && def.formula) << def.column;
+  }
+  EXPECT_EQ(columns, kCsvColumns);
+  EXPECT_EQ(findStructureScalar("rank95"), nullptr);
+}
+
+TEST(StructureScalars, EveryRowAppliesItsDefinition) {
+  const std::vector<float> autocorr = {0.5f, 0.25f}, sv = {4, 2, 1, 1};
+  std::vector<float> spec(11);  // T = 20
+  std::iota(spec.begin(), spec.end(), 1.0f);
+  const auto s = computeScalars({autocorr, 0.125f, sv, spec, 20});
+  EXPECT_EQ(s[StructureScalar::Lag1Autocorr], 0.5);
+  EXPECT_EQ(s[StructureScalar::SpearmanAdjacent], 0.125);
+  EXPECT_EQ(s[StructureScalar::EffectiveRank], effectiveRank(sv));
+  EXPECT_EQ(s[StructureScalar::Rank90], 2);
+  EXPECT_EQ(s[StructureScalar::Rank99], 4);
+  EXPECT_EQ(s[StructureScalar::LowFreq1], lowFrequencyShare(spec, 20, 0.01));
+  EXPECT_EQ(s[StructureScalar::LowFreq5], lowFrequencyShare(spec, 20, 0.05));
+  EXPECT_EQ(s[StructureScalar::LowFreq10], lowFrequencyShare(spec, 20, 0.10));
+  EXPECT_NEAR(s[StructureScalar::LowFreq10], 1.0 / 66, 1e-12);  // round(1.1) = 1 bin of 1..11
+}
+
+TEST(StructureScalars, DocsListEveryRow) {
+  const auto doc = kvwb::test::readFile(kvwb::test::sourceDir() / "docs/ANALYSES.md");
+  for (const auto& def : structureScalars()) {
+    const std::string row = std::string("| `") + def.column + "` | " + def.title + " | " +
+                            (def.inReport ? "yes" : "no") + " |";
+    EXPECT_NE(doc.find(row), std::string::npos) << "docs/ANALYSES.md lacks the row " << row;
+  }
+}
+
+namespace {
+// One layer, one head, K and V, with arrays of known scalars.
+CaptureAnalysis tinyAnalysis() {
+  CaptureAnalysis a;
+  a.capture = "tiny";
+  a.kinds = {"K", "V"};
+  a.layers = a.heads = 1;
+  a.tokens = 20;
+  a.arrays.push_back({"autocorr", {1, 1, 2, 1}, {0.5f, 0.25f}});
+  a.arrays.push_back({"spearman", {1, 1, 2}, {0.125f, NAN}});
+  a.arrays.push_back({"singular", {1, 1, 2, 4}, {4, 2, 1, 1, 1, 1, 1, 1}});
+  std::vector<float> spec(22, 1.0f);
+  a.arrays.push_back({"spectrum", {1, 1, 2, 11}, spec});
+  return a;
+}
+}  // namespace
+
+TEST(StructureScalars, ReportCsvHasEveryColumnAndTextTheReportedOnes) {
+  const std::vector<LabelledAnalysis> all = {{"fiction", tinyAnalysis()}};
+  std::ostringstream csv;
+  writeScalarCsv(all, csv);
+  std::string header = "capture,layer,head,kind";
+  for (const auto& c : kCsvColumns) header += "," + c;
+  EXPECT_EQ(csv.str(), header +
+                           "\ntiny,0,0,K,0.5,0.125,3.36358566,2,4,0,0.0909090909,0.0909090909"
+                           "\ntiny,0,0,V,0.25,,4,4,4,0,0.0909090909,0.0909090909\n");
+  std::ostringstream text;
+  writeReport(all, text);
+  // The text tables' header and the K row, as the report printed them before the table existed.
+  const std::string expected =
+      "capture                kind         lag1_autocorr    spearman_adjacent       effective_rank"
+      "               rank90  lowfreq_energy_1pct lowfreq_energy_10pct\n"
+      "tiny                   K                    0.500                0.125                3.364"
+      "                2.000                0.000                0.091\n";
+  EXPECT_NE(text.str().find(expected), std::string::npos) << text.str();
+}
+
 // ---- real data -------------------------------------------------------------------------------
 
 class RealAtlas : public ::testing::Test {
@@ -302,8 +384,8 @@ TEST_F(RealAtlas, StoredAnalysisRoundTripsAndGoesStaleWhenCaptureChanges) {
   for (std::size_t i = 0; i < stored.size(); ++i)  // lags 63, 64 of 64 tokens are NaN by definition
     ASSERT_TRUE(stored[i] == computed[i] || (std::isnan(stored[i]) && std::isnan(computed[i]))) << i;
   const auto s = loaded->scalars(2, 1, 1);
-  EXPECT_GT(s.effectiveRank, 1.0);
-  EXPECT_LE(s.rank90, s.rank99);
+  EXPECT_GT(s[StructureScalar::EffectiveRank], 1.0);
+  EXPECT_LE(s[StructureScalar::Rank90], s[StructureScalar::Rank99]);
   // Re-import under the same name: new metadata (time stamp) -> the stored analysis is stale.
   { ProjectEdit e(p.path()); e.deleteCapture("real"); e.commit(); }
   ImportOptions io;

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <thread>
 
-#include "core/project.h"
-#include "core/run_journal.h"
+#include "core/project/project.h"
+#include "core/project/run_journal.h"
 #include "test_util.h"
 
 using namespace kvwb::core;
@@ -28,7 +28,7 @@ namespace {
   for (std::int32_t i = 0;; ++i) {
     ResultRow r;
     r.layer = i;
-    r.cosSim = 1.0 / (1 + i);
+    r[FitMetric::CosSim] = 1.0 / (1 + i);
     r.paramsJson = "{\"rank\":" + std::to_string(i % 7) + "}";
     journal.append("sweep", r);
     if (::write(pipeFd, &i, sizeof i) != sizeof i) _exit(3);
@@ -69,7 +69,7 @@ void crashOnce(int killAfterRows, int delayMicros) {
   ASSERT_LE(rows.size(), static_cast<std::size_t>(last + 2));  // at most the one in flight
   for (std::size_t i = 0; i < rows.size(); ++i) {
     ASSERT_EQ(rows[i].layer, static_cast<std::int32_t>(i)) << "duplicate or reordered row";
-    ASSERT_DOUBLE_EQ(rows[i].cosSim, 1.0 / (1 + i));
+    ASSERT_DOUBLE_EQ(rows[i][FitMetric::CosSim], 1.0 / (1 + i));
   }
   // The project stays writable after the crash: a fold and further appends work.
   { ProjectEdit fold(project); fold.commit(); }

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "core/dtype.h"
+#include "core/formats/dtype.h"
 
 using namespace kvwb::core;
 

@@ -6,11 +6,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/capture_extract.h"
-#include "core/errors.h"
+#include "core/capture/capture_extract.h"
+#include "core/base/errors.h"
 #include "core/model/llama_model.h"
 #include "core/model/tokenizer.h"
-#include "core/project.h"
+#include "core/project/project.h"
 #include "test_util.h"
 
 using namespace kvwb::core;
@@ -19,9 +19,8 @@ namespace {
 class RealExtraction : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (kvwb::test::sharedDir().empty()) GTEST_SKIP() << "../shared/models not found: real-model test skipped";
-    m_opt.model = kvwb::test::sharedDir() / "models/stories260K-hf";
-    m_opt.textFile = kvwb::test::sharedDir() / "texts/tinystories.txt";
+    m_opt.model = kvwb::test::modelDir("stories260K-hf");
+    m_opt.textFile = kvwb::test::textFile("tinystories.txt");
     m_opt.tokens = 96;
     m_opt.device = "cpu";
   }

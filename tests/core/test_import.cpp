@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "core/capture_import.h"
-#include "core/errors.h"
-#include "core/project.h"
-#include "core/tensor_file.h"
+#include "core/capture/capture_import.h"
+#include "core/base/errors.h"
+#include "core/project/project.h"
+#include "core/formats/tensor_file.h"
 #include "test_util.h"
 
 using namespace kvwb::core;
@@ -18,12 +18,12 @@ namespace {
 class RealDumps : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const auto shared = kvwb::test::sharedDir();
-    if (shared.empty() || !kvwb::test::pythonHasModules("numpy,h5py,torch")) return;
+    if (!kvwb::test::pythonHasModules("numpy,h5py,torch")) return;
     s_dir = new TempDir();
     const int rc = kvwb::test::runPython(
         {(kvwb::test::sourceDir() / "tests/data/make_dumps.py").string(),
-         (shared / "models/stories260K-hf/model.safetensors").string(), s_dir->path().string()});
+         (kvwb::test::modelDir("stories260K-hf") / "model.safetensors").string(),
+         s_dir->path().string()});
     if (rc != 0) {
       delete s_dir;
       s_dir = nullptr;
@@ -34,7 +34,7 @@ class RealDumps : public ::testing::Test {
     s_dir = nullptr;
   }
   void SetUp() override {
-    if (!s_dir) GTEST_SKIP() << "needs ../shared/models and /usr/bin/python3 with numpy, h5py, torch";
+    if (!s_dir) GTEST_SKIP() << "needs /usr/bin/python3 with numpy, h5py, torch";
   }
   // Imports `dumps` and checks every (kind, layer, head) target against the reference arrays.
   void roundTrip(const std::vector<std::string>& dumps, const std::string& expected,
@@ -232,4 +232,38 @@ TEST(ImportErrors, CancelLeavesProjectUntouched) {
                                                       {"values", "F32", {2, 2, 4, 3}, floatBytes(ramp(48))}}));
   EXPECT_THROW(importCapture({p.dir / "more.safetensors"}, p.project, {}, ctx), Cancelled);
   EXPECT_EQ(kvwb::test::readFile(p.project), p.before);
+}
+
+// ---- dump suffixes: one list for import, the CLI and the GUI -------------------------------
+
+TEST(DumpSuffixes, OneListInAnyCase) {
+  EXPECT_EQ(dumpSuffixes(),
+            (std::vector<std::string>{".safetensors", ".npy", ".npz", ".h5", ".hdf5", ".hdf"}));
+  EXPECT_TRUE(isDumpFile("cache.SafeTensors"));
+  EXPECT_TRUE(isDumpFile("dir/cache.HDF"));
+  EXPECT_FALSE(isDumpFile("notes.txt"));
+  EXPECT_FALSE(isDumpFile("safetensors"));
+  EXPECT_EQ(dumpSuffixesText(), ".safetensors, .npy, .npz, .h5, .hdf5 or .hdf");
+}
+
+TEST(DumpSuffixes, FolderImportTakesEveryListedSuffix) {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "dumps");
+  kvwb::test::writeFile(dir / "dumps/notes.txt", "ignored");
+  JobContext ctx;
+  try {
+    importCapture({dir / "dumps"}, dir / "p.kvw", {}, ctx);
+    FAIL() << "a folder without dumps must be refused";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(dumpSuffixesText()), std::string::npos) << e.what();
+  }
+  kvwb::test::writeFile(dir / "dumps/cache.hdf", "not hdf5 at all");  // .hdf: read as HDF5
+  try {
+    importCapture({dir / "dumps"}, dir / "p.kvw", {}, ctx);
+    FAIL() << "a broken .hdf dump must be refused";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("cache.hdf"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not an HDF5 file"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "p.kvw"));
 }

@@ -2,13 +2,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
 #include <sstream>
 
-#include "core/errors.h"
-#include "core/h5.h"
-#include "core/project.h"
-#include "core/results_csv.h"
-#include "core/run_journal.h"
+#include "core/base/errors.h"
+#include "core/formats/h5.h"
+#include "core/project/project.h"
+#include "core/project/result_json.h"
+#include "core/reports/results_csv.h"
+#include "core/project/run_journal.h"
 #include "test_util.h"
 
 using namespace kvwb::core;
@@ -52,9 +54,9 @@ ResultRow row(int layer, double cos) {
   r.head = 1;
   r.kind = "V";
   r.paramsJson = R"({"rank":4,"note":"a, b"})";
-  r.bytes = 128;
-  r.ratio = 4;
-  r.cosSim = cos;
+  r[FitMetric::Bytes] = 128;
+  r[FitMetric::Ratio] = 4;
+  r[FitMetric::CosSim] = cos;
   r.device = "cpu";
   return r;
 }
@@ -141,8 +143,8 @@ TEST(Project, RunsAndResultsThroughJournalThenFold) {
     EXPECT_EQ(runs[0].resultCount, 5) << when;
     const auto rows = p.results("svd-001");
     ASSERT_EQ(rows.size(), 5u) << when;
-    EXPECT_DOUBLE_EQ(rows[3].cosSim, 0.93) << when;
-    EXPECT_TRUE(std::isnan(rows[3].relErr)) << when;
+    EXPECT_DOUBLE_EQ(rows[3][FitMetric::CosSim], 0.93) << when;
+    EXPECT_TRUE(std::isnan(rows[3][FitMetric::RelErr])) << when;
     EXPECT_EQ(rows[3].paramsJson, R"({"rank":4,"note":"a, b"})") << when;  // kept verbatim
   };
   check("from the journal");
@@ -159,9 +161,108 @@ TEST(Project, RunsAndResultsThroughJournalThenFold) {
   std::string header, first;
   std::getline(lines, header);
   std::getline(lines, first);
-  EXPECT_EQ(header, "run,capture,layer,head,kind,method,rank,note,bytes,ratio,cos_sim,rel_err,"
-                    "attn_out_err,attn_kl,delta_ppl,fit_seconds,device,decode_ms");
-  EXPECT_EQ(first, "svd-001,cap,0,1,V,svd,4,\"a, b\",128,4,0.9,,,,,,cpu,");
+  std::string metricColumns;
+  for (const auto& m : fitMetrics()) metricColumns += std::string(",") + m.column;
+  EXPECT_EQ(header, "run,capture,layer,head,kind,method,rank,note" + metricColumns + ",device");
+  std::string metricValues;
+  for (const auto& m : fitMetrics()) metricValues += "," + csvNumber(row(0, 0.9)[m.id]);
+  EXPECT_EQ(first, "svd-001,cap,0,1,V,svd,4,\"a, b\"" + metricValues + ",cpu");
+  EXPECT_NE(first.find(",128,4,0.9,"), std::string::npos);  // bytes, ratio, cos_sim in table order
+}
+
+// Every metric of the table, each with its own value, through the journal JSON and back.
+TEST(Project, ResultJsonHasOneKeyPerMetricAndRoundTrips) {
+  ResultRow r = row(2, 0.5);
+  double v = 1;
+  for (const auto& m : fitMetrics()) r[m.id] = v++;
+  const auto j = resultToJson(r);
+  for (const auto& m : fitMetrics()) {
+    ASSERT_TRUE(j.contains(m.column)) << m.column;
+    EXPECT_EQ(j[m.column].get<double>(), r[m.id]) << m.column;
+  }
+  const ResultRow back = resultFromJson(j);
+  EXPECT_EQ(back.metrics, r.metrics);
+  EXPECT_EQ(back.paramsJson, r.paramsJson);
+  EXPECT_EQ(back.device, "cpu");
+  // NaN travels as null; a key that is missing (an older journal) or not a number reads as NaN.
+  auto partial = nlohmann::json::parse(resultToJson(row(0, 0.5)).dump());
+  EXPECT_TRUE(partial[fitMetric(FitMetric::RelErr).column].is_null());
+  partial.erase(fitMetric(FitMetric::DecodeMs).column);
+  partial[fitMetric(FitMetric::Bytes).column] = "many";
+  const ResultRow read = resultFromJson(partial);
+  EXPECT_TRUE(std::isnan(read[FitMetric::RelErr]));
+  EXPECT_TRUE(std::isnan(read[FitMetric::DecodeMs]));
+  EXPECT_TRUE(std::isnan(read[FitMetric::Bytes]));
+  EXPECT_EQ(read[FitMetric::CosSim], 0.5);
+}
+
+// A results table written before some metrics existed (here: only bytes, ratio and cos_sim)
+// reads the missing ones as NaN, and appending to it rewrites it with every metric's column.
+TEST(Project, ResultsTableWithoutSomeMetricsReadsThemAsNan) {
+  TempDir dir;
+  writeCapture(dir / "p.kvw", "cap", 1, 1, 4, 4);
+  {
+    RunJournal journal(dir / "p.kvw");
+    RunInfo run;
+    run.id = "old";
+    run.method = "svd";
+    run.capture = "cap";
+    journal.beginRun(run);
+    journal.append("old", row(0, 0.5));
+  }
+  { ProjectEdit fold(dir / "p.kvw"); fold.commit(); }
+  {  // replace the table by one of the older layout
+    struct OldRecord {
+      std::int32_t layer, head;
+      const char* kind;
+      const char* params;
+      double bytes, ratio, cosSim;
+      const char* device;
+    };
+    auto f = h5::openFile(dir / "p.kvw", true);
+    ASSERT_GE(H5Ldelete(f, "runs/old/results", H5P_DEFAULT), 0);
+    h5::Handle str(H5Tcopy(H5T_C_S1));
+    H5Tset_size(str, H5T_VARIABLE);
+    h5::Handle type(H5Tcreate(H5T_COMPOUND, sizeof(OldRecord)));
+    H5Tinsert(type, "layer", offsetof(OldRecord, layer), H5T_NATIVE_INT32);
+    H5Tinsert(type, "head", offsetof(OldRecord, head), H5T_NATIVE_INT32);
+    H5Tinsert(type, "kind", offsetof(OldRecord, kind), str);
+    H5Tinsert(type, "params", offsetof(OldRecord, params), str);
+    H5Tinsert(type, "bytes", offsetof(OldRecord, bytes), H5T_NATIVE_DOUBLE);
+    H5Tinsert(type, "ratio", offsetof(OldRecord, ratio), H5T_NATIVE_DOUBLE);
+    H5Tinsert(type, "cos_sim", offsetof(OldRecord, cosSim), H5T_NATIVE_DOUBLE);
+    H5Tinsert(type, "device", offsetof(OldRecord, device), str);
+    const OldRecord recs[2] = {{0, 1, "K", "{}", 100, 2, 0.75, "cpu"},
+                               {1, 1, "V", "{}", 200, 1, 0.25, "cpu"}};
+    const hsize_t n = 2;
+    h5::Handle space(H5Screate_simple(1, &n, nullptr));
+    h5::Handle ds(H5Dcreate2(f, "runs/old/results", type, space, H5P_DEFAULT, H5P_DEFAULT,
+                             H5P_DEFAULT));
+    ASSERT_GE(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, recs), 0);
+  }
+  auto rows = Project::open(dir / "p.kvw").results("old");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].kind, "V");
+  EXPECT_EQ(rows[1].device, "cpu");
+  EXPECT_EQ(rows[1][FitMetric::Bytes], 200);
+  EXPECT_EQ(rows[1][FitMetric::CosSim], 0.25);
+  for (const auto& m : fitMetrics())
+    if (m.id != FitMetric::Bytes && m.id != FitMetric::Ratio && m.id != FitMetric::CosSim)
+      EXPECT_TRUE(std::isnan(rows[1][m.id])) << m.column;
+
+  ResultRow full = row(2, 0.5);
+  for (const auto& m : fitMetrics()) full[m.id] = 3;
+  RunJournal(dir / "p.kvw").append("old", full);
+  { ProjectEdit fold(dir / "p.kvw"); fold.commit(); }
+  rows = Project::open(dir / "p.kvw").results("old");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][FitMetric::CosSim], 0.75);
+  EXPECT_TRUE(std::isnan(rows[0][FitMetric::RelErr]));
+  EXPECT_EQ(rows[2].metrics, full.metrics);
+  auto f = h5::openFile(dir / "p.kvw", false);
+  h5::Handle ds(H5Dopen2(f, "runs/old/results", H5P_DEFAULT));
+  h5::Handle type(H5Dget_type(ds));
+  for (const auto& m : fitMetrics()) EXPECT_GE(H5Tget_member_index(type, m.column), 0) << m.column;
 }
 
 TEST(Project, FoldCrashBetweenRenameAndJournalRemovalDoesNotDuplicate) {

@@ -7,13 +7,16 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/compress/sweep.h"
-#include "core/errors.h"
-#include "core/results_summary.h"
+#include "core/sweep/sweep.h"
+#include "core/base/errors.h"
+#include "core/base/stable_hash.h"
+#include "core/reports/results_summary.h"
 #include "test_util.h"
 
 using namespace kvwb::core;
@@ -81,9 +84,101 @@ TEST(SweepSpecTest, RejectsBadSpecsNamingTheFile) {
     return std::string();
   };
   EXPECT_NE(bad(R"({"methods": []})").find("at least one method"), std::string::npos);
-  EXPECT_NE(bad(R"({"methods": [{"method": "zip"}]})").find("unknown method 'zip'"), std::string::npos);
+  EXPECT_NE(bad(R"({"methods": [{"method": "zip"}]})").find("unknown compression method 'zip'"), std::string::npos);
   EXPECT_NE(bad(R"({"methods": [{"method": "svd", "grid": {"rank": 3}}]})").find("non-empty list"), std::string::npos);
-  EXPECT_NE(bad(R"({"methods": [{"method": "svd"}], "targets": {"kinds": ["Q"]}})").find("'Q'"), std::string::npos);
+  EXPECT_NE(bad(R"({"methods": [{"method": "svd", "grid": {"rank": [1]}}], "targets": {"kinds": ["Q"]}})").find("'Q'"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"methods": [{"method": "svd", "grid": {"rank": [1]}}], "metrics": {"ppl_tokens": -5}})")
+                .find("ppl_tokens"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"methods": [{"method": "svd", "grid": {"rank": [1]}}], "metric": {}})").find("did you mean 'metrics'"),
+            std::string::npos);
+  EXPECT_NE(bad(R"({"methods": [{"method": "sdv", "grid": {"rank": [1]}}]})").find("did you mean 'svd'"),
+            std::string::npos);
+}
+
+TEST(SweepSpecTest, ParametersAreCheckedAgainstTheMethodsDescriptorsBeforeAnyFit) {
+  auto message = [](const char* text) {
+    try {
+      parseSweepSpec(nlohmann::json::parse(text), "presets/mine.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  // A typo names the file, the method and the key, and suggests the declared parameter.
+  const auto typo = message(R"({"methods": [{"method": "svd", "grid": {"rank": [1]}},
+                                            {"method": "siren", "params": {"config": "tiny", "epoch": 300}}]})");
+  EXPECT_EQ(typo.rfind("presets/mine.json: methods[1] siren: parameter 'epoch' is unknown (did you mean 'epochs'?)", 0),
+            0u)
+      << typo;
+  // Every grid point is checked: type, range, choices, exactly one of rank and ratio.
+  EXPECT_NE(message(R"({"methods": [{"method": "svd", "grid": {"rank": [2, 0]}}]})").find("'rank' must be in [1, "),
+            std::string::npos);
+  EXPECT_NE(message(R"({"methods": [{"method": "quant", "grid": {"bits": [8, 3]}}]})").find("'bits' must be one of 8, 4, 2"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"methods": [{"method": "siren", "params": {"config": "huge"}}]})").find("'config' must be one of"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"methods": [{"method": "siren", "params": {"epochs": 1.5}}]})").find("must be an integer"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"methods": [{"method": "siren", "params": {"lr": 0.01, "lr_min": 0.1}}]})").find("'lr_min'"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"methods": [{"method": "svd", "params": {"rank": 1, "ratio": 2}}]})").find("exactly one"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"methods": [{"method": "hybrid", "params": {"keys": {"method": "svd", "rnak": 2},
+                                                                     "values": {"method": "quant"}}}]})")
+                .find("'keys.rnak' is unknown (did you mean 'rank'?)"),
+            std::string::npos);
+  EXPECT_EQ(message(R"({"methods": [{"method": "hybrid", "params": {"keys": {"method": "svd", "rank": 2},
+                                                                     "values": {"method": "quant"}}}]})"),
+            "accepted");
+}
+
+TEST(SweepSpecTest, OverridesAreValidatedToo) {
+  auto spec = parseSweepSpec(nlohmann::json::parse(kSpec), "t.json");
+  overrideSweepParam(spec, "epochs", 20);
+  EXPECT_EQ(spec.methods[2].params["epochs"], 20);
+  EXPECT_THROW(overrideSweepParam(spec, "epochs", -1), InputError);
+  EXPECT_EQ(spec.methods[2].params["epochs"], 20) << "a rejected override leaves the spec as it was";
+  EXPECT_THROW(overrideSweepParam(spec, "epoch", 5), InputError);
+}
+
+TEST(SweepPlanTest, JobKeysAreTheStableHashOfWhatDeterminesTheResults) {
+  const nlohmann::json params = {{"rank", 2}}, metrics = {{"delta_ppl", "job"}};
+  const auto key = sweepJobKey("fiction", "svd", params, 448, metrics);
+  EXPECT_EQ(key.size(), 16u);
+  EXPECT_EQ(key, stableHashHex("fiction|svd|{\"rank\":2}|448|{\"delta_ppl\":\"job\"}"));
+  EXPECT_NE(key, sweepJobKey("fiction", "svd", params, 449, metrics));
+#ifdef __GLIBCXX__
+  // Projects written before the stable hash keyed jobs with libstdc++'s std::hash: still equal,
+  // so they resume.
+  char legacy[17];
+  std::snprintf(legacy, sizeof legacy, "%016llx",
+                static_cast<unsigned long long>(std::hash<std::string>{}("fiction|svd|{\"rank\":2}|448|{\"delta_ppl\":\"job\"}")));
+  EXPECT_EQ(key, legacy);
+#endif
+}
+
+TEST_F(SweepOnDemo, InfeasibleParametersAreRecordedOtherErrorsStopTheSweep) {
+  auto spec = parseSweepSpec(nlohmann::json::parse(R"({
+    "name": "reach", "captures": ["tinystories"], "targets": {"layers": [0], "heads": [0]},
+    "methods": [{"method": "svd", "grid": {"ratio": [2, 100]}}], "metrics": {"delta_ppl": "none"}, "device": "cpu"})"),
+                             "reach.json");
+  JobContext ctx;
+  const auto s = runSweep(m_dir / "p.kvw", spec, ctx);
+  EXPECT_EQ(s.done, 2);
+  ASSERT_EQ(s.infeasible.size(), 1u);
+  EXPECT_NE(s.infeasible[0].find("'ratio' is out of reach"), std::string::npos) << s.infeasible[0];
+  // A target outside the capture is an error, not an infeasible job: nothing is committed.
+  spec.layers = {99};
+  spec.name = "outside";
+  EXPECT_THROW(runSweep(m_dir / "p.kvw", spec, ctx), InputError);
+  const auto p = Project::open(m_dir / "p.kvw");
+  for (const auto& run : p.runs())
+    if (run.id.rfind("outside.", 0) == 0) {
+      EXPECT_EQ(run.status, "failed");
+      EXPECT_TRUE(p.results(run.id).empty());
+    }
 }
 
 TEST_F(SweepOnDemo, RowsPerTargetPlusAggregateAndHonestRatios) {
@@ -96,11 +191,11 @@ TEST_F(SweepOnDemo, RowsPerTargetPlusAggregateAndHonestRatios) {
   for (const auto& [key, r] : rows) {
     const auto params = nlohmann::json::parse(r.paramsJson);
     const int n = params["seq_len"];
-    EXPECT_NEAR(r.ratio * r.bytes, (r.kind == "all" ? 16.0 : 1.0) * n * 8 * 2, 1e-6 * r.bytes) << key;
-    EXPECT_TRUE(std::isfinite(r.attnOutErr)) << key;
-    EXPECT_GE(r.attnKl, 0) << key;
-    if (r.kind == "all") EXPECT_TRUE(std::isfinite(r.deltaPpl)) << key;
-    if (r.kind == "V") EXPECT_NEAR(r.attnKl, 0, 1e-9) << "values do not change attention weights";
+    EXPECT_NEAR(r[FitMetric::Ratio] * r[FitMetric::Bytes], (r.kind == "all" ? 16.0 : 1.0) * n * 8 * 2, 1e-6 * r[FitMetric::Bytes]) << key;
+    EXPECT_TRUE(std::isfinite(r[FitMetric::AttnOutErr])) << key;
+    EXPECT_GE(r[FitMetric::AttnKl], 0) << key;
+    if (r.kind == "all") EXPECT_TRUE(std::isfinite(r[FitMetric::DeltaPpl])) << key;
+    if (r.kind == "V") EXPECT_NEAR(r[FitMetric::AttnKl], 0, 1e-9) << "values do not change attention weights";
   }
   // Running the same spec again resumes: nothing left to do.
   const auto again = runSweep(m_dir / "p.kvw", m_spec, ctx);
@@ -140,11 +235,11 @@ TEST_F(SweepOnDemo, SigkilledSweepResumesToTheSameResults) {
   ASSERT_EQ(rows.size(), reference.size());
   for (const auto& [key, want] : reference) {
     const auto& got = rows.at(key);
-    EXPECT_EQ(got.bytes, want.bytes) << key;
-    EXPECT_NEAR(got.cosSim, want.cosSim, 1e-6) << key;
-    EXPECT_NEAR(got.relErr, want.relErr, 1e-6) << key;
-    EXPECT_NEAR(got.attnOutErr, want.attnOutErr, 1e-6) << key;
-    if (want.kind == "all") EXPECT_NEAR(got.deltaPpl, want.deltaPpl, 1e-6) << key;
+    EXPECT_EQ(got[FitMetric::Bytes], want[FitMetric::Bytes]) << key;
+    EXPECT_NEAR(got[FitMetric::CosSim], want[FitMetric::CosSim], 1e-6) << key;
+    EXPECT_NEAR(got[FitMetric::RelErr], want[FitMetric::RelErr], 1e-6) << key;
+    EXPECT_NEAR(got[FitMetric::AttnOutErr], want[FitMetric::AttnOutErr], 1e-6) << key;
+    if (want.kind == "all") EXPECT_NEAR(got[FitMetric::DeltaPpl], want[FitMetric::DeltaPpl], 1e-6) << key;
   }
 }
 
@@ -179,20 +274,20 @@ TEST_F(SweepOnDemo, SummaryMeansEachJobsTargetsPerKind) {
     for (const auto& r : p.results(s.run)) {
       if (nlohmann::json::parse(r.paramsJson)["job"] != s.job) continue;
       if (r.layer < 0) {
-        aggregateRatio = r.ratio;
-        aggregatePpl = r.deltaPpl;
+        aggregateRatio = r[FitMetric::Ratio];
+        aggregatePpl = r[FitMetric::DeltaPpl];
         continue;
       }
-      cos[r.kind].first += r.cosSim;
+      cos[r.kind].first += r[FitMetric::CosSim];
       ++cos[r.kind].second;
     }
     ASSERT_EQ(s.kinds.size(), 2u) << s.run;
     for (const auto& [kind, sumCount] : cos) {
       EXPECT_EQ(s.kinds.at(kind).targets, 8) << s.run << " " << kind;  // 2 layers x 4 heads
-      EXPECT_NEAR(s.kinds.at(kind).cosSim, sumCount.first / sumCount.second, 1e-12) << s.run << " " << kind;
+      EXPECT_NEAR(s.kinds.at(kind).means[FitMetric::CosSim], sumCount.first / sumCount.second, 1e-12) << s.run << " " << kind;
     }
-    EXPECT_EQ(s.ratio, aggregateRatio) << s.run;
-    EXPECT_EQ(s.deltaPplAll, aggregatePpl) << s.run;
+    EXPECT_EQ(s.jobValues[FitMetric::Ratio], aggregateRatio) << s.run;
+    EXPECT_EQ(s.jobValues[FitMetric::DeltaPpl], aggregatePpl) << s.run;
     EXPECT_TRUE(s.seqLen == 192 || s.seqLen == 256) << s.run;
     if (s.method == "svd") EXPECT_TRUE(s.params == "rank=1" || s.params == "rank=3") << s.params;
   }

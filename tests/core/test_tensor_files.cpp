@@ -4,8 +4,8 @@
 #include <cstring>
 #include <fstream>
 
-#include "core/errors.h"
-#include "core/tensor_file.h"
+#include "core/base/errors.h"
+#include "core/formats/tensor_file.h"
 #include "test_util.h"
 
 using namespace kvwb::core;

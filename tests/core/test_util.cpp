@@ -30,6 +30,12 @@ std::filesystem::path sharedDir() {
 
 std::filesystem::path sourceDir() { return KVWB_SOURCE_DIR; }
 
+std::filesystem::path modelDir(const std::string& name) { return sourceDir() / "datasets" / name; }
+
+std::filesystem::path textFile(const std::string& name) {
+  return sourceDir() / "resources/texts" / name;
+}
+
 void writeFile(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }

@@ -1,5 +1,5 @@
-// Helpers for core tests: temporary folders, the shared real-data folder, tiny file writers for
-// crafting (also malformed) dumps, and Debian's Python for fixtures.
+// Helpers for core tests: temporary folders, the real model and texts bundled in the checkout, tiny
+// file writers for crafting (also malformed) dumps, and Debian's Python for fixtures.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,11 @@ class TempDir {
 // ../shared beside the checkout; empty path when absent (tests then GTEST_SKIP with a message).
 std::filesystem::path sharedDir();
 std::filesystem::path sourceDir();
+// The real model `name` ("stories260K-hf", "stories260K") and real text `name` ("fiction.txt")
+// bundled in the checkout (datasets/, resources/texts/: the files of ../shared/models and
+// ../shared/texts), so the real-data tests run in any clone.
+std::filesystem::path modelDir(const std::string& name);
+std::filesystem::path textFile(const std::string& name);
 
 void writeFile(const std::filesystem::path& path, const std::string& bytes);
 std::string readFile(const std::filesystem::path& path);

@@ -1,12 +1,16 @@
 // The structure atlas views on a real analysed capture: a click on a heatmap cell (at the pixel the
-// colour map's axes give for it) selects that target and feeds its values to the target plots;
-// the metric and mode selectors change the heatmap; the layer profile overlays captures.
+// colour map's axes give for it) selects that target and feeds its values to the drill-down plots
+// (one per drillDownPlots() entry); the metric menu (one item per structure scalar) and the mode
+// selector change the heatmap; the layer profile overlays captures.
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolTip>
+#include <cmath>
+#include <cstdio>
+#include <variant>
 
 #include "test_fixture.h"
 #include "widgets/atlas_view.h"
@@ -16,6 +20,7 @@
 #include "widgets/plots/qcustomplot_include.h"
 
 using namespace kvwb::widgets;
+using kvwb::core::StructureScalar;
 namespace test = kvwb::widgets::test;
 
 class TestAtlasView : public QObject {
@@ -126,7 +131,8 @@ class TestAtlasView : public QObject {
     showView(view);
     auto* heatmap = view.findChild<HeatmapPlot*>(QStringLiteral("heatmap"));
     QTest::mouseMove(heatmap->canvas(), heatmap->cellPosition(0, 1, 1));
-    const QString expected = QString::number(m_analysis->scalars(1, 1, 0).lag1Autocorr, 'g', 4);
+    const QString expected =
+        QString::number(m_analysis->scalars(1, 1, 0)[StructureScalar::Lag1Autocorr], 'g', 4);
     QTRY_VERIFY2(QToolTip::text().contains(QStringLiteral("layer 1 · head 1 · K")) &&
                      QToolTip::text().contains(expected),
                  qPrintable(QToolTip::text()));
@@ -137,17 +143,21 @@ class TestAtlasView : public QObject {
     showView(view);
     auto* heatmap = view.findChild<HeatmapPlot*>(QStringLiteral("heatmap"));
     auto* metric = view.findChild<QComboBox*>(QStringLiteral("metricBox"));
-    const int rank = 2;  // effective_rank in scalarNames()
-    QCOMPARE(kvwb::core::scalarNames()[rank], std::string("effective_rank"));
+    QCOMPARE(static_cast<std::size_t>(metric->count()), kvwb::core::kStructureScalarCount);
+    const auto rank = kvwb::core::structureScalar(StructureScalar::EffectiveRank);
+    const int item = metric->findText(QString::fromUtf8(rank.title));
+    QVERIFY(item >= 0);
+    QCOMPARE(metric->itemData(item, Qt::ToolTipRole).toString(), QString::fromUtf8(rank.doc));
     const auto lag1 = heatmap->data().panels.front().values;
-    metric->setCurrentIndex(rank);
+    metric->setCurrentIndex(item);
+    QCOMPARE(view.metric(), StructureScalar::EffectiveRank);
     const auto& panels = heatmap->data().panels;
     QVERIFY(panels.front().values != lag1);
     auto* map = qobject_cast<QCPColorMap*>(heatmap->canvas()->plottable(0));
     QVERIFY(map != nullptr);
     for (int l = 0; l < m_analysis->layers; ++l)
       for (int h = 0; h < m_analysis->heads; ++h) {
-        const double expected = m_analysis->scalars(l, h, 0).effectiveRank;
+        const double expected = m_analysis->scalars(l, h, 0)[StructureScalar::EffectiveRank];
         QCOMPARE(panels.front().values[static_cast<std::size_t>(l * m_analysis->heads + h)],
                  expected);
         QCOMPARE(map->data()->cell(h, l), expected);
@@ -155,6 +165,44 @@ class TestAtlasView : public QObject {
     QVERIFY(view.findChild<LinePlot*>(QStringLiteral("profilePlot"))
                 ->chart()
                 .title.find("effective rank") == 0);
+    view.setMetric(StructureScalar::LowFreq10);
+    QCOMPARE(metric->currentText(),
+             QString::fromUtf8(kvwb::core::structureScalar(StructureScalar::LowFreq10).title));
+  }
+
+  void drillDownGridHasOnePlotPerEntry() {
+    AtlasView view;
+    showView(view);
+    for (const DrillDownPlot& plot : drillDownPlots()) {
+      auto* widget = view.findChild<PlotWidget*>(QString::fromLatin1(plot.id));
+      QVERIFY2(widget != nullptr, plot.id);
+      QCOMPARE(widget->isVisible(), !plot.needs || m_analysis->has(plot.needs));
+      if (!widget->isVisible()) continue;
+      const bool line = std::holds_alternative<LineChartMethod>(plot.chart);
+      QCOMPARE(qobject_cast<LinePlot*>(widget) != nullptr, line);
+      const std::string title = line ? qobject_cast<LinePlot*>(widget)->chart().title
+                                     : qobject_cast<BarPlot*>(widget)->chart().title;
+      QCOMPARE(title, std::string(plot.title));
+    }
+    // The spectrum's cut-off markers: one per low-frequency share of the scalar table that
+    // covers at least two bins, labelled with the selected target's share.
+    const auto& spectrum = view.findChild<LinePlot*>(QStringLiteral("spectrumPlot"))->chart();
+    const auto bins = static_cast<double>(m_analysis->array("spectrum").shape[3]);
+    const auto scalars = m_analysis->scalars(0, 0, 0);
+    std::vector<std::string> expected;
+    for (const auto& def : kvwb::core::structureScalars())
+      if (def.formula == kvwb::core::scalar_formula::lowFrequencyShare &&
+          std::lround(def.parameter * bins) >= 2)
+      {
+        char label[64];
+        std::snprintf(label, sizeof label, "%.0f%%: %.0f%%", 100 * def.parameter,
+                      100 * scalars[def.id]);
+        expected.push_back(label);
+      }
+    std::vector<std::string> labels;
+    for (const auto& m : spectrum.markers) labels.push_back(m.label);
+    QVERIFY(!expected.empty());
+    QCOMPARE(labels, expected);
   }
 
   void differenceModeShowsKMinusV() {
@@ -164,8 +212,8 @@ class TestAtlasView : public QObject {
     view.findChild<QComboBox*>(QStringLiteral("modeBox"))->setCurrentIndex(1);
     QCOMPARE(heatmap->data().panels.size(), std::size_t{1});
     QVERIFY(heatmap->data().diverging);
-    const double expected =
-        m_analysis->scalars(1, 1, 0).lag1Autocorr - m_analysis->scalars(1, 1, 1).lag1Autocorr;
+    const double expected = m_analysis->scalars(1, 1, 0)[StructureScalar::Lag1Autocorr] -
+                            m_analysis->scalars(1, 1, 1)[StructureScalar::Lag1Autocorr];
     QCOMPARE(heatmap->data().panels.front().values[static_cast<std::size_t>(m_analysis->heads + 1)],
              expected);
   }
@@ -181,7 +229,8 @@ class TestAtlasView : public QObject {
     QCOMPARE(chart.series[3].label, std::string("code V"));
     QCOMPARE(chart.bands.size(), std::size_t{4});
     double mean = 0;
-    for (int h = 0; h < m_analysis->heads; ++h) mean += m_analysis->scalars(0, h, 0).lag1Autocorr;
+    for (int h = 0; h < m_analysis->heads; ++h)
+      mean += m_analysis->scalars(0, h, 0)[StructureScalar::Lag1Autocorr];
     QVERIFY(std::abs(chart.series[0].y[0] - mean / static_cast<double>(m_analysis->heads)) < 1e-12);
   }
 };

@@ -9,7 +9,7 @@
 #include <QTest>
 #include <filesystem>
 
-#include "core/project.h"
+#include "core/project/project.h"
 #include "test_fixture.h"
 #include "widgets/compare_view.h"
 #include "widgets/plots/heatmap_plot.h"
@@ -48,12 +48,13 @@ class TestCompareView : public QObject {
     QCOMPARE(failed.count(), 0);
     const CompareResult* r = view.result();
     QVERIFY(r);
-    QVERIFY(r->fits[0].ratio > 1);
+    QVERIFY(r->fits[0].row[kvwb::core::FitMetric::Ratio] > 1);
     QVERIFY(r->fits[1].params.at("rank").get<int>() < r->dims);
     QCOMPARE(view.dimensionPlot()->chart().series.size(), std::size_t(3));
     QCOMPARE(view.errorPlot()->data().panels.size(), std::size_t(2));
     auto* table = view.findChild<QTableWidget*>(QStringLiteral("metrics"));
-    QCOMPARE(table->rowCount(), 7);
+    QCOMPARE(table->rowCount(), int(r->metricRows().size()));
+    QCOMPARE(table->verticalHeaderItem(0)->text(), QString::fromStdString(r->metricRows()[0].name));
     QCOMPARE(table->horizontalHeaderItem(1)->text(), QString::fromStdString(r->fits[1].label));
     QCOMPARE(table->item(0, 1)->text(), QString::fromStdString(r->metricRows()[0].values[1]));
 

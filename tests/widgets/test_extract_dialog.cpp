@@ -8,7 +8,7 @@
 #include <QTest>
 
 #include "app/main_window.h"
-#include "core/project.h"
+#include "core/project/project.h"
 #include "test_fixture.h"
 #include "widgets/extract_dialog.h"
 

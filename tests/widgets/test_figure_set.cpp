@@ -10,7 +10,7 @@
 #include <filesystem>
 
 #include "core/analysis/capture_analysis.h"
-#include "core/project.h"
+#include "core/project/project.h"
 
 namespace core = kvwb::core;
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/analysis/capture_analysis.h"
-#include "core/capture_import.h"
-#include "core/compress/sweep.h"
+#include "core/capture/capture_import.h"
+#include "core/sweep/sweep.h"
 
 namespace kvwb::widgets::test {
 
@@ -64,9 +64,12 @@ void sweepInto(const std::filesystem::path& project, const nlohmann::json& spec)
 }
 
 std::filesystem::path makeRealDump(const std::filesystem::path& outDir) {
+  QProcess check;  // Debian's Python with the modules make_dumps.py imports
+  check.start(QStringLiteral("/usr/bin/python3"),
+              {QStringLiteral("-c"), QStringLiteral("import numpy, h5py, torch")});
+  if (!check.waitForFinished(60000) || check.exitCode() != 0) return {};
   const std::filesystem::path model =
-      std::filesystem::path(KVWB_SHARED_DIR) / "models/stories260K-hf/model.safetensors";
-  if (!std::filesystem::exists(model)) return {};
+      std::filesystem::path(KVWB_SOURCE_DIR) / "datasets/stories260K-hf/model.safetensors";
   QProcess python;
   python.start(QStringLiteral("/usr/bin/python3"),
                {QStringLiteral(KVWB_SOURCE_DIR "/tests/data/make_dumps.py"),

@@ -1,6 +1,6 @@
 // Test projects for the widget tests: a synthetic safetensors dump written here, and a real one
-// made by tests/data/make_dumps.py from the bundled model when ../shared/models exists.
-// Call from the test's main thread.
+// made by tests/data/make_dumps.py from the model bundled in datasets/. Call from the test's main
+// thread.
 #pragma once
 
 #include <QString>
@@ -24,8 +24,9 @@ void analyzeAll(const std::filesystem::path& project);
 nlohmann::json quickSweepSpec();
 // Runs the sweep `spec` on `project` on this thread.
 void sweepInto(const std::filesystem::path& project, const nlohmann::json& spec);
-// OUT_DIR/hf_cache.safetensors made by make_dumps.py, or an empty path when the shared model is
-// not available (the caller skips). Throws when the script fails.
+// OUT_DIR/hf_cache.safetensors made by make_dumps.py from datasets/stories260K-hf, or an empty
+// path when /usr/bin/python3 cannot run it (no numpy/torch: the caller skips). Throws when the
+// script fails otherwise.
 std::filesystem::path makeRealDump(const std::filesystem::path& outDir);
 
 // Copies datasets/demo.kvw and its model (the captures name it relative to the project) into

@@ -1,6 +1,8 @@
 // JobRunner and JobsPanel: an import job completes and applies its result on the GUI thread, a
-// started import is cancelled (project untouched), a queued job is cancelled before it runs, and a
-// bad dump fails with a message naming the file.
+// started import is cancelled (project untouched), a queued job is cancelled before it runs, a
+// bad dump fails with a message naming the file, and GPU jobs queue on one device lane while a CPU
+// job runs beside them.
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -11,8 +13,8 @@
 #include <fstream>
 #include <thread>
 
-#include "core/capture_import.h"
-#include "core/project.h"
+#include "core/capture/capture_import.h"
+#include "core/project/project.h"
 #include "test_fixture.h"
 #include "widgets/job_runner.h"
 #include "widgets/jobs_panel.h"
@@ -57,7 +59,7 @@ class TestJobRunner : public QObject {
     std::string applied;
     Qt::HANDLE applyThread = nullptr;
     const int id = runner.start(
-        QStringLiteral("Import first"),
+        QStringLiteral("Import first"), "cpu",
         [dumps = std::vector{path("first.safetensors")}, project = path("p.kvw")](
             core::JobContext& ctx) { return core::importCapture(dumps, project, {}, ctx); },
         [&](const core::CaptureInfo& c) {
@@ -85,7 +87,7 @@ class TestJobRunner : public QObject {
     QSignalSpy finished(&runner, &JobRunner::jobFinished);
     bool applied = false;
     const int id = runner.start(
-        QStringLiteral("Import second"),
+        QStringLiteral("Import second"), "cpu",
         [dumps = std::vector{path("second.safetensors")}, project](core::JobContext& ctx) {
           waitForCancel(ctx);
           return core::importCapture(dumps, project, {}, ctx);  // throws core::Cancelled
@@ -106,10 +108,10 @@ class TestJobRunner : public QObject {
 
   void queuedJobIsCancelledBeforeItRuns() {
     JobRunner runner(1);
-    const int blocker = runner.start(QStringLiteral("blocker"), waitForCancel);
+    const int blocker = runner.start(QStringLiteral("blocker"), "cpu", waitForCancel);
     std::atomic<bool> ran = false;
     const int queued =
-        runner.start(QStringLiteral("queued"), [&](core::JobContext&) { ran = true; });
+        runner.start(QStringLiteral("queued"), "cpu", [&](core::JobContext&) { ran = true; });
     runner.cancel(queued);
     runner.cancel(blocker);
     QVERIFY(waitFinished(runner, blocker));
@@ -122,7 +124,7 @@ class TestJobRunner : public QObject {
     const auto bad = path("broken.safetensors");
     { std::ofstream(bad) << "xyz"; }
     JobRunner runner(1);
-    const int id = runner.start(QStringLiteral("Import broken"),
+    const int id = runner.start(QStringLiteral("Import broken"), "cpu",
                                 [bad, project = path("p.kvw")](core::JobContext& ctx) {
                                   return core::importCapture({bad}, project, {}, ctx);
                                 });
@@ -132,10 +134,52 @@ class TestJobRunner : public QObject {
              qPrintable(runner.status(id).error));
   }
 
+  void deviceJobsQueueOnOneLane() {
+    JobRunner runner(4);
+    kvwb::widgets::JobsPanel panel(runner);
+    std::atomic<int> onDevice = 0, mostOnDevice = 0;
+    std::atomic<bool> release = false;
+    auto waitUntil = [](const auto& done, const char* what) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error(what);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    };
+    // A device job holds the lane until the test releases it.
+    auto deviceWork = [&](core::JobContext&) {
+      const int now = ++onDevice;
+      for (int most = mostOnDevice; now > most && !mostOnDevice.compare_exchange_weak(most, now);) {
+      }
+      waitUntil([&] { return release.load(); }, "never released");
+      --onDevice;
+    };
+    const int first = runner.start(QStringLiteral("fit 1"), "cuda:0", deviceWork);
+    const int second = runner.start(QStringLiteral("fit 2"), "cuda:0", deviceWork);
+    const int cpu = runner.start(QStringLiteral("import"), "cpu", [&](core::JobContext&) {
+      waitUntil([&] { return onDevice > 0; }, "no device job ran beside the CPU job");
+    });
+    QCOMPARE(runner.status(second).device, std::string("cuda:0"));
+    QVERIFY(waitFinished(runner, cpu));
+    QCOMPARE(runner.status(cpu).state, JobState::Succeeded);  // it ran while `first` held the lane
+    QVERIFY(QTest::qWaitFor([&] { return runner.status(first).started; }, 20000));
+    QTest::qWait(100);
+    QVERIFY(!runner.status(second).started);  // queued behind `first`
+    QStringList details;
+    for (const QLabel* label : panel.findChildren<QLabel*>()) details << label->text();
+    QVERIFY2(details.contains(QStringLiteral("waiting for cuda:0")), qPrintable(details.join('|')));
+    release = true;
+    for (const int id : {first, second}) {
+      QVERIFY(waitFinished(runner, id));
+      QCOMPARE(runner.status(id).state, JobState::Succeeded);
+    }
+    QCOMPARE(mostOnDevice.load(), 1);  // the device jobs ran one after the other
+  }
+
   void panelCancelButtonCancels() {
     JobRunner runner(1);
     kvwb::widgets::JobsPanel panel(runner);
-    const int id = runner.start(QStringLiteral("Long job"), waitForCancel);
+    const int id = runner.start(QStringLiteral("Long job"), "cpu", waitForCancel);
     auto* cancel = panel.findChild<QToolButton*>(QStringLiteral("cancelJob"));
     QVERIFY(cancel != nullptr);
     cancel->click();
@@ -149,7 +193,7 @@ class TestJobRunner : public QObject {
     {
       JobRunner runner(1);
       QSignalSpy progress(&runner, &JobRunner::jobProgress);
-      runner.start(QStringLiteral("endless"), [&](core::JobContext& ctx) {
+      runner.start(QStringLiteral("endless"), "cpu", [&](core::JobContext& ctx) {
         waitForCancel(ctx);
         sawCancel = true;
       });

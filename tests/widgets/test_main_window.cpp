@@ -1,7 +1,7 @@
 // The main window: opens a project given on the command line's path, lists its captures in the
 // explorer, shows the selected capture's details, imports a dropped dump as a job, reports a
 // failed import in a message box naming the file, and analyzes a capture as a job whose stored
-// atlas then opens in a tab.
+// atlas then opens in a tab. Its ProjectSession emits only what a job or a re-read changed.
 #include <QAction>
 #include <QLabel>
 #include <QMessageBox>
@@ -18,10 +18,12 @@
 #include "core/analysis/capture_analysis.h"
 #include "test_fixture.h"
 #include "widgets/atlas_view.h"
+#include "widgets/project_session.h"
 
 using kvwb::app::MainWindow;
 using kvwb::widgets::JobState;
 using kvwb::widgets::ProjectModel;
+using kvwb::widgets::ProjectSession;
 namespace test = kvwb::widgets::test;
 
 class TestMainWindow : public QObject {
@@ -157,6 +159,50 @@ class TestMainWindow : public QObject {
     MainWindow again;
     QVERIFY(again.openProject(project));
     QVERIFY(again.findChild<kvwb::widgets::AtlasView*>() != nullptr);
+  }
+
+  void sessionEmitsWhatChanged() {
+    const std::filesystem::path project = path("session.kvw");
+    test::writeSyntheticDump(path("s1.safetensors"), 2, 2, 32, 8);
+    test::importInto(project, path("s1.safetensors"));
+    ProjectSession session;
+    QSignalSpy opened(&session, &ProjectSession::projectOpened);
+    QSignalSpy captures(&session, &ProjectSession::capturesChanged);
+    QSignalSpy runs(&session, &ProjectSession::runsChanged);
+    QSignalSpy analyses(&session, &ProjectSession::analysesChanged);
+    session.open(project);
+    QCOMPARE(opened.count(), 1);
+    session.reload();  // nothing changed: nothing to follow
+    QCOMPARE(captures.count() + runs.count() + analyses.count(), 0);
+
+    test::writeSyntheticDump(path("s2.safetensors"), 2, 2, 32, 8);
+    std::string imported;
+    const int importJob = session.importDumps(
+        {path("s2.safetensors")}, [&](const kvwb::core::CaptureInfo& c) { imported = c.name; });
+    QCOMPARE(session.jobs().status(importJob).device, std::string("cpu"));
+    QVERIFY(QTest::qWaitFor([&] { return !imported.empty(); }, 20000));
+    QCOMPARE(imported, std::string("s2"));
+    QCOMPARE(captures.count(), 1);
+    QCOMPARE(analyses.count(), 0);
+
+    bool analyzed = false;
+    const int analyzeJob = session.analyze({"s1"}, [&] { analyzed = true; });
+    QVERIFY(analyzeJob > 0 && session.analyzing());
+    QCOMPARE(session.analyze({"s2"}, {}), -1);  // one analysis at a time
+    QVERIFY(QTest::qWaitFor([&] { return analyzed; }, 60000));
+    QCOMPARE(analyses.count(), 1);
+    QCOMPARE(analyses.front().front().toStringList(), QStringList{QStringLiteral("s1")});
+    QVERIFY(session.atlas("s1") != nullptr);
+    QVERIFY(session.atlas("s2") == nullptr);
+    QCOMPARE(session.atlases().size(), std::size_t{1});
+    QVERIFY(QTest::qWaitFor([&] { return !session.analyzing(); }, 5000));
+
+    test::sweepInto(project, test::quickSweepSpec());  // another process's edit
+    session.reload();
+    QCOMPARE(runs.count(), 1);
+    QCOMPARE(captures.count(), 1);
+    QCOMPARE(analyses.count(), 1);  // unchanged analyses are not re-loaded
+    QCOMPARE(opened.count(), 1);
   }
 
   void openFailureShowsError() {

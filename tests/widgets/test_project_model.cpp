@@ -1,5 +1,7 @@
-// ProjectModel on real project files, checked by QAbstractItemModelTester through resets.
+// ProjectModel on real project files, checked by QAbstractItemModelTester through resets; a
+// re-read reports what changed and updates runs whose results grew in place.
 #include <QAbstractItemModelTester>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -62,9 +64,44 @@ class TestProjectModel : public QObject {
     QCOMPARE(model.rowCount(), 0);
   }
 
+  void reloadReportsChanges() {
+    const auto project = path("changes.kvw");
+    test::writeSyntheticDump(path("gamma.safetensors"), 2, 2, 16, 4);
+    test::importInto(project, path("gamma.safetensors"));
+    ProjectModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    auto changes = model.setProject(kvwb::core::Project::open(project));
+    QVERIFY(changes.project && changes.captures && changes.analyses && changes.runs);
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy updates(&model, &QAbstractItemModel::dataChanged);
+
+    changes = model.reload();  // nothing changed
+    QVERIFY(!changes.project && !changes.captures && !changes.analyses && !changes.runs);
+    QCOMPARE(resets.count(), 0);
+
+    auto spec = test::quickSweepSpec();
+    spec["methods"] = nlohmann::json::array({spec["methods"][0]});  // svd ranks 1, 2
+    test::sweepInto(project, spec);
+    changes = model.reload();  // a new run: the tree resets
+    QVERIFY(changes.runs && !changes.captures && !changes.analyses);
+    QCOMPARE(resets.count(), 1);
+    const QModelIndex run = model.find(ProjectModel::Runs, QStringLiteral("quick.gamma.svd"));
+    QVERIFY(run.isValid());
+    const auto before = model.runAt(run)->resultCount;
+
+    spec["methods"][0]["grid"]["rank"] = {1, 2, 3};  // more results in the same run
+    test::sweepInto(project, spec);
+    changes = model.reload();
+    QVERIFY(changes.runs && !changes.captures);
+    QCOMPARE(resets.count(), 1);  // updated in place: a view keeps its selection
+    QVERIFY(updates.count() >= 1);
+    QVERIFY(model.runAt(run)->resultCount > before);
+    QVERIFY(!model.find(ProjectModel::Captures, QStringLiteral("missing")).isValid());
+  }
+
   void showsRealDump() {
     const auto dump = test::makeRealDump(path("real"));
-    if (dump.empty()) QSKIP("no ../shared/models/stories260K-hf");
+    if (dump.empty()) QSKIP("needs /usr/bin/python3 with numpy, h5py, torch");
     const auto project = path("real.kvw");
     test::importInto(project, dump);
     ProjectModel model;

@@ -1,11 +1,14 @@
-// The results views over a real sweep of a synthetic capture: the table model and its proxy pass
-// QAbstractItemModelTester, sort numerically and filter by scope and text; the view plots the
-// Pareto front per method, a click on a point emits fitSelected with that fit, the CSV export
-// writes every row of the shown runs, and the per-job summary tab holds each job's means.
+// The results views over a real sweep of a synthetic capture: the table model (one column per fit
+// metric of the table) and its proxy pass QAbstractItemModelTester, sort numerically and filter
+// by scope and text; the view plots the Pareto front per method, a click on a point emits
+// fitSelected with that fit, the CSV export writes every row of the shown runs, and the per-job
+// summary tab holds each job's means.
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QSet>
+#include <cmath>
 #include <fstream>
 
 #include "test_fixture.h"
@@ -16,6 +19,7 @@
 #include "widgets/summary_model.h"
 
 using namespace kvwb::widgets;
+using kvwb::core::FitMetric;
 namespace test = kvwb::widgets::test;
 
 class TestResultsView : public QObject {
@@ -46,24 +50,50 @@ class TestResultsView : public QObject {
     QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     proxy.setSourceModel(&model);
     QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    std::vector<std::string> ids;
-    for (const QString& id : m_runs) ids.push_back(id.toStdString());
-    model.setEntries(loadResults(kvwb::core::Project::open(m_project), ids));
+    const auto project = kvwb::core::Project::open(m_project);
+    model.setEntries(resultEntries(kvwb::core::loadRunResults(project, project.runs())));
     QCOMPARE(model.rowCount(), kRows);
     QCOMPARE(proxy.rowCount(), kAggregates);  // job aggregates by default
     QCOMPARE(proxy.index(0, ResultsModel::LayerColumn).data().toString(), QStringLiteral("all"));
     proxy.setAggregates(false);
     QCOMPARE(proxy.rowCount(), kRows - kAggregates);
-    proxy.sort(ResultsModel::RatioColumn, Qt::AscendingOrder);
+    const int ratioColumn = ResultsModel::metricColumn(FitMetric::Ratio);
+    proxy.sort(ratioColumn, Qt::AscendingOrder);
     double previous = 0;
     for (int row = 0; row < proxy.rowCount(); ++row) {
-      const double ratio = proxy.index(row, ResultsModel::RatioColumn).data(ResultsModel::SortRole).toDouble();
+      const double ratio = proxy.index(row, ratioColumn).data(ResultsModel::SortRole).toDouble();
       QVERIFY2(ratio >= previous, "sorted by ratio as numbers");
       previous = ratio;
     }
     proxy.setFilterFixedString(QStringLiteral("bits=4"));
     QCOMPARE(proxy.rowCount(), 16);  // the INT4 job's targets
     QVERIFY(proxy.index(0, ResultsModel::ParamsColumn).data().toString().contains(QStringLiteral("bits=4")));
+  }
+
+  // One column per fit metric, headed by its column name, holding the row's value.
+  void modelHasOneColumnPerMetric() {
+    ResultsModel model;
+    const auto project = kvwb::core::Project::open(m_project);
+    model.setEntries(resultEntries(kvwb::core::loadRunResults(project, project.runs())));
+    const auto metrics = kvwb::core::fitMetrics();
+    QCOMPARE(model.columnCount(), ResultsModel::FirstMetricColumn + int(metrics.size()) + 1);
+    QCOMPARE(model.headerData(ResultsModel::DeviceColumn, Qt::Horizontal).toString(), QStringLiteral("device"));
+    QSet<int> columns;
+    for (const auto& m : metrics) {
+      const int column = ResultsModel::metricColumn(m.id);
+      columns.insert(column);
+      QCOMPARE(model.headerData(column, Qt::Horizontal).toString(), QString::fromUtf8(m.column));
+      QVERIFY(model.headerData(column, Qt::Horizontal, Qt::ToolTipRole).toString().startsWith(QString::fromUtf8(m.title)));
+      for (int row = 0; row < model.rowCount(); ++row) {
+        const double want = model.entry(row).row[m.id];
+        const QModelIndex index = model.index(row, column);
+        const double got = index.data(ResultsModel::SortRole).toDouble();
+        QVERIFY(std::isnan(want) ? std::isnan(got) : got == want);
+        QCOMPARE(index.data().toString(), std::isnan(want) ? QStringLiteral("—")
+                                                           : QString::fromStdString(kvwb::core::formatMetric(m.id, want)));
+      }
+    }
+    QCOMPARE(columns.size(), int(metrics.size()));
   }
 
   void paretoClickAndExport() {
@@ -75,7 +105,7 @@ class TestResultsView : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     QCOMPARE(view.shownRuns(), m_runs);
     QCOMPARE(view.model().rowCount(), kRows);
-    view.setPareto(Metric::RelErr, Metric::Ratio);
+    view.setPareto(FitMetric::RelErr, FitMetric::Ratio);
     ScatterPlot* plot = view.paretoPlot();
     const ScatterChart& chart = plot->chart();
     QCOMPARE(chart.series.size(), std::size_t{2});  // svd and quant
@@ -98,6 +128,11 @@ class TestResultsView : public QObject {
     int lines = 0;
     for (std::string line; std::getline(in, line);) ++lines;
     QCOMPARE(lines, 1 + kRows);
+    std::ifstream again(csv.toStdString());
+    std::string header;
+    std::getline(again, header);
+    for (const auto& m : kvwb::core::fitMetrics())
+      QVERIFY2(("," + header + ",").find("," + std::string(m.column) + ",") != std::string::npos, m.column);
   }
 
   void perJobSummary() {
@@ -125,7 +160,7 @@ class TestResultsView : public QObject {
       for (const ResultEntry& e : view.model().entries())
         if (QString::fromStdString(e.method) == m && e.row.kind == "K" &&
             QString::fromStdString(kvwb::core::paramsText(e.row.paramsJson)).contains(p))
-          sum += e.row.cosSim, ++n;
+          sum += e.row[FitMetric::CosSim], ++n;
       QCOMPARE(n, 8);  // 2 layers x 4 heads
       QVERIFY(qAbs(summary.index(row, kCos).data(Qt::UserRole).toDouble() - sum / n) < 1e-12);
     }

@@ -1,6 +1,9 @@
-// The sweep dialog: its default spec parses and plans (SVD ranks on every capture), edits reach
-// spec() (targets, kinds, grids: one value fixed, several a grid), an invalid field disables Run
-// and names the field, and the demo preset loads into a spec with the preset's methods and grids.
+// The sweep dialog: one method row per registered method descriptor with a row per declared
+// parameter (default grid, default, doc), its default spec parses and plans (SVD ranks on every
+// capture) with a size estimate from the descriptors' byte counts, edits reach spec() (targets,
+// kinds, grids: one value fixed, several a grid), an invalid field or parameter disables Run and
+// shows the message core::validateParams gives, and the demo preset loads into a spec with the
+// preset's methods and grids.
 #include <QDialogButtonBox>
 #include <QPushButton>
 #include <QLineEdit>
@@ -9,7 +12,8 @@
 #include <QTreeWidget>
 #include <fstream>
 
-#include "core/compress/sweep.h"
+#include "core/compress/method_descriptor.h"
+#include "core/sweep/sweep.h"
 #include "test_fixture.h"
 #include "widgets/sweep_dialog.h"
 
@@ -53,6 +57,42 @@ class TestSweepDialog : public QObject {
     test::importInto(m_project, dump);
   }
 
+  void methodRowsFromDescriptors() {
+    SweepDialog dialog(kvwb::core::Project::open(m_project));
+    auto* tree = dialog.findChild<QTreeWidget*>(QStringLiteral("methods"));
+    const auto& methods = kvwb::core::methodDescriptors();
+    QCOMPARE(tree->topLevelItemCount(), int(methods.size()));
+    for (int i = 0; i < tree->topLevelItemCount(); ++i) {
+      const QTreeWidgetItem* item = tree->topLevelItem(i);
+      const kvwb::core::MethodDescriptor& d = *methods[std::size_t(i)];
+      QCOMPARE(item->text(0).toStdString(), d.name);
+      QCOMPARE(item->checkState(0), i == 0 ? Qt::Checked : Qt::Unchecked);
+      QVERIFY(item->toolTip(0).contains(QString::fromStdString(d.doc)));
+      QCOMPARE(item->childCount(), int(d.params.size()));
+      for (int p = 0; p < item->childCount(); ++p) {
+        const QTreeWidgetItem* row = item->child(p);
+        const kvwb::core::ParamSpec& spec = d.params[std::size_t(p)];
+        QCOMPARE(row->text(0).toStdString(), spec.name);
+        QVERIFY(row->toolTip(1).contains(QString::fromStdString(spec.doc)));
+        QVERIFY(row->toolTip(1).contains(QString::fromUtf8(kvwb::core::paramTypeName(spec.type))));
+        if (spec.defaultValue.is_string())
+          QCOMPARE(row->text(2).toStdString(), spec.defaultValue.get<std::string>());
+        else if (!spec.defaultValue.is_null())
+          QCOMPARE(row->text(2).toStdString(), spec.defaultValue.dump());
+        // The default grid's values, or nothing: the method's default applies.
+        nlohmann::json values = nlohmann::json::array();
+        for (const QString& v : row->text(1).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+          const auto value = nlohmann::json::parse(v.trimmed().toStdString(), nullptr, false);
+          values.push_back(value.is_discarded() ? nlohmann::json(v.trimmed().toStdString()) : value);
+        }
+        if (d.defaultGrid.contains(spec.name) && spec.type != kvwb::core::ParamType::Method)
+          JSON_COMPARE(values, d.defaultGrid[spec.name]);
+        else if (!d.defaultGrid.contains(spec.name))
+          QVERIFY(values.empty());
+      }
+    }
+  }
+
   void defaultsPlan() {
     SweepDialog dialog(kvwb::core::Project::open(m_project));
     const auto spec = dialog.spec();
@@ -63,6 +103,46 @@ class TestSweepDialog : public QObject {
     QCOMPARE(dialog.jobCount(), 3);
     QVERIFY2(dialog.summary().startsWith(QStringLiteral("3 jobs, 48 target fits")),
              qPrintable(dialog.summary()));
+    // The size from the SVD descriptor's byte count: 16 targets of 64 tokens x 8 dims per rank.
+    const auto& svd = kvwb::core::methodDescriptor("svd");
+    const kvwb::core::TargetShape shape{64, 8};
+    double bytes = 0;
+    for (int rank : {1, 2, 4}) bytes += 16 * kvwb::core::estimateBytes(svd, {{"rank", rank}}, shape);
+    const double raw = 48 * shape.rawFloat16Bytes();
+    QVERIFY2(dialog.summary().contains(QStringLiteral("for 49.2 kB of float16 (%1×)")
+                                           .arg(raw / bytes, 0, 'g', 3)),
+             qPrintable(dialog.summary()));
+    QVERIFY(dialog.summary().contains(QStringLiteral("roughly")));
+  }
+
+  // A value the method's declaration rejects: the dialog shows core::validateParams' message.
+  void invalidParameterShowsValidateParamsMessage() {
+    SweepDialog dialog(kvwb::core::Project::open(m_project));
+    auto* tree = dialog.findChild<QTreeWidget*>(QStringLiteral("methods"));
+    auto* ok = dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+    const auto& svd = kvwb::core::methodDescriptor("svd");
+    tree->topLevelItem(0)->child(0)->setText(1, QStringLiteral("0, 2"));  // rank 0: out of range
+    std::string message;
+    try {
+      kvwb::core::validateParams(svd, {{"rank", 0}});
+    } catch (const kvwb::core::ParamError& e) {
+      message = e.what();
+    }
+    QVERIFY(!message.empty());
+    QVERIFY2(dialog.summary().contains(QString::fromStdString(message)), qPrintable(dialog.summary()));
+    QCOMPARE(dialog.jobCount(), -1);
+    QVERIFY(!ok->isEnabled());
+
+    // A misspelt key from a spec keeps its row, and the message suggests the declared one.
+    dialog.setSpec({{"methods", {{{"method", "siren"}, {"params", {{"epoch", 300}}}}}}});
+    try {
+      kvwb::core::validateParams(kvwb::core::methodDescriptor("siren"), {{"epoch", 300}});
+    } catch (const kvwb::core::ParamError& e) {
+      message = e.what();
+    }
+    QVERIFY2(dialog.summary().contains(QString::fromStdString(message)), qPrintable(dialog.summary()));
+    QVERIFY(dialog.summary().contains(QStringLiteral("epochs")));
+    QVERIFY(!ok->isEnabled());
   }
 
   void editsReachSpec() {

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <random>
 
-#include "core/compress/methods.h"
+#include "core/compress/compressor.h"
 #include "core/compress/monotonic_transform.h"
-#include "core/project.h"
+#include "core/project/project.h"
 
 namespace fs = std::filesystem;
 using namespace kvwb::core;
@@ -70,8 +70,7 @@ BatchFit fit(const std::string& method, const TargetBatch& b, const nlohmann::js
   JobContext ctx;
   FitInputs in;
   in.seed = 7;
-  std::unique_ptr<Compressor> c = method == "siren" ? makeSirenCompressor() : makeKvspliceCompressor();
-  return c->fit(b, params, in, "cpu", ctx);
+  return makeCompressor(method)->fit(b, params, in, "cpu", ctx);
 }
 
 void expectSameFits(const BatchFit& a, const BatchFit& b) {
@@ -138,7 +137,9 @@ TEST(Learned, UnknownParametersAreRejectedNotIgnored) {
       fit(method, b, {{"epoch", 5}});
       ADD_FAILURE() << method << " accepted 'epoch'";
     } catch (const std::invalid_argument& e) {
-      EXPECT_EQ(std::string(e.what()), std::string(method) + ": parameter 'epoch' is unknown");
+      const std::string text = e.what();
+      EXPECT_EQ(text.rfind(std::string(method) + ": parameter 'epoch' is unknown (did you mean 'epochs'?)", 0), 0u)
+          << text;
     }
   }
 }
@@ -217,7 +218,7 @@ TEST(Learned, CancellationStopsTraining) {
   FitInputs in;
   for (const auto& method : {"siren", "kvsplice"}) {
     CancelAfter ctx;
-    auto c = std::string(method) == "siren" ? makeSirenCompressor() : makeKvspliceCompressor();
+    auto c = makeCompressor(method);
     EXPECT_THROW(c->fit(b, {{"epochs", 1000000}}, in, "cpu", ctx), Cancelled) << method;
     EXPECT_EQ(ctx.calls, 6) << method;  // once per epoch, stopped at the first cancelled check
   }

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "core/errors.h"
+#include "core/base/errors.h"
 #include "core/model/llama_model.h"
 #include "core/model/tokenizer.h"
 #include "test_util.h"
@@ -14,13 +14,8 @@
 namespace kvwb::core {
 namespace {
 
-using test::sharedDir;
-
-#define REQUIRE_SHARED() \
-  if (sharedDir().empty()) GTEST_SKIP() << "../shared/models is absent: real-model tests skipped"
-
-std::filesystem::path hfDir() { return sharedDir() / "models/stories260K-hf"; }
-std::filesystem::path binPath() { return sharedDir() / "models/stories260K/stories260K.bin"; }
+std::filesystem::path hfDir() { return test::modelDir("stories260K-hf"); }
+std::filesystem::path binPath() { return test::modelDir("stories260K") / "stories260K.bin"; }
 
 // One CPU float32 model of each format for the whole suite (loading is cheap, but kept once).
 const LlamaModel& hfModel() {
@@ -37,7 +32,7 @@ const Tokenizer& tokenizer() {
 }
 
 std::vector<int> textTokens(const std::string& name, std::size_t n) {
-  auto ids = tokenizer().encode(test::readFile(sharedDir() / "texts" / name), true);
+  auto ids = tokenizer().encode(test::readFile(test::textFile(name)), true);
   ids.resize(std::min(ids.size(), n));
   return ids;
 }
@@ -46,7 +41,6 @@ const char* kModelCard =
     "Once upon a time, there was a little girl named Lily. She loved to play outside in the park.";
 
 TEST(LlamaModel, ConfigOfBothFormats) {
-  REQUIRE_SHARED();
   for (const LlamaModel* m : {&hfModel(), &binModel()}) {
     const ModelConfig& c = m->config();
     EXPECT_EQ(c.numLayers, 5);
@@ -63,7 +57,6 @@ TEST(LlamaModel, ConfigOfBothFormats) {
 }
 
 TEST(LlamaModel, GreedyFromBosReproducesModelCard) {
-  REQUIRE_SHARED();
   for (const LlamaModel* m : {&hfModel(), &binModel()}) {
     const auto ids = m->generate({1}, 40);
     std::vector<int> all{1};
@@ -74,7 +67,6 @@ TEST(LlamaModel, GreedyFromBosReproducesModelCard) {
 }
 
 TEST(LlamaModel, HfAndLlama2cGiveSameLogits) {
-  REQUIRE_SHARED();
   const auto ids = textTokens("tinystories.txt", 96);
   const auto a = hfModel().logits(ids), b = binModel().logits(ids);
   ASSERT_EQ(a.size(), ids.size() * 512);
@@ -85,7 +77,6 @@ TEST(LlamaModel, HfAndLlama2cGiveSameLogits) {
 }
 
 TEST(LlamaModel, PerplexityOnRealTexts) {
-  REQUIRE_SHARED();
   const double stories = hfModel().meanNll(textTokens("tinystories.txt", 512));
   const double code = hfModel().meanNll(textTokens("code.txt", 512));
   std::cout << "mean NLL, first 512 tokens: tinystories " << stories << ", code " << code << "\n";
@@ -97,7 +88,6 @@ TEST(LlamaModel, PerplexityOnRealTexts) {
 
 // softmax(Q K^T / sqrt(D)) V with GQA and a causal mask, in double, from the stored tensors.
 TEST(LlamaModel, StoredQkvReproduceAttentionOutput) {
-  REQUIRE_SHARED();
   const auto ids = textTokens("fiction.txt", 48);
   const auto cap =
       hfModel().capture(ids, {.keysPreRope = true, .queries = true, .attnOutput = true});
@@ -134,7 +124,6 @@ TEST(LlamaModel, StoredQkvReproduceAttentionOutput) {
 }
 
 TEST(LlamaModel, KeysDifferFromPreRopeKeysExceptAtPositionZero) {
-  REQUIRE_SHARED();
   const auto cap = hfModel().capture({1, 400, 300}, {.keysPreRope = true});
   const auto& l0 = cap.layers[0];
   const int D = cap.headDim;
@@ -159,7 +148,6 @@ std::vector<CacheSubstitution> allTargets(const KvCapture& cap, int context, dou
 }
 
 TEST(LlamaModel, DeltaPerplexityZeroForExactCacheAndGrowsWithNoise) {
-  REQUIRE_SHARED();
   const auto ids = textTokens("tinystories.txt", 160);
   const int context = 128;
   const auto cap = hfModel().capture({ids.begin(), ids.begin() + context});
@@ -180,7 +168,6 @@ TEST(LlamaModel, DeltaPerplexityZeroForExactCacheAndGrowsWithNoise) {
 }
 
 TEST(LlamaModel, OneSubstitutedTargetChangesScoresAndBadTargetsThrow) {
-  REQUIRE_SHARED();
   const auto ids = textTokens("tinystories.txt", 80);
   const int context = 64;
   std::vector<float> zeros(static_cast<std::size_t>(context) * 8, 0.f);
@@ -193,7 +180,6 @@ TEST(LlamaModel, OneSubstitutedTargetChangesScoresAndBadTargetsThrow) {
 }
 
 TEST(LlamaModel, BadCheckpointsThrowInputError) {
-  REQUIRE_SHARED();
   test::TempDir dir;
   const std::string bin = test::readFile(binPath());
   test::writeFile(dir / "truncated.bin", bin.substr(0, bin.size() - 100));

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/errors.h"
+#include "core/base/errors.h"
 #include "core/model/llama_model.h"
 #include "test_util.h"
 

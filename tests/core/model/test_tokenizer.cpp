@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/errors.h"
+#include "core/base/errors.h"
 #include "core/model/tokenizer.h"
 #include "core/model/unicode_split.h"
 #include "test_util.h"
@@ -12,22 +12,16 @@
 namespace kvwb::core {
 namespace {
 
-using test::sharedDir;
-
-#define REQUIRE_SHARED() \
-  if (sharedDir().empty()) GTEST_SKIP() << "../shared/models is absent: real-model tests skipped"
-
 std::vector<std::string> textNames() {
   return {"tinystories.txt", "fiction.txt", "code.txt", "conversation.txt", "technical.txt"};
 }
 
 TEST(Tokenizer, HfJsonRoundTripsRealTexts) {
-  REQUIRE_SHARED();
-  const auto tok = Tokenizer::load(sharedDir() / "models/stories260K-hf");
+  const auto tok = Tokenizer::load(test::modelDir("stories260K-hf"));
   EXPECT_EQ(tok.style(), Tokenizer::Style::SentencePiece);
   EXPECT_EQ(tok.vocabSize(), 512);
   for (const auto& name : textNames()) {
-    const std::string text = test::readFile(sharedDir() / "texts" / name);
+    const std::string text = test::readFile(test::textFile(name));
     const auto ids = tok.encode(text, true);
     ASSERT_EQ(ids.front(), 1);
     EXPECT_LT(ids.size(), text.size()) << name;
@@ -36,8 +30,7 @@ TEST(Tokenizer, HfJsonRoundTripsRealTexts) {
 }
 
 TEST(Tokenizer, KnownPieces) {
-  REQUIRE_SHARED();
-  const auto tok = Tokenizer::load(sharedDir() / "models/stories260K-hf");
+  const auto tok = Tokenizer::load(test::modelDir("stories260K-hf"));
   const auto ids = tok.encode("Once upon a time", false);
   std::string joined;
   for (const int id : ids) joined += tok.piece(id) + "|";
@@ -47,12 +40,11 @@ TEST(Tokenizer, KnownPieces) {
 }
 
 TEST(Tokenizer, Llama2cBinAgreesWithTokenizerJson) {
-  REQUIRE_SHARED();
-  const auto hf = Tokenizer::load(sharedDir() / "models/stories260K-hf/tokenizer.json");
-  const auto bin = Tokenizer::load(sharedDir() / "models/stories260K/tok512.bin");
+  const auto hf = Tokenizer::load(test::modelDir("stories260K-hf") / "tokenizer.json");
+  const auto bin = Tokenizer::load(test::modelDir("stories260K") / "tok512.bin");
   EXPECT_EQ(bin.vocabSize(), 512);
   for (const auto& name : textNames()) {
-    const std::string text = test::readFile(sharedDir() / "texts" / name);
+    const std::string text = test::readFile(test::textFile(name));
     const auto a = hf.encode(text, true), b = bin.encode(text, true);
     EXPECT_EQ(a, b) << name;
     EXPECT_EQ(bin.decode(b), text) << name;
@@ -66,6 +58,20 @@ TEST(Tokenizer, MalformedFilesThrowInputError) {
   test::writeFile(dir / "tokenizer.json", "{\"model\": {\"type\": \"Unigram\"}}");
   EXPECT_THROW(Tokenizer::load(dir.path()), InputError);
   EXPECT_THROW(Tokenizer::load(dir / "missing.json"), InputError);
+}
+
+TEST(Tokenizer, FindForIsTheOneLookup) {
+  EXPECT_EQ(Tokenizer::findFor(test::modelDir("stories260K-hf")),
+            test::modelDir("stories260K-hf") / "tokenizer.json");
+  EXPECT_EQ(Tokenizer::findFor(test::modelDir("stories260K") / "stories260K.bin"),
+            test::modelDir("stories260K") / "tok512.bin");
+  test::TempDir dir;
+  test::writeFile(dir / "tok_model.bin", "checkpoint");  // a checkpoint named tok*: not itself
+  EXPECT_THROW(Tokenizer::findFor(dir / "tok_model.bin"), InputError);
+  test::writeFile(dir / "tokenizer.bin", "vocabulary");
+  test::writeFile(dir / "tok512.bin", "vocabulary");
+  EXPECT_EQ(Tokenizer::findFor(dir / "tok_model.bin"), dir / "tok512.bin");  // the first by name
+  EXPECT_THROW(Tokenizer::findFor(dir / "missing.bin"), InputError);
 }
 
 TEST(UnicodeSplit, Llama3Pattern) {

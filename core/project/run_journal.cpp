@@ -1,0 +1,185 @@
+// Run journal: framed, checksummed, fsync'd appends; tolerant reads.
+#include "core/project/run_journal.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <stdexcept>
+
+#include "core/base/errors.h"
+#include "core/project/result_json.h"
+
+namespace kvwb::core {
+namespace {
+
+constexpr std::uint32_t kMagic = 0x4A57564B;  // "KVWJ"
+constexpr std::uint32_t kMaxRecord = 16u << 20;
+
+struct Frame {
+  std::uint32_t magic, length, crc;
+};
+
+std::uint32_t crcOf(const std::string& s) {
+  return static_cast<std::uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
+}
+
+// Reads valid records; returns the byte offset just past the last valid one.
+std::uint64_t scan(const std::filesystem::path& file, std::vector<nlohmann::json>& records) {
+  std::ifstream in(file, std::ios::binary);
+  std::uint64_t good = 0;
+  Frame f{};
+  while (in.read(reinterpret_cast<char*>(&f), sizeof f)) {
+    if (f.magic != kMagic || f.length > kMaxRecord) break;
+    std::string payload(f.length, '\0');
+    if (!in.read(payload.data(), f.length) || crcOf(payload) != f.crc) break;
+    try {
+      records.push_back(nlohmann::json::parse(payload));
+    } catch (const nlohmann::json::exception&) {
+      break;
+    }
+    good += sizeof f + f.length;
+  }
+  return good;
+}
+
+void writeAll(int fd, const void* data, std::size_t n, const std::filesystem::path& file) {
+  const auto* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const auto w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) throw InputError(file, std::string("cannot write: ") + std::strerror(errno));
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+std::string randomId() {
+  std::random_device rd;
+  std::uniform_int_distribution<std::uint64_t> dist;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(dist(rd)));
+  return buf;
+}
+
+}  // namespace
+
+std::filesystem::path journalPath(const std::filesystem::path& project) {
+  return project.string() + "-journal";
+}
+std::filesystem::path lockPath(const std::filesystem::path& project) {
+  return project.string() + ".lock";
+}
+
+JournalContents readJournal(const std::filesystem::path& project) {
+  JournalContents out;
+  std::vector<nlohmann::json> records;
+  scan(journalPath(project), records);
+  for (const auto& r : records) {
+    const auto type = r.value("type", "");
+    if (type == "journal") {
+      out.journalId = r.value("id", "");
+      continue;
+    }
+    JournalContents::Entry e;
+    e.seq = r.value("seq", std::int64_t{0});
+    e.type = type;
+    e.runId = r.value("run_id", "");
+    if (type == "results") {  // a batch: one entry per row, sharing the record's sequence number
+      e.type = "result";
+      for (const auto& row : r.at("payload")) {
+        e.result = resultFromJson(row);
+        out.entries.push_back(e);
+      }
+      continue;
+    }
+    if (type == "run") e.run = runFromJson(r.at("payload"));
+    if (type == "result") e.result = resultFromJson(r.at("payload"));
+    if (type == "status") e.status = r.at("payload").get<std::string>();
+    out.entries.push_back(std::move(e));
+  }
+  return out;
+}
+
+ProjectLock::ProjectLock(const std::filesystem::path& project) {
+  const auto path = lockPath(project);
+  m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (m_fd < 0) throw InputError(path, std::string("cannot create lock: ") + std::strerror(errno));
+  while (::flock(m_fd, LOCK_EX) != 0 && errno == EINTR) {
+  }
+}
+
+ProjectLock::~ProjectLock() {
+  if (m_fd >= 0) ::close(m_fd);  // closing releases the flock
+}
+
+RunJournal::RunJournal(std::filesystem::path project) : m_project(std::move(project)) {}
+
+void RunJournal::beginRun(const RunInfo& run) { write("run", run.id, runToJson(run).dump()); }
+
+void RunJournal::append(const std::string& runId, const ResultRow& row) {
+  write("result", runId, resultToJson(row).dump());
+}
+
+void RunJournal::appendBatch(const std::string& runId, const std::vector<ResultRow>& rows) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& r : rows) all.push_back(resultToJson(r));
+  write("results", runId, all.dump());
+}
+
+void RunJournal::setStatus(const std::string& runId, const std::string& status) {
+  write("status", runId, nlohmann::json(status).dump());
+}
+
+void RunJournal::write(const std::string& type, const std::string& runId,
+                       const std::string& payloadJson) {
+  ProjectLock lock(m_project);
+  const auto file = journalPath(m_project);
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw InputError(file, std::string("cannot open: ") + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  ::fstat(fd, &st);
+  const bool known = m_nextSeq > 0 && static_cast<std::uint64_t>(st.st_size) == m_knownSize &&
+                     static_cast<std::uint64_t>(st.st_ino) == m_knownInode;
+  std::uint64_t end = m_knownSize;
+  std::vector<nlohmann::json> records;
+  if (!known) {  // rescan: find the last valid record and the next sequence number
+    end = scan(file, records);
+    m_nextSeq = records.empty() ? 0 : records.back().value("seq", std::int64_t{0}) + 1;
+  }
+  if (::ftruncate(fd, static_cast<off_t>(end)) != 0 || ::lseek(fd, 0, SEEK_END) < 0)
+    throw InputError(file, std::string("cannot truncate torn tail: ") + std::strerror(errno));
+  std::string buf;
+  auto frame = [&buf](const nlohmann::json& record) {
+    const std::string payload = record.dump();
+    const Frame f{kMagic, static_cast<std::uint32_t>(payload.size()), crcOf(payload)};
+    buf.append(reinterpret_cast<const char*>(&f), sizeof f);
+    buf += payload;
+  };
+  if (end == 0) {
+    frame({{"type", "journal"}, {"id", randomId()}});
+    m_nextSeq = 1;
+  }
+  if (m_nextSeq == 0) m_nextSeq = 1;
+  frame({{"type", type}, {"seq", m_nextSeq}, {"run_id", runId},
+         {"payload", nlohmann::json::parse(payloadJson)}});
+  writeAll(fd, buf.data(), buf.size(), file);
+  if (::fsync(fd) != 0) throw InputError(file, std::string("fsync failed: ") + std::strerror(errno));
+  ++m_nextSeq;
+  m_knownSize = end + buf.size();
+  m_knownInode = static_cast<std::uint64_t>(st.st_ino);
+}
+
+}  // namespace kvwb::core

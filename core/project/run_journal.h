@@ -1,0 +1,65 @@
+// Write-ahead journal of runs and results beside a project (`P.kvw` -> `P.kvw-journal`).
+// Appending a record is the commit point of a result: when append returns, the record is on disk
+// (fsync). Each record is framed [magic][length][crc32][JSON]; a torn tail from a crash is ignored
+// on read and cut off before the next append. ProjectEdit folds the journal into the HDF5 file.
+// One writer at a time (an exclusive lock on `P.kvw.lock`); readers need no lock.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/project/project_types.h"
+
+namespace kvwb::core {
+
+std::filesystem::path journalPath(const std::filesystem::path& project);
+std::filesystem::path lockPath(const std::filesystem::path& project);
+
+// A journal's committed content, in order.
+struct JournalContents {
+  std::string journalId;  // random id of this journal file ("" when there is none)
+  struct Entry {
+    std::int64_t seq = 0;
+    std::string type;  // "run", "result", "status" ("results" records are read as "result"s)
+    std::string runId;
+    RunInfo run;        // type "run"
+    ResultRow result;   // type "result"
+    std::string status; // type "status"
+  };
+  std::vector<Entry> entries;
+};
+
+JournalContents readJournal(const std::filesystem::path& project);
+
+// Exclusive advisory lock on the project's lock file, held for the object's life.
+class ProjectLock {
+ public:
+  explicit ProjectLock(const std::filesystem::path& project);
+  ~ProjectLock();
+  ProjectLock(const ProjectLock&) = delete;
+  ProjectLock& operator=(const ProjectLock&) = delete;
+
+ private:
+  int m_fd = -1;
+};
+
+class RunJournal {
+ public:
+  explicit RunJournal(std::filesystem::path project);
+  void beginRun(const RunInfo& run);
+  void append(const std::string& runId, const ResultRow& row);  // durable on return
+  // Several rows as one record: all of them are committed, or (after a crash) none.
+  void appendBatch(const std::string& runId, const std::vector<ResultRow>& rows);
+  void setStatus(const std::string& runId, const std::string& status);
+
+ private:
+  void write(const std::string& type, const std::string& runId, const std::string& payloadJson);
+  std::filesystem::path m_project;
+  // What this writer last left on disk; a mismatch (another writer, a fold) forces a rescan.
+  std::uint64_t m_knownSize = 0, m_knownInode = 0;
+  std::int64_t m_nextSeq = 0;  // 0: unknown
+};
+
+}  // namespace kvwb::core

@@ -1,0 +1,52 @@
+// Sweep planning (see sweep_plan.h).
+#include "core/sweep/sweep_plan.h"
+
+#include "core/base/errors.h"
+#include "core/base/stable_hash.h"
+
+namespace kvwb::core {
+
+std::string sweepJobKey(const std::string& capture, const std::string& method,
+                        const nlohmann::json& params, int seqLength, const nlohmann::json& metrics) {
+  return stableHashHex(capture + "|" + method + "|" + params.dump() + "|" + std::to_string(seqLength) +
+                       "|" + metrics.dump());
+}
+
+std::uint64_t sweepJobSeed(const SweepSpec& spec, const SweepJob& job) {
+  return spec.seed ^ stableHash(job.key);
+}
+
+std::vector<SweepJob> planSweep(const Project& project, const SweepSpec& spec) {
+  std::vector<std::string> captures = spec.captures;
+  if (captures.empty())
+    for (const auto& c : project.captures()) captures.push_back(c.name);
+  const auto metrics = spec.source.value("metrics", nlohmann::json::object());
+  std::vector<SweepJob> jobs;
+  for (const auto& name : captures) {
+    const auto& c = project.capture(name);  // throws naming the project
+    const int scored = spec.deltaPpl == "none" ? 0 : spec.pplTokens;
+    std::vector<int> lengths = spec.seqLengths;
+    if (lengths.empty()) lengths.push_back(static_cast<int>(c.tokens) - scored);
+    for (int n : lengths)
+      if (n < 2 || n + scored > c.tokens)
+        throw InputError(project.path(), "sweep '" + spec.name + "': sequence length " + std::to_string(n) +
+                                             " (+" + std::to_string(scored) + " scored tokens) does not fit capture '" +
+                                             name + "' of " + std::to_string(c.tokens) + " tokens");
+    for (const auto& m : spec.methods)
+      for (const auto& point : expandGrid(m.grid))
+        for (int n : lengths) {
+          SweepJob job;
+          job.runId = spec.name + "." + name + "." + m.method;
+          job.capture = name;
+          job.method = m.method;
+          job.params = m.params;
+          job.params.update(point);
+          job.seqLength = n;
+          job.key = sweepJobKey(name, m.method, job.params, n, metrics);
+          jobs.push_back(std::move(job));
+        }
+  }
+  return jobs;
+}
+
+}  // namespace kvwb::core

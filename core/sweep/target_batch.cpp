@@ -1,0 +1,85 @@
+// Target batches for fits and metrics (see target_batch.h).
+#include "core/sweep/target_batch.h"
+
+#include <algorithm>
+
+#include "core/base/errors.h"
+
+namespace kvwb::core {
+namespace {
+
+// Rows [from, from + n) of a T x D target appended to a batch.
+void appendRows(TargetBatch& batch, const FloatMatrix& m, std::int64_t from, std::int64_t n) {
+  batch.data.insert(batch.data.end(), m.data.begin() + from * m.cols, m.data.begin() + (from + n) * m.cols);
+}
+
+}  // namespace
+
+TargetReader::TargetReader(const Project& project, const std::string& capture)
+    : m_project(project), m_info(project.capture(capture)) {}
+
+const FloatMatrix& TargetReader::read(TensorKind kind, int layer, int head) {
+  const auto key = std::make_tuple(kind, layer, head);
+  auto it = m_targets.find(key);
+  if (it == m_targets.end()) it = m_targets.emplace(key, m_project.readTarget(m_info.name, kind, layer, head)).first;
+  return it->second;
+}
+
+KindBatch buildKindBatch(TargetReader& reader, const std::vector<TargetRef>& refs, const std::string& kind,
+                         std::int64_t tokens) {
+  const auto& info = reader.info();
+  if (kind != "K" && kind != "V")
+    throw InputError(reader.project().path(), "target kind '" + kind + "' is not K or V");
+  const auto N = tokens, T = info.tokens, D = info.headDim;
+  const int G = static_cast<int>(info.queryHeads / std::max<std::int64_t>(1, info.kvHeads));
+  KindBatch b;
+  b.kind = kind;
+  b.refs = refs;
+  b.hasQueries = info.hasQueries;
+  b.queriesPerTarget = G;
+  b.targets = b.keys = b.values = b.queries = {0, N, D, {}};
+  b.calibration = {0, T - N, D, {}};
+  for (const auto& r : refs) {
+    if (r.layer < 0 || r.layer >= info.layers || r.head < 0 || r.head >= info.kvHeads)
+      throw InputError(reader.project().path(), "capture '" + info.name + "' has no layer " + std::to_string(r.layer) +
+                                      " head " + std::to_string(r.head) + " (" + std::to_string(info.layers) +
+                                      " layers x " + std::to_string(info.kvHeads) + " KV heads)");
+    const auto& k = reader.read(TensorKind::Keys, r.layer, r.head);
+    const auto& v = reader.read(TensorKind::Values, r.layer, r.head);
+    const auto& x = kind == "K" ? k : v;
+    appendRows(b.targets, x, 0, N);
+    if (N < T) appendRows(b.calibration, x, N, T - N);
+    appendRows(b.keys, k, 0, N);
+    appendRows(b.values, v, 0, N);
+    if (info.hasQueries)
+      for (int g = 0; g < G; ++g) appendRows(b.queries, reader.read(TensorKind::Queries, r.layer, r.head * G + g), 0, N);
+  }
+  const auto n = static_cast<std::int64_t>(refs.size());
+  b.targets.n = b.keys.n = b.values.n = n;
+  b.calibration.n = N < T ? n : 0;
+  b.queries.n = info.hasQueries ? n * G : 0;
+  return b;
+}
+
+FitInputs KindBatch::fitInputs(std::uint64_t seed) const {
+  FitInputs in;
+  in.queries = hasQueries ? &queries : nullptr;
+  in.queriesPerTarget = queriesPerTarget;
+  in.keys = &keys;
+  in.calibration = calibration.n ? &calibration : nullptr;
+  in.kind = kind;
+  in.seed = seed;
+  return in;
+}
+
+AttentionContext KindBatch::attention() const {
+  AttentionContext att;
+  att.queries = &queries;
+  att.queriesPerTarget = queriesPerTarget;
+  att.keys = &keys;
+  att.values = &values;
+  att.isKeys.assign(refs.size(), kind == "K" ? 1 : 0);
+  return att;
+}
+
+}  // namespace kvwb::core
