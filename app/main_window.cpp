@@ -358,7 +358,7 @@ void MainWindow::openCounterpart(const QString& runId, int layer, int head, cons
 
 widgets::CompareView* MainWindow::openCompare(const widgets::ComparePair& pair) {
   if (!m_compare) {
-    m_compare = new widgets::CompareView;
+    m_compare = new widgets::CompareView(m_session.jobs());
     m_compare->setObjectName(QStringLiteral("compare"));
     connect(m_compare, &widgets::CompareView::failed, this,
             [this](const QString& message) { showError(tr("Compare"), message); });

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "core/analysis/structure_kernels.h"
-#include "core/compress/methods.h"
+#include "core/compress/compressor.h"
 #include "core/project/project.h"
 #include "gpu/device.h"
 
@@ -85,7 +85,7 @@ Timing timeFit(const TargetBatch& b, bool batched, int epochs, const std::string
   // Batched: every target of `b` in one network (batch_size n), whatever the device's default.
   nlohmann::json p = {{"config", "medium"}, {"epochs", epochs}, {"batched", batched}};
   if (batched) p["batch_size"] = b.n;
-  const auto fit = makeSirenCompressor()->fit(b, p, in, device, ctx);
+  const auto fit = makeCompressor("siren")->fit(b, p, in, device, ctx);
   Timing t;
   t.secondsPerTargetEpoch = fit.fitSeconds / static_cast<double>(b.n * epochs);
   // Forward 2 T (weights) flops, backward twice that.

@@ -11,6 +11,10 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
       # BLAS, ~30x slower matmuls (6 vs 200 GFLOP/s on 2 cores). OpenMP build: torch's threads.
       libopenblas0-openmp)
 [ "$gui" = 1 ] && pkgs+=(qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev xvfb xauth)
+# A real single-node Slurm for tests/cluster (the test starts its own daemons in a temporary folder;
+# the packages' services stay off without /etc/slurm/slurm.conf). Never on a cluster node
+# (--no-gui): its Slurm is the site's.
+[ "$gui" = 1 ] && pkgs+=(slurmctld slurmd slurm-client munge)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

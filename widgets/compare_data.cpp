@@ -1,20 +1,20 @@
-// computeCompare: one target, its attention context, two fits (an equal-bytes rank found by a
-// binary search over the ByteLedger totals, which grow with the rank) and the plot slices.
+// computeCompare: one target's batch with its attention context (core::buildKindBatch, as the
+// sweep builds them), two fits measured by core::fitAndMeasure (an equal-bytes rank found by a
+// binary search over the method descriptor's byte estimates), and the plot slices.
 #include "widgets/compare_data.h"
 
 #include <cmath>
-#include <map>
 
 #include "core/base/errors.h"
 #include "core/project/project.h"
+#include "core/reports/counterpart.h"
+#include "core/sweep/fit_and_measure.h"
 #include "gpu/device.h"
 
 namespace kvwb::widgets {
 namespace {
 
-constexpr const char* kEqualBytes = "equal_bytes";
-
-bool wantsEqualBytes(const nlohmann::json& spec) { return spec.value(kEqualBytes, false); }
+bool wantsEqualBytes(const nlohmann::json& spec) { return spec.value(core::kEqualBytesKey, false); }
 
 std::string methodOf(const nlohmann::json& spec) {
   if (!spec.is_object() || !spec.contains("method") || !spec["method"].is_string())
@@ -26,7 +26,7 @@ std::string methodOf(const nlohmann::json& spec) {
 nlohmann::json paramsOf(const nlohmann::json& spec) {
   nlohmann::json params = spec;
   params.erase("method");
-  params.erase(kEqualBytes);
+  params.erase(core::kEqualBytesKey);
   return params;
 }
 
@@ -43,93 +43,25 @@ std::string labelOf(const std::string& method, const nlohmann::json& spec,
   return label;
 }
 
-void appendTarget(core::TargetBatch& batch, const core::FloatMatrix& m) {
-  batch.data.insert(batch.data.end(), m.data.begin(), m.data.end());
-  ++batch.n;
+// The value of the method's ratio parameter (the rank) whose descriptor byte estimate is closest
+// to `bytes` (the smaller on a tie), from a binary search over the estimates, which grow with it.
+nlohmann::json equalBytesParams(const std::string& method, const nlohmann::json& spec, double bytes,
+                                const core::TargetShape& shape) {
+  const auto& descriptor = core::methodDescriptor(method);
+  const auto* param = descriptor.param(descriptor.ratioParam);
+  if (!param)
+    throw std::invalid_argument("compare: " + method + " has no size parameter to match bytes with");
+  auto params = paramsOf(spec);
+  const auto estimate = [&](std::int64_t value) {
+    params[param->name] = value;
+    return core::estimateBytes(descriptor, params, shape);
+  };
+  const auto lo = static_cast<std::int64_t>(param->min);
+  const auto hi = std::min<std::int64_t>(static_cast<std::int64_t>(param->max),
+                                         std::min(shape.tokens, shape.dims));
+  params[param->name] = core::closestByBytes(lo, hi, bytes, estimate);
+  return params;
 }
-
-// The target, its head's keys and values and its query group, read once.
-struct Inputs {
-  core::TargetBatch target, keys, values, queries;
-  int queriesPerTarget = 0;
-  bool hasQueries = false;
-};
-
-Inputs loadInputs(const ComparePair& pair) {
-  const auto project = core::Project::open(pair.project);
-  const core::CaptureInfo& info = project.capture(pair.capture);
-  if (pair.layer < 0 || pair.layer >= info.layers || pair.head < 0 || pair.head >= info.kvHeads)
-    throw core::InputError(pair.project, "capture '" + pair.capture + "' has no layer " +
-                                             std::to_string(pair.layer) + " head " +
-                                             std::to_string(pair.head));
-  if (pair.kind != "K" && pair.kind != "V")
-    throw core::InputError(pair.project, "compare: kind '" + pair.kind + "' is not K or V");
-  Inputs in;
-  const core::TargetBatch empty{0, info.tokens, info.headDim, {}};
-  in.keys = in.values = in.queries = empty;
-  appendTarget(in.keys, project.readTarget(pair.capture, core::TensorKind::Keys, pair.layer,
-                                           pair.head));
-  appendTarget(in.values, project.readTarget(pair.capture, core::TensorKind::Values, pair.layer,
-                                             pair.head));
-  in.target = pair.kind == "K" ? in.keys : in.values;
-  in.hasQueries = info.hasQueries;
-  in.queriesPerTarget = static_cast<int>(info.queryHeads / info.kvHeads);
-  if (in.hasQueries)
-    for (int g = 0; g < in.queriesPerTarget; ++g)
-      appendTarget(in.queries, project.readTarget(pair.capture, core::TensorKind::Queries,
-                                                  pair.layer,
-                                                  pair.head * in.queriesPerTarget + g));
-  return in;
-}
-
-class Fitter {
- public:
-  Fitter(const Inputs& in, const std::string& kind, std::string device, core::JobContext& ctx)
-      : m_in(in), m_device(std::move(device)), m_ctx(ctx) {
-    m_fitInputs.queries = in.hasQueries ? &in.queries : nullptr;
-    m_fitInputs.queriesPerTarget = in.queriesPerTarget;
-    m_fitInputs.keys = &in.keys;
-    m_fitInputs.kind = kind;
-  }
-
-  core::BatchFit fit(const std::string& method, const nlohmann::json& params) {
-    m_ctx.checkCancelled();
-    return core::makeCompressor(method)->fit(m_in.target, params, m_fitInputs, m_device, m_ctx);
-  }
-
-  // The fit of `spec` at the rank whose bytes are closest to `bytes` (the smaller rank on a tie).
-  core::BatchFit fitEqualBytes(const std::string& method, const nlohmann::json& spec,
-                               double bytes) {
-    std::map<std::int64_t, core::BatchFit> fits;
-    auto at = [&](std::int64_t rank) -> const core::BatchFit& {
-      auto it = fits.find(rank);
-      if (it == fits.end()) {
-        auto params = paramsOf(spec);
-        params["rank"] = rank;
-        it = fits.emplace(rank, fit(method, params)).first;
-      }
-      return it->second;
-    };
-    auto total = [&](std::int64_t rank) { return at(rank).targets.front().bytes.total(); };
-    std::int64_t lo = 1, hi = std::min(m_in.target.t, m_in.target.d);
-    while (lo < hi) {  // the smallest rank with total >= bytes, or the largest rank
-      const std::int64_t mid = (lo + hi) / 2;
-      if (total(mid) >= bytes)
-        hi = mid;
-      else
-        lo = mid + 1;
-    }
-    const std::int64_t best =
-        lo > 1 && std::abs(total(lo - 1) - bytes) <= std::abs(total(lo) - bytes) ? lo - 1 : lo;
-    return at(best);
-  }
-
- private:
-  const Inputs& m_in;
-  std::string m_device;
-  core::JobContext& m_ctx;
-  core::FitInputs m_fitInputs;
-};
 
 }  // namespace
 
@@ -142,7 +74,7 @@ ComparePair sirenVsSvd(const std::filesystem::path& project, const std::string& 
           head,
           kind,
           {{"method", "siren"}, {"config", sirenConfig}, {"epochs", epochs}},
-          {{"method", "svd"}, {kEqualBytes, true}}};
+          {{"method", "svd"}, {core::kEqualBytesKey, true}}};
 }
 
 CompareResult computeCompare(const ComparePair& pair, const std::string& device,
@@ -153,52 +85,31 @@ CompareResult computeCompare(const ComparePair& pair, const std::string& device,
   CompareResult result;
   result.pair = pair;
   result.device = gpu::resolveDevice(device);
-  const Inputs in = loadInputs(pair);
-  result.tokens = in.target.t;
-  result.dims = in.target.d;
-  result.original = in.target.data;
+  const auto project = core::Project::open(pair.project);
+  core::TargetReader reader(project, pair.capture);
+  const auto batch = core::buildKindBatch(reader, {{pair.layer, pair.head}}, pair.kind, reader.info().tokens);
+  result.tokens = batch.targets.t;
+  result.dims = batch.targets.d;
+  result.original = batch.targets.data;
 
-  Fitter fitter(in, pair.kind, result.device, ctx);
   // The spec without equal_bytes first: its bytes are what the other one matches.
   const std::size_t first = wantsEqualBytes(pair.a) ? 1 : 0;
   for (const std::size_t i : {first, 1 - first}) {
     const std::string method = methodOf(*specs[i]);
-    ctx.report(i == first ? 0.0 : 0.5, "fitting " + method);
-    const core::BatchFit fit =
-        wantsEqualBytes(*specs[i])
-            ? fitter.fitEqualBytes(method, *specs[i], result.fits[first].bytes.total())
-            : fitter.fit(method, paramsOf(*specs[i]));
+    core::SubJobContext fitCtx(ctx, i == first ? 0.0 : 0.5, 0.5, method + ": ");
+    const auto params = wantsEqualBytes(*specs[i])
+                            ? equalBytesParams(method, *specs[i], result.fits[first].bytes.total(),
+                                               {result.tokens, result.dims})
+                            : paramsOf(*specs[i]);
+    const auto measured =
+        core::fitAndMeasure(*core::makeCompressor(method), batch, params, 0, true, result.device, fitCtx);
     CompareFit& out = result.fits[i];
     out.method = method;
-    out.params = fit.effectiveParams;
-    out.label = labelOf(method, *specs[i], fit.effectiveParams);
-    out.reconstruction = fit.targets.front().reconstruction;
-    out.bytes = fit.targets.front().bytes;
-    core::ResultRow& row = out.row;
-    row.layer = pair.layer;
-    row.head = pair.head;
-    row.kind = pair.kind;
-    row.paramsJson = fit.effectiveParams.dump();
-    row.device = result.device;
-    row[core::FitMetric::Bytes] = out.bytes.total();
-    row[core::FitMetric::Ratio] = static_cast<double>(result.tokens * result.dims * 2) / out.bytes.total();
-    row[core::FitMetric::FitSeconds] = fit.fitSeconds;
-    row[core::FitMetric::DecodeMs] = fit.decodeMs;
-  }
-
-  core::AttentionContext attention;
-  attention.queries = &in.queries;
-  attention.queriesPerTarget = in.queriesPerTarget;
-  attention.keys = &in.keys;
-  attention.values = &in.values;
-  attention.isKeys = {static_cast<char>(pair.kind == "K")};
-  for (CompareFit& fit : result.fits) {
-    const core::FitMetrics m = core::computeFitMetrics(in.target, fit.reconstruction,
-                                                       in.hasQueries ? &attention : nullptr,
-                                                       result.device)
-                                   .front();
-    for (const auto& metric : core::fitMetrics())
-      if (!std::isnan(m[metric.id])) fit.row[metric.id] = m[metric.id];
+    out.params = measured.fit.effectiveParams;
+    out.label = labelOf(method, *specs[i], measured.fit.effectiveParams);
+    out.reconstruction = measured.fit.targets.front().reconstruction;
+    out.bytes = measured.fit.targets.front().bytes;
+    out.row = core::targetRows(measured, batch, params, nlohmann::json::object()).front();
   }
   ctx.report(1.0, "compared");
   return result;

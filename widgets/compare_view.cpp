@@ -1,5 +1,5 @@
-// CompareView: QtConcurrent::run + QFutureWatcher around computeCompare; exceptions end the job
-// as an Outcome message, never crossing into Qt.
+// CompareView: computeCompare as a JobRunner job on the fits' device; a failure (its message)
+// arrives through the runner, never as an exception crossing into Qt.
 #include "widgets/compare_view.h"
 
 #include <QHBoxLayout>
@@ -8,30 +8,19 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
+#include <QPointer>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
-#include "core/base/errors.h"
+#include "gpu/device.h"
+#include "widgets/job_runner.h"
 #include "widgets/plots/heatmap_plot.h"
 #include "widgets/plots/line_plot.h"
 
 namespace kvwb::widgets {
-namespace {
 
-// Cancellation of one computation, read by the core between epochs.
-class FlagContext : public core::JobContext {
- public:
-  explicit FlagContext(std::shared_ptr<std::atomic<bool>> flag) : m_flag(std::move(flag)) {}
-  bool cancelled() const override { return m_flag->load(); }
-
- private:
-  std::shared_ptr<std::atomic<bool>> m_flag;
-};
-
-}  // namespace
-
-CompareView::CompareView(QWidget* parent)
+CompareView::CompareView(JobRunner& jobs, QWidget* parent)
     : QWidget(parent),
+      m_jobs(jobs),
       m_title(new QLabel(tr("No comparison yet"), this)),
       m_status(new QLabel(this)),
       m_dim(new QSpinBox(this)),
@@ -70,47 +59,49 @@ CompareView::CompareView(QWidget* parent)
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(header);
   layout->addWidget(body, 1);
-  connect(&m_watcher, &QFutureWatcher<Outcome>::finished, this, &CompareView::onFinished);
+  connect(&m_jobs, &JobRunner::jobFinished, this, &CompareView::onJobFinished);
 }
 
 CompareView::~CompareView() {
-  cancel();
-  m_watcher.waitForFinished();
+  if (m_job >= 0) m_jobs.cancel(m_job);
 }
 
-void CompareView::cancel() {
-  if (m_cancel) m_cancel->store(true);
+bool CompareView::busy() const {
+  return m_job >= 0 && m_jobs.status(m_job).state == JobState::Running;
 }
 
 void CompareView::showFits(const ComparePair& pair) {
-  cancel();
-  m_cancel = std::make_shared<std::atomic<bool>>(false);
-  m_status->setText(tr("fitting %1 and %2…")
-                        .arg(QString::fromStdString(pair.a.value("method", "?")),
-                             QString::fromStdString(pair.b.value("method", "?"))));
-  m_watcher.setFuture(QtConcurrent::run([pair, device = m_device, flag = m_cancel]() -> Outcome {
-    FlagContext ctx(flag);
-    try {
-      return {computeCompare(pair, device, ctx), {}};
-    } catch (const core::Cancelled&) {
-      return {std::nullopt, {}};
-    } catch (const std::exception& e) {
-      return {std::nullopt, QString::fromStdString(e.what())};
-    }
-  }));
-}
-
-void CompareView::onFinished() {
-  if (m_watcher.isCanceled() || m_cancel->load()) return;  // a newer showFits() is in flight
-  Outcome outcome = m_watcher.result();
-  if (!outcome.result && outcome.error.isEmpty()) return;  // cancelled
-  if (!outcome.result) {
-    m_status->setText(tr("failed: %1").arg(outcome.error));
-    Q_EMIT failed(outcome.error);
+  if (m_job >= 0) m_jobs.cancel(m_job);
+  const auto a = QString::fromStdString(pair.a.value("method", "?"));
+  const auto b = QString::fromStdString(pair.b.value("method", "?"));
+  m_status->setText(tr("fitting %1 and %2…").arg(a, b));
+  std::string device;
+  try {
+    device = gpu::resolveDevice(m_device);
+  } catch (const std::exception& e) {
+    m_status->setText(tr("failed: %1").arg(QString::fromStdString(e.what())));
+    Q_EMIT failed(QString::fromStdString(e.what()));
     return;
   }
-  setResult(std::move(*outcome.result));
-  Q_EMIT fitsShown();
+  const int generation = ++m_generation;
+  m_job = m_jobs.start(
+      tr("Compare %1 vs %2 on %3").arg(a, b, QString::fromStdString(device)), device,
+      [pair, device](core::JobContext& ctx) { return computeCompare(pair, device, ctx); },
+      [self = QPointer<CompareView>(this), generation](const CompareResult& result) {
+        if (!self || self->m_generation != generation) return;  // gone, or replaced by a newer one
+        self->m_job = -1;
+        self->setResult(result);
+        Q_EMIT self->fitsShown();
+      });
+}
+
+void CompareView::onJobFinished(int id) {
+  if (id != m_job) return;  // another job, or one this view replaced
+  m_job = -1;
+  const auto& status = m_jobs.status(id);
+  if (status.state != JobState::Failed) return;  // success was applied, a cancel shows nothing
+  m_status->setText(tr("failed: %1").arg(status.error));
+  Q_EMIT failed(status.error);
 }
 
 void CompareView::setResult(CompareResult result) {

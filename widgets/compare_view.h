@@ -1,12 +1,10 @@
 // Two fits of one capture target side by side (SIREN vs SVD at equal bytes by default): a chosen
 // dimension over the tokens (original and both reconstructions), the error maps tokens x dims and
-// a metric table. GUI thread only; showFits() computes on a worker (QtConcurrent) from a copy.
+// a metric table. GUI thread only; showFits() computes as a job of the given JobRunner (the GPU
+// lane when the fits run on a GPU, so they never overlap a sweep there).
 #pragma once
 
-#include <QFutureWatcher>
 #include <QWidget>
-#include <atomic>
-#include <memory>
 #include <optional>
 
 #include "widgets/compare_data.h"
@@ -18,22 +16,24 @@ class QTableWidget;
 namespace kvwb::widgets {
 
 class HeatmapPlot;
+class JobRunner;
 class LinePlot;
 
 class CompareView : public QWidget {
   Q_OBJECT
 
  public:
-  explicit CompareView(QWidget* parent = nullptr);
-  ~CompareView() override;  // cancels a computation in flight and waits for it
+  // `jobs` runs the fits; it must outlive this view.
+  explicit CompareView(JobRunner& jobs, QWidget* parent = nullptr);
+  ~CompareView() override;  // cancels a computation in flight
 
   void setDevice(const std::string& device) { m_device = device; }  // "auto" by default
-  // Fits both specs of `pair` off the GUI thread (cancelling one in flight), then shows them;
+  // Fits both specs of `pair` as a background job (cancelling one in flight), then shows them;
   // emits fitsShown or failed.
   void showFits(const ComparePair& pair);
   void setResult(CompareResult result);  // shows an already computed comparison
   const CompareResult* result() const { return m_result ? &*m_result : nullptr; }
-  bool busy() const { return m_watcher.isRunning(); }
+  bool busy() const;
   void setDimension(int dim);
 
   LinePlot* dimensionPlot() const { return m_dimension; }
@@ -44,18 +44,13 @@ class CompareView : public QWidget {
   void failed(const QString& message);
 
  private:
-  // What the worker hands back: the result, or the message of what went wrong.
-  struct Outcome {
-    std::optional<CompareResult> result;
-    QString error;
-  };
-  void onFinished();
-  void cancel();
+  void onJobFinished(int id);  // reports a failure of this view's job in flight
 
+  JobRunner& m_jobs;
+  int m_job = -1;  // the job in flight, -1 when none
+  int m_generation = 0;  // counts showFits() calls: only the latest one's result is shown
   std::string m_device = "auto";
   std::optional<CompareResult> m_result;
-  std::shared_ptr<std::atomic<bool>> m_cancel;  // of the computation in flight
-  QFutureWatcher<Outcome> m_watcher;
   QLabel* m_title;
   QLabel* m_status;
   QSpinBox* m_dim;

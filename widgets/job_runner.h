@@ -65,7 +65,7 @@ class JobRunner : public QObject {
 
  Q_SIGNALS:
   void jobStarted(int id);
-  void jobProgress(int id);  // status(id).fraction / .what changed
+  void jobProgress(int id);  // status(id) changed: started, fraction, what, cancelRequested
   void jobFinished(int id);  // status(id).state is final
 
  private:

@@ -25,11 +25,13 @@ std::vector<const ResultEntry*> inScope(const std::vector<ResultEntry>& entries,
 
 }  // namespace
 
-std::vector<core::FitMetric> parallelAxes(const std::vector<ResultEntry>& entries, bool aggregates) {
+std::vector<core::FitMetric> parallelAxes(const std::vector<ResultEntry>& entries,
+                                          bool aggregates) {
   const auto rows = inScope(entries, aggregates);
   std::vector<core::FitMetric> axes;
   for (const auto& m : core::fitMetrics())
-    if (std::any_of(rows.begin(), rows.end(), [&](const ResultEntry* e) { return std::isfinite(axisValue(*e, m.id)); }))
+    if (std::any_of(rows.begin(), rows.end(),
+                    [&](const ResultEntry* e) { return std::isfinite(axisValue(*e, m.id)); }))
       axes.push_back(m.id);
   return axes;
 }
@@ -41,7 +43,8 @@ LineChart buildParallelChart(const std::vector<ResultEntry>& entries, bool aggre
   std::vector<double> hi(axes.size(), -std::numeric_limits<double>::infinity());
   for (const auto* e : rows)
     for (std::size_t a = 0; a < axes.size(); ++a)
-      if (const double v = axisValue(*e, axes[a]); std::isfinite(v)) lo[a] = std::min(lo[a], v), hi[a] = std::max(hi[a], v);
+      if (const double v = axisValue(*e, axes[a]); std::isfinite(v))
+        lo[a] = std::min(lo[a], v), hi[a] = std::max(hi[a], v);
 
   LineChart chart;
   chart.title = "Parallel coordinates";
@@ -51,7 +54,8 @@ LineChart buildParallelChart(const std::vector<ResultEntry>& entries, bool aggre
   chart.note = "axes:";
   for (std::size_t a = 0; a < axes.size(); ++a) {
     const auto& m = core::fitMetric(axes[a]);
-    chart.note += (a ? " · " : " ") + std::to_string(a) + " " + m.title + (m.logScale ? " (log)" : "");
+    chart.note +=
+        (a ? " · " : " ") + std::to_string(a) + " " + m.title + (m.logScale ? " (log)" : "");
   }
   std::map<std::string, int> colours;  // first-seen order, as the Pareto chart colours methods
   for (const auto* e : rows) {

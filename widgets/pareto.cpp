@@ -83,8 +83,8 @@ ScatterChart buildParetoChart(const std::vector<ResultEntry>& entries, const Res
   }
   for (std::size_t i : paretoFront(allX, allY, higherX, higherY))
     chart.overallFront.push_back(*all[i]);
-  chart.note = std::string(aggregates ? "job aggregates" : "per-target fits") + "; better: " +
-               (higherX ? "right" : "left") + ", " + (higherY ? "up" : "down") +
+  chart.note = std::string(aggregates ? "job aggregates" : "per-target fits") +
+               "; better: " + (higherX ? "right" : "left") + ", " + (higherY ? "up" : "down") +
                "; solid lines: each method's front, dashed: overall";
   return chart;
 }

@@ -141,8 +141,7 @@ ProjectSession::CaptureDone ProjectSession::reloadThen(CaptureDone then) {
   };
 }
 
-int ProjectSession::importDumps(const std::vector<std::filesystem::path>& dumps,
-                                CaptureDone then) {
+int ProjectSession::importDumps(const std::vector<std::filesystem::path>& dumps, CaptureDone then) {
   if (!project() || dumps.empty()) return -1;
   return m_jobs.start(
       titleFor(tr("Import"), QString::fromStdString(dumps.front().filename().string()),
@@ -167,8 +166,7 @@ int ProjectSession::extract(const core::ExtractOptions& options, CaptureDone the
       reloadThen(std::move(then)));
 }
 
-int ProjectSession::analyze(const std::vector<std::string>& captures,
-                            std::function<void()> then) {
+int ProjectSession::analyze(const std::vector<std::string>& captures, std::function<void()> then) {
   if (!project() || captures.empty() || analyzing()) return -1;
   core::AnalysisOptions options;
   options.device = computeDevice(options.device);

@@ -9,7 +9,8 @@ namespace kvwb::widgets {
 std::vector<ResultEntry> resultEntries(const std::vector<core::RunResults>& runs) {
   std::vector<ResultEntry> entries;
   for (const auto& [run, rows] : runs)
-    for (const core::ResultRow& row : rows) entries.push_back({run.id, run.capture, run.method, row});
+    for (const core::ResultRow& row : rows)
+      entries.push_back({run.id, run.capture, run.method, row});
   return entries;
 }
 
@@ -39,12 +40,14 @@ const std::vector<ResultAxis>& resultAxes() {
 
 const ResultAxis& resultAxis(core::FitMetric metric) {
   const auto& axes = resultAxes();
-  return *std::find_if(axes.begin(), axes.end(), [&](const ResultAxis& a) { return a.metric == metric; });
+  return *std::find_if(axes.begin(), axes.end(),
+                       [&](const ResultAxis& a) { return a.metric == metric; });
 }
 
 int axisIndex(std::string_view name) {
   const auto& axes = resultAxes();
-  const auto it = std::find_if(axes.begin(), axes.end(), [&](const ResultAxis& a) { return a.name == name; });
+  const auto it =
+      std::find_if(axes.begin(), axes.end(), [&](const ResultAxis& a) { return a.name == name; });
   return it == axes.end() ? -1 : static_cast<int>(it - axes.begin());
 }
 

@@ -33,7 +33,7 @@ struct ResultAxis {
   std::string unit;   // "" = none
   core::Better better = core::Better::Neither;
   bool logScale = false;
-  std::optional<core::FitMetric> metric;          // set for the fit metrics
+  std::optional<core::FitMetric> metric;            // set for the fit metrics
   std::function<double(const ResultEntry&)> value;  // NaN when not measured
 
   std::string label() const;  // the title with its unit: "fit time (s)"

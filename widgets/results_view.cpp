@@ -257,8 +257,8 @@ void ResultsView::updateSummary() {
 
 void ResultsView::updatePlots() {
   const bool aggregates = m_rows->currentData().toBool();
-  m_pareto->setChart(buildParetoChart(m_model->entries(), currentAxis(m_quality),
-                                      currentAxis(m_x), aggregates));
+  m_pareto->setChart(
+      buildParetoChart(m_model->entries(), currentAxis(m_quality), currentAxis(m_x), aggregates));
   m_scatter->setChart(buildScatterChart(m_model->entries(), currentAxis(m_scatterX),
                                         currentAxis(m_scatterY), aggregates));
   m_parallel->setChart(buildParallelChart(m_model->entries(), aggregates));

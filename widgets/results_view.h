@@ -70,7 +70,7 @@ class ResultsView : public QWidget {
   void chooseCsv();
 
   std::optional<core::Project> m_project;
-  std::vector<core::RunInfo> m_runInfos;   // the project's runs as of the last refresh()
+  std::vector<core::RunInfo> m_runInfos;  // the project's runs as of the last refresh()
   std::set<std::string> m_shown;
   std::vector<core::RunResults> m_loaded;  // the checked runs' rows as of the last reload
   QListWidget* m_runs;

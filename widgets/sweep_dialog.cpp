@@ -141,7 +141,8 @@ std::string defaultText(const core::MethodDescriptor& method, const core::ParamS
 }
 
 // Parameter -> its values as the form shows them, from a spec's fixed params and grid.
-std::map<std::string, std::string> valueTexts(const nlohmann::json& fixed, const nlohmann::json& grid) {
+std::map<std::string, std::string> valueTexts(const nlohmann::json& fixed,
+                                              const nlohmann::json& grid) {
   std::map<std::string, std::string> texts;
   for (const auto& [name, value] : fixed.items()) texts[name] = valueText(value);
   for (const auto& [name, values] : grid.items())
@@ -196,12 +197,14 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
   m_name->setToolTip(tr("Runs are named <sweep>.<capture>.<method>; the same name and spec resume"));
 
   m_methods->setObjectName(QStringLiteral("methods"));
-  m_methods->setHeaderLabels({tr("Method / parameter"), tr("Values (comma-separated)"), tr("Default")});
+  m_methods->setHeaderLabels(
+      {tr("Method / parameter"), tr("Values (comma-separated)"), tr("Default")});
   m_methods->setRootIsDecorated(true);
   m_methods->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
   m_methods->setEditTriggers(QAbstractItemView::AllEditTriggers);
-  m_methods->setToolTip(tr("Check the methods to run. Every combination of the listed values is a "
-                           "job; one value is a fixed parameter, none the method's default."));
+  m_methods->setToolTip(
+      tr("Check the methods to run. Every combination of the listed values is a "
+         "job; one value is a fixed parameter, none the method's default."));
 
   for (const core::CaptureInfo& capture : m_project.captures()) {
     auto* item = new QListWidgetItem(QString::fromStdString(capture.name), m_captures);
@@ -298,14 +301,16 @@ QTreeWidgetItem* SweepDialog::addMethod(const std::string& method, bool checked,
   item->setCheckState(0, checked ? Qt::Checked : Qt::Unchecked);
   const auto addRow = [item](const std::string& name, const std::string& value,
                              const std::string& fallback, const QString& tip) {
-    auto* row = new QTreeWidgetItem(item, {QString::fromStdString(name), QString::fromStdString(value),
-                                           QString::fromStdString(fallback)});
+    auto* row =
+        new QTreeWidgetItem(item, {QString::fromStdString(name), QString::fromStdString(value),
+                                   QString::fromStdString(fallback)});
     row->setFlags(Qt::ItemIsEnabled | Qt::ItemIsEditable);
     for (int column = 0; column < 3; ++column) row->setToolTip(column, tip);
   };
   // A method this build does not have keeps its rows: the plan then names it unknown.
   const auto& all = core::methodDescriptors();
-  const auto known = std::find_if(all.begin(), all.end(), [&](const auto* d) { return d->name == method; });
+  const auto known =
+      std::find_if(all.begin(), all.end(), [&](const auto* d) { return d->name == method; });
   if (known != all.end()) {
     const core::MethodDescriptor& d = **known;
     item->setToolTip(0, QString::fromStdString(d.doc + " (" + core::familyName(d.family) + ")"));
@@ -409,7 +414,8 @@ void SweepDialog::setSpec(const nlohmann::json& spec) {
   for (const auto& m : spec.value("methods", nlohmann::json::array())) {
     const std::string method = m.value("method", std::string());
     addMethod(method, true,
-              valueTexts(m.value("params", nlohmann::json::object()), m.value("grid", nlohmann::json::object())));
+              valueTexts(m.value("params", nlohmann::json::object()),
+                         m.value("grid", nlohmann::json::object())));
     listed.insert(method);
   }
   for (const core::MethodDescriptor* method : core::methodDescriptors())

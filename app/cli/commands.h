@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/sweep/sweep_spec.h"
+
 namespace kvwb::cli {
 
 void addImportCommand(CLI::App& app);
@@ -17,5 +19,13 @@ void addReportCommand(CLI::App& app);
 void addSweepCommand(CLI::App& app);
 void addSummaryCommand(CLI::App& app);
 void addMethodsCommand(CLI::App& app);
+void addDecodeCostCommand(CLI::App& app);
+void addMergeCommand(CLI::App& app);
+void addSlurmCommand(CLI::App& app);
+void addStatusCommand(CLI::App& app);
+// The exit code of merge and sweep --local-shards when shards were merged but jobs are missing.
+inline constexpr int kIncompleteExit = 3;
+// A spec file or preset name with --set KEY=VALUE overrides applied (sweep and slurm; cmd_sweep.cpp).
+core::SweepSpec loadSweepArgument(const std::string& specOrPreset, const std::vector<std::string>& overrides);
 
 }  // namespace kvwb::cli

@@ -1,5 +1,6 @@
 // kvwb-cli: the headless KV Workbench (import, info, export, extract, generate, ...).
-// Exit codes: 0 ok, 1 bad input (message names the file), 2 usage, 130 cancelled (Ctrl-C).
+// Exit codes: 0 ok, 1 bad input (message names the file), 2 usage, 3 merged but incomplete
+// (kIncompleteExit), 130 cancelled (Ctrl-C).
 #include <iostream>
 
 #include "app/cli/commands.h"
@@ -22,6 +23,10 @@ int main(int argc, char** argv) {
   kvwb::cli::addSweepCommand(app);
   kvwb::cli::addSummaryCommand(app);
   kvwb::cli::addMethodsCommand(app);
+  kvwb::cli::addDecodeCostCommand(app);
+  kvwb::cli::addMergeCommand(app);
+  kvwb::cli::addSlurmCommand(app);
+  kvwb::cli::addStatusCommand(app);
   kvwb::gpu::configureThreads();
   try {
     app.parse(argc, argv);

@@ -13,14 +13,6 @@
 
 namespace kvwb::core {
 
-std::filesystem::path defaultTokenizerPath(const std::filesystem::path& model) {
-  if (std::filesystem::is_directory(model)) return model / "tokenizer.json";
-  for (const auto& e : std::filesystem::directory_iterator(model.parent_path().empty() ? "." : model.parent_path()))
-    if (e.path().filename().string().rfind("tok", 0) == 0 && e.path().extension() == ".bin")
-      return e.path();
-  throw InputError(model, "no tokenizer found beside the checkpoint (tok*.bin); give --tokenizer");
-}
-
 std::filesystem::path captureModelPath(const std::filesystem::path& project,
                                        const std::string& metadataJson) {
   const auto meta = nlohmann::json::parse(metadataJson, nullptr, false);
@@ -57,7 +49,7 @@ CaptureInfo extractCapture(const ExtractOptions& o, const std::filesystem::path&
                            JobContext& ctx) {
   if (o.tokens < 2) throw InputError(o.textFile, "--tokens must be at least 2");
   ctx.report(0.0, "loading model");
-  const auto tokPath = o.tokenizer.empty() ? defaultTokenizerPath(o.model) : o.tokenizer;
+  const auto tokPath = o.tokenizer.empty() ? Tokenizer::findFor(o.model) : o.tokenizer;
   const auto tokenizer = Tokenizer::load(tokPath);
   LoadOptions load;
   load.device = o.device;

@@ -13,7 +13,7 @@ namespace kvwb::core {
 
 struct ExtractOptions {
   std::filesystem::path model;      // HF folder or llama2.c .bin
-  std::filesystem::path tokenizer;  // default: the folder's tokenizer.json / tok*.bin beside a .bin
+  std::filesystem::path tokenizer;  // default: Tokenizer::findFor(model)
   std::filesystem::path textFile;
   int tokens = 512;                 // window length, BOS included
   int startToken = 0;               // window start within the tokenized text (after BOS)
@@ -32,8 +32,5 @@ CaptureInfo extractCapture(const ExtractOptions& options, const std::filesystem:
 // path recorded at extraction (a project copied elsewhere on the same machine).
 // Returns an empty path when the metadata names no model.
 std::filesystem::path captureModelPath(const std::filesystem::path& project, const std::string& metadataJson);
-
-// The tokenizer that belongs to a model path (see ExtractOptions::tokenizer).
-std::filesystem::path defaultTokenizerPath(const std::filesystem::path& model);
 
 }  // namespace kvwb::core

@@ -213,18 +213,52 @@ nlohmann::json withDefaults(const MethodDescriptor& m, const nlohmann::json& par
   return out;
 }
 
-double estimateBytes(const MethodDescriptor& m, const nlohmann::json& params, const TargetShape& shape) {
-  if (!m.bytes) return std::numeric_limits<double>::quiet_NaN();
+namespace {
+
+// `params` with defaults filled in and a "ratio" request solved for the ratio parameter at
+// `shape`; nullopt when the ratio is out of reach.
+std::optional<nlohmann::json> resolvedParams(const MethodDescriptor& m, const nlohmann::json& params,
+                                             const TargetShape& shape) {
   auto full = withDefaults(m, params);
   if (!m.ratioParam.empty() && !full.contains(m.ratioParam) && full.contains("ratio")) {
     const auto* p = m.param(m.ratioParam);
     const auto solved = solveForRatio(m, params, shape, full["ratio"].get<double>(),
                                       static_cast<std::int64_t>(std::min(p->max, 9e15)));
-    if (!solved) return std::numeric_limits<double>::quiet_NaN();
+    if (!solved) return std::nullopt;
     full.erase("ratio");
     full[m.ratioParam] = *solved;
   }
-  return m.bytes(full, shape);
+  return full;
+}
+
+}  // namespace
+
+double estimateBytes(const MethodDescriptor& m, const nlohmann::json& params, const TargetShape& shape) {
+  if (!m.bytes) return std::numeric_limits<double>::quiet_NaN();
+  const auto full = resolvedParams(m, params, shape);
+  return full ? m.bytes(*full, shape) : std::numeric_limits<double>::quiet_NaN();
+}
+
+DecodeCost estimateDecodeCost(const MethodDescriptor& m, const nlohmann::json& params,
+                              const DecodeShape& shape) {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  if (!m.decodeCost) return {nan, nan, nan};
+  const auto full = resolvedParams(m, params, {shape.context, shape.dims});
+  return full ? m.decodeCost(*full, shape) : DecodeCost{nan, nan, nan};
+}
+
+DecodeCost denseDecodeCost(const DecodeShape& s, double bytesPerValue) {
+  const double values = static_cast<double>(s.context) * static_cast<double>(s.dims);
+  return {values * bytesPerValue, 2.0 * static_cast<double>(s.queryGroup) * values, 0};
+}
+
+DecodeCost reconstructedDecodeCost(const DecodeShape& s, double representationBytes,
+                                   double reconstructFlops, double reconstructOps) {
+  auto cost = denseDecodeCost(s, 2);
+  cost.bytes = representationBytes + (s.reconstruct ? 2 * cost.bytes : 0);  // + written, read back
+  cost.flops += reconstructFlops;
+  cost.elementwiseOps += reconstructOps;
+  return cost;
 }
 
 double estimateFitFlops(const MethodDescriptor& m, const nlohmann::json& params, const TargetShape& shape) {

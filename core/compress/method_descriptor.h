@@ -1,6 +1,7 @@
 // What a compression method declares about itself, as QGIS processing algorithms declare their
 // parameters: family, parameters (type, default, range or choices, a one-line doc), the sweep
-// dialog's default grid, the inputs it needs, and estimates of a target's bytes and fit work.
+// dialog's default grid, the inputs it needs, and estimates of a target's bytes, fit work and
+// decode step (docs/DECODE_COST.md).
 // Spec validation, ParamReader, the sweep dialog, `kvwb-cli methods` and docs/SWEEPS.md's
 // parameter tables are all built from it; no method is named anywhere else. Std-typed, no torch;
 // descriptors are immutable once made, so any thread may read them.
@@ -57,6 +58,39 @@ struct TargetShape {
   double rawFloat16Bytes() const { return 2.0 * static_cast<double>(tokens) * static_cast<double>(dims); }
 };
 
+// One decode step of one target (one side, K or V, of one layer's KV head): the G queries of the
+// head's group against a cache of `context` tokens. `reconstruct`: the cost of materialising the
+// target's reconstruction in memory (written and read back at float16) and attending to it
+// densely, instead of the method's own compressed-domain kernel.
+enum class KvKind { Keys, Values };
+struct DecodeShape {
+  std::int64_t context = 0;     // L: tokens in the cache
+  std::int64_t dims = 0;        // D: head dimension
+  std::int64_t queryGroup = 1;  // G: query heads reading this KV head (GQA)
+  KvKind kind = KvKind::Keys;   // keys: the scores q K^T; values: the output p V
+  bool reconstruct = false;
+};
+
+// What one decode step costs one target: bytes read from memory, FLOPs of dot products and matrix
+// products (2 per multiply-add), and elementwise work outside them (dequantisation: unpacking
+// codes, scales, zero points; a SIREN's sines; inverse transforms). docs/DECODE_COST.md.
+struct DecodeCost {
+  double bytes = 0, flops = 0, elementwiseOps = 0;
+  DecodeCost& operator+=(const DecodeCost& o) {
+    bytes += o.bytes, flops += o.flops, elementwiseOps += o.elementwiseOps;
+    return *this;
+  }
+};
+// The dense cache at `bytesPerValue` (2: the raw float16 cache): L x D values read, one
+// multiply-add per value and query.
+DecodeCost denseDecodeCost(const DecodeShape& shape, double bytesPerValue);
+// Rows reconstructed from the representation and attended to densely: fused (each row made on
+// chip and never written), or, when shape.reconstruct, materialised (the L x D reconstruction
+// written and read back at float16). The representation's bytes, the reconstruction's work, and
+// dense attention on the rows.
+DecodeCost reconstructedDecodeCost(const DecodeShape& shape, double representationBytes,
+                                   double reconstructFlops, double reconstructOps);
+
 // Inputs beyond the target itself.
 struct MethodNeeds {
   bool queries = false;      // the real queries of the head's group (attention-driven choices)
@@ -82,6 +116,10 @@ struct MethodDescriptor {
   bool bytesExact = true;
   // Floating-point operations of one target's fit (defaults filled in), for time estimates.
   std::function<double(const nlohmann::json& params, const TargetShape& shape)> fitFlops;
+  // One decode step's cost of one target under valid `params` with defaults filled in (callers
+  // use estimateDecodeCost): the method's compressed-domain kernel, or reconstruct-then-attend
+  // when shape.reconstruct. Optional.
+  std::function<DecodeCost(const nlohmann::json& params, const DecodeShape& shape)> decodeCost;
   // The integer parameter that a "ratio" request is solved for with `bytes` ("rank"), or "".
   std::string ratioParam;
   // Rules between parameters (lr_min <= lr), run by validateParams on the given parameters;
@@ -130,6 +168,10 @@ nlohmann::json withDefaults(const MethodDescriptor& method, const nlohmann::json
 double estimateBytes(const MethodDescriptor& method, const nlohmann::json& params, const TargetShape& shape);
 double estimateFitFlops(const MethodDescriptor& method, const nlohmann::json& params,
                         const TargetShape& shape);
+// One target's decode step under `params` (defaults filled in, a "ratio" request solved at the
+// shape's context length); every field NaN where the method declares no decode cost.
+DecodeCost estimateDecodeCost(const MethodDescriptor& method, const nlohmann::json& params,
+                              const DecodeShape& shape);
 
 // The largest value of `method.ratioParam` in [its min, `maxValue`] whose bytes fit the ratio
 // (raw float16 bytes / ratio), with the other parameters from `params`; nullopt when even the

@@ -29,7 +29,8 @@ RunInfo runFromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json resultToJson(const ResultRow& r) {
-  nlohmann::json j = {{"layer", r.layer}, {"head", r.head}, {"kind", r.kind}, {"params", r.paramsJson}};
+  nlohmann::json j = {
+      {"layer", r.layer}, {"head", r.head}, {"kind", r.kind}, {"params", r.paramsJson}};
   for (const auto& m : fitMetrics()) j[m.column] = r[m.id];
   j["device"] = r.device;
   return j;

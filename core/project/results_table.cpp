@@ -54,9 +54,9 @@ h5::Handle createTable(hid_t runGroup, hid_t type) {
   h5::Handle space(H5Screate_simple(1, &zero, &unlimited));
   h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
   H5Pset_chunk(dcpl, 1, &chunk);
-  return h5::Handle(h5::check(
-      H5Dcreate2(runGroup, "results", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-      "create results table"));
+  return h5::Handle(
+      h5::check(H5Dcreate2(runGroup, "results", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                "create results table"));
 }
 
 }  // namespace
@@ -83,8 +83,11 @@ void appendResults(hid_t runGroup, const std::vector<ResultRow>& rows) {
   std::vector<Record> recs(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
-    recs[i] = Record{r.layer, r.head, const_cast<char*>(r.kind.c_str()),
-                     const_cast<char*>(r.paramsJson.c_str()), r.metrics,
+    recs[i] = Record{r.layer,
+                     r.head,
+                     const_cast<char*>(r.kind.c_str()),
+                     const_cast<char*>(r.paramsJson.c_str()),
+                     r.metrics,
                      const_cast<char*>(r.device.c_str())};
   }
   h5::Handle fileSpace(H5Dget_space(ds));

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -80,9 +81,13 @@ std::filesystem::path lockPath(const std::filesystem::path& project) {
 }
 
 JournalContents readJournal(const std::filesystem::path& project) {
+  return readJournalFile(journalPath(project));
+}
+
+JournalContents readJournalFile(const std::filesystem::path& file) {
   JournalContents out;
   std::vector<nlohmann::json> records;
-  scan(journalPath(project), records);
+  scan(file, records);
   for (const auto& r : records) {
     const auto type = r.value("type", "");
     if (type == "journal") {
@@ -104,6 +109,7 @@ JournalContents readJournal(const std::filesystem::path& project) {
     if (type == "run") e.run = runFromJson(r.at("payload"));
     if (type == "result") e.result = resultFromJson(r.at("payload"));
     if (type == "status") e.status = r.at("payload").get<std::string>();
+    if (type != "run" && type != "result" && type != "status") e.payloadJson = r.at("payload").dump();
     out.entries.push_back(std::move(e));
   }
   return out;
@@ -121,7 +127,14 @@ ProjectLock::~ProjectLock() {
   if (m_fd >= 0) ::close(m_fd);  // closing releases the flock
 }
 
-RunJournal::RunJournal(std::filesystem::path project) : m_project(std::move(project)) {}
+RunJournal::RunJournal(std::filesystem::path project)
+    : m_project(std::move(project)), m_file(journalPath(m_project)) {}
+
+RunJournal RunJournal::atFile(std::filesystem::path file) {
+  RunJournal journal;
+  journal.m_file = std::move(file);
+  return journal;
+}
 
 void RunJournal::beginRun(const RunInfo& run) { write("run", run.id, runToJson(run).dump()); }
 
@@ -139,16 +152,24 @@ void RunJournal::setStatus(const std::string& runId, const std::string& status) 
   write("status", runId, nlohmann::json(status).dump());
 }
 
+void RunJournal::appendRecord(const std::string& type, const std::string& payloadJson) {
+  write(type, "", payloadJson);
+}
+
 void RunJournal::write(const std::string& type, const std::string& runId,
                        const std::string& payloadJson) {
-  ProjectLock lock(m_project);
-  const auto file = journalPath(m_project);
+  std::optional<ProjectLock> projectLock;
+  if (!m_project.empty()) projectLock.emplace(m_project);
+  const auto& file = m_file;
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw InputError(file, std::string("cannot open: ") + std::strerror(errno));
   struct Closer {
     int fd;
-    ~Closer() { ::close(fd); }
+    ~Closer() { ::close(fd); }  // also releases a lock on the file itself
   } closer{fd};
+  if (m_project.empty())
+    while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
   struct stat st {};
   ::fstat(fd, &st);
   const bool known = m_nextSeq > 0 && static_cast<std::uint64_t>(st.st_size) == m_knownSize &&

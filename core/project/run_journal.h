@@ -2,7 +2,8 @@
 // Appending a record is the commit point of a result: when append returns, the record is on disk
 // (fsync). Each record is framed [magic][length][crc32][JSON]; a torn tail from a crash is ignored
 // on read and cut off before the next append. ProjectEdit folds the journal into the HDF5 file.
-// One writer at a time (an exclusive lock on `P.kvw.lock`); readers need no lock.
+// One writer at a time (an exclusive lock on `P.kvw.lock`); readers need no lock. A sweep shard
+// (core/sweep/sweep_shard.h) is a file in the same format at its own path, locked by itself.
 #pragma once
 
 #include <cstdint>
@@ -27,11 +28,13 @@ struct JournalContents {
     RunInfo run;        // type "run"
     ResultRow result;   // type "result"
     std::string status; // type "status"
+    std::string payloadJson;  // any other type (a shard's header): its payload
   };
   std::vector<Entry> entries;
 };
 
 JournalContents readJournal(const std::filesystem::path& project);
+JournalContents readJournalFile(const std::filesystem::path& file);  // a journal-format file
 
 // Exclusive advisory lock on the project's lock file, held for the object's life.
 class ProjectLock {
@@ -48,15 +51,21 @@ class ProjectLock {
 class RunJournal {
  public:
   explicit RunJournal(std::filesystem::path project);
+  // Writes the journal-format file `file` itself, locking that file instead of a project.
+  static RunJournal atFile(std::filesystem::path file);
   void beginRun(const RunInfo& run);
   void append(const std::string& runId, const ResultRow& row);  // durable on return
   // Several rows as one record: all of them are committed, or (after a crash) none.
   void appendBatch(const std::string& runId, const std::vector<ResultRow>& rows);
   void setStatus(const std::string& runId, const std::string& status);
+  // A record of another type (read back with its payloadJson), e.g. a shard's header.
+  void appendRecord(const std::string& type, const std::string& payloadJson);
 
  private:
+  RunJournal() = default;
   void write(const std::string& type, const std::string& runId, const std::string& payloadJson);
-  std::filesystem::path m_project;
+  std::filesystem::path m_project;  // whose lock guards writes; empty: lock m_file itself
+  std::filesystem::path m_file;
   // What this writer last left on disk; a mismatch (another writer, a fold) forces a rescan.
   std::uint64_t m_knownSize = 0, m_knownInode = 0;
   std::int64_t m_nextSeq = 0;  // 0: unknown

@@ -19,17 +19,19 @@ nlohmann::json counterpartSpec(const nlohmann::json& fit) {
   return {{"method", "svd"}, {kEqualBytesKey, true}};
 }
 
-std::int64_t closestRank(std::int64_t maxRank, double bytes,
-                         const std::function<double(std::int64_t)>& bytesAt) {
-  std::int64_t lo = 1, hi = maxRank;
-  while (lo < hi) {  // the smallest rank with bytes >= `bytes`, or the largest rank
+std::int64_t closestByBytes(std::int64_t lo, std::int64_t hi, double bytes,
+                            const std::function<double(std::int64_t)>& bytesAt) {
+  const std::int64_t first = lo;
+  while (lo < hi) {  // the smallest value with bytes >= `bytes`, or the largest value
     const std::int64_t mid = (lo + hi) / 2;
     if (bytesAt(mid) >= bytes)
       hi = mid;
     else
       lo = mid + 1;
   }
-  return lo > 1 && std::abs(bytesAt(lo - 1) - bytes) <= std::abs(bytesAt(lo) - bytes) ? lo - 1 : lo;
+  const bool lower =
+      lo > first && std::abs(bytesAt(lo - 1) - bytes) <= std::abs(bytesAt(lo) - bytes);
+  return lower ? lo - 1 : lo;
 }
 
 }  // namespace kvwb::core

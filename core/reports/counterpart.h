@@ -5,7 +5,7 @@
 //
 //   auto fit = kvwb::core::fitSpec(run.method, row.paramsJson);  // {"method": "siren", ...}
 //   auto other = kvwb::core::counterpartSpec(fit);  // {"method": "svd", "equal_bytes": true}
-//   auto rank = kvwb::core::closestRank(64, sirenBytes, [&](std::int64_t r) { return svd(r); });
+//   auto rank = kvwb::core::closestByBytes(1, 64, sirenBytes, svdBytesAtRank);
 #pragma once
 
 #include <cstdint>
@@ -27,9 +27,10 @@ nlohmann::json fitSpec(const std::string& method, const std::string& paramsJson)
 // "lr": 0.001}.
 nlohmann::json counterpartSpec(const nlohmann::json& fit);
 
-// The rank in [1, maxRank] whose byte total is closest to `bytes` (the smaller rank on a tie),
-// found by binary search: `bytesAt(rank)` must grow with the rank (a ByteLedger total does).
-std::int64_t closestRank(std::int64_t maxRank, double bytes,
-                         const std::function<double(std::int64_t)>& bytesAt);
+// The value of a size parameter (a rank) in [lo, hi] whose bytes are closest to `bytes` (the
+// smaller on a tie), by binary search: `bytesAt(value)` must grow with the value (a ByteLedger
+// total or a descriptor's byte estimate does). Asks bytesAt about log2(hi - lo) + 2 times.
+std::int64_t closestByBytes(std::int64_t lo, std::int64_t hi, double bytes,
+                            const std::function<double(std::int64_t)>& bytesAt);
 
 }  // namespace kvwb::core

@@ -79,7 +79,8 @@ std::size_t writeResultsCsv(const std::vector<RunResults>& runs, std::ostream& o
   const auto fixed = fixedColumns();
   out << "run,capture,layer,head,kind,method";
   for (const auto& c : paramCols)
-    out << ',' << csvField(std::find(fixed.begin(), fixed.end(), c) != fixed.end() ? "target_" + c : c);
+    out << ','
+        << csvField(std::find(fixed.begin(), fixed.end(), c) != fixed.end() ? "target_" + c : c);
   for (const auto& m : fitMetrics()) out << ',' << m.column;
   out << ",device\n";
   std::size_t n = 0;

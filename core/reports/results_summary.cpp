@@ -144,7 +144,8 @@ std::vector<NumberColumn> numberColumns(const std::vector<SummaryRow>& rows) {
                           return it == r.kinds.end() ? kNotMeasured : it->second.means[id];
                         }});
     if (rule.shown == Shown::PerKindAndJob)
-      cols.push_back({m.column + std::string("_all"), rule.title + std::string(" all"), rule.format, job});
+      cols.push_back(
+          {m.column + std::string("_all"), rule.title + std::string(" all"), rule.format, job});
     if (rule.shown == Shown::Job) cols.push_back({m.column, rule.title, rule.format, job});
   }
   return cols;

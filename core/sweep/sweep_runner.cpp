@@ -12,7 +12,9 @@
 #include "core/model/llama_model.h"
 #include "core/project/run_journal.h"
 #include "core/project/time_stamp.h"
+#include "core/reports/results_summary.h"  // paramsText
 #include "core/sweep/fit_and_measure.h"
+#include "core/sweep/sweep_shard.h"
 #include "gpu/device.h"
 
 namespace kvwb::core {
@@ -42,31 +44,18 @@ CaptureInputs loadCapture(const Project& project, const std::string& capture, co
   return in;
 }
 
-// The job keys already committed to the runs of these jobs.
-std::set<std::string> committedJobs(const Project& project, const std::vector<SweepJob>& jobs) {
-  std::set<std::string> runIds, done;
-  for (const auto& job : jobs) runIds.insert(job.runId);
-  for (const auto& run : project.runs()) {
-    if (!runIds.count(run.id)) continue;
-    for (const auto& row : project.results(run.id)) {
-      const auto params = nlohmann::json::parse(row.paramsJson, nullptr, false);
-      if (params.is_object() && params.contains("job") && params["job"].is_string())
-        done.insert(params["job"].get<std::string>());
-    }
-  }
-  return done;
-}
-
-// Records the runs of these jobs that the project does not have yet; returns every run id.
-std::vector<std::string> beginRuns(const Project& project, const std::vector<SweepJob>& jobs, const SweepSpec& spec,
-                                   const std::string& device, RunJournal& journal) {
-  std::set<std::string> present;
-  for (const auto& r : project.runs()) present.insert(r.id);
+// Records the runs of these jobs that are not `recorded` yet and marks the others running again;
+// returns every run id.
+std::vector<std::string> beginRuns(const std::vector<SweepJob>& jobs, const SweepSpec& spec, const std::string& device,
+                                   const std::set<std::string>& recorded, RunJournal& journal) {
   std::vector<std::string> ids;
   for (const auto& job : jobs) {
     if (std::find(ids.begin(), ids.end(), job.runId) != ids.end()) continue;
     ids.push_back(job.runId);
-    if (present.count(job.runId)) continue;
+    if (recorded.count(job.runId)) {
+      journal.setStatus(job.runId, "running");
+      continue;
+    }
     RunInfo run;
     run.id = job.runId;
     run.method = job.method;
@@ -117,6 +106,7 @@ struct JobResult {
   std::string infeasible;
 };
 
+// `ctx` is the job's part of the sweep's progress: each kind's fit gets an equal share of it.
 JobResult runJob(const SweepJob& job, const SweepSpec& spec, CaptureInputs& capture, Compressor& compressor,
                  const std::string& device, JobContext& ctx) {
   const auto& info = capture.reader->info();
@@ -134,12 +124,15 @@ JobResult runJob(const SweepJob& job, const SweepSpec& spec, CaptureInputs& capt
 
   JobResult result;
   std::vector<CacheSubstitution> substitutions;
-  for (const auto& kind : spec.kinds) {
+  const double kinds = static_cast<double>(spec.kinds.size());
+  for (std::size_t k = 0; k < spec.kinds.size(); ++k) {
+    const auto& kind = spec.kinds[k];
     const auto batch = buildKindBatch(*capture.reader, refs, kind, N);
+    SubJobContext kindCtx(ctx, static_cast<double>(k) / kinds, 1 / kinds, kind + " targets: ");
     MeasuredFit measured;
     try {
       measured = fitAndMeasure(compressor, batch, job.params, sweepJobSeed(spec, job), spec.attentionMetrics,
-                               device, ctx);
+                               device, kindCtx);
     } catch (const Infeasible& e) {
       result.rows = {jobRow(job, {{"infeasible", e.what()}})};
       result.rows.front().device = device;
@@ -169,15 +162,42 @@ JobResult runJob(const SweepJob& job, const SweepSpec& spec, CaptureInputs& capt
 
 }  // namespace
 
-SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec& spec, JobContext& ctx) {
+SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec& spec, JobContext& ctx,
+                      std::optional<ShardId> shard) {
   const auto project = Project::open(projectPath);
-  const auto jobs = planSweep(project, spec);
+  auto jobs = planSweep(project, spec);
   SweepSummary summary;
-  summary.jobs = static_cast<int>(jobs.size());
   summary.device = gpu::resolveDevice(spec.device);
-  const auto done = committedJobs(project, jobs);
-  RunJournal journal(projectPath);
-  summary.runIds = beginRuns(project, jobs, spec, summary.device, journal);
+  auto done = committedJobKeys(project, jobs);
+  std::set<std::string> recorded;  // the runs the output already records
+  if (shard) {
+    auto start = startShard(project, spec, *shard, jobs);
+    jobs = std::move(start.jobs);
+    done.insert(start.committed.begin(), start.committed.end());
+    recorded = std::move(start.runs);
+    summary.output = start.file;
+  } else {
+    for (const auto& run : project.runs()) recorded.insert(run.id);
+  }
+  summary.jobs = static_cast<int>(jobs.size());
+  auto journal = shard ? RunJournal::atFile(summary.output) : RunJournal(projectPath);
+  summary.runIds = beginRuns(jobs, spec, summary.device, recorded, journal);
+
+  // Progress is the share of target fits done: each job weighs its targets (layers x heads x kinds).
+  std::vector<double> fits(jobs.size(), 0.0);
+  double totalFits = 0;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    if (done.count(jobs[j].key)) continue;
+    const auto& c = project.capture(jobs[j].capture);
+    const auto count = [](const std::vector<int>& chosen, std::int64_t all) {
+      return static_cast<double>(chosen.empty() ? all : static_cast<std::int64_t>(chosen.size()));
+    };
+    fits[j] = count(spec.layers, c.layers) * count(spec.heads, c.kvHeads) * static_cast<double>(spec.kinds.size());
+    totalFits += fits[j];
+  }
+  double fitsDone = 0;
+  int jobNumber = 0;
+  const auto jobsToRun = std::count_if(fits.begin(), fits.end(), [](double f) { return f > 0; });
 
   std::map<std::string, CaptureInputs> captures;
   std::map<std::string, std::unique_ptr<Compressor>> compressors;
@@ -196,15 +216,18 @@ SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec&
       if (!capture.reader) capture = loadCapture(project, job.capture, spec, summary.device);
       auto& compressor = compressors[job.method];
       if (!compressor) compressor = makeCompressor(job.method);
-      const auto result = runJob(job, spec, capture, *compressor, summary.device, ctx);
+      const auto title = "job " + std::to_string(++jobNumber) + "/" + std::to_string(jobsToRun) + " · " + job.method +
+                         " " + paramsText(job.params.dump()) + " · n=" + std::to_string(job.seqLength) + " · ";
+      SubJobContext jobCtx(ctx, fitsDone / totalFits, fits[j] / totalFits, title);
+      const auto result = runJob(job, spec, capture, *compressor, summary.device, jobCtx);
       if (!result.infeasible.empty())
         summary.infeasible.push_back(job.method + " " + job.params.dump() + ": " + result.infeasible);
       else
         ctx.checkCancelled();  // a cancel during the fit drops this job rather than committing it
       journal.appendBatch(job.runId, result.rows);
       ++summary.done;
-      ctx.report(static_cast<double>(j + 1) / static_cast<double>(jobs.size()),
-                 job.method + " " + job.params.dump() + " n=" + std::to_string(job.seqLength));
+      fitsDone += fits[j];
+      ctx.report(fitsDone / totalFits, title + "committed");
     }
   } catch (const Cancelled&) {
     setStatus("cancelled");

@@ -12,7 +12,7 @@ check() {  # check NAME CONDITION...
 }
 contains() { grep -q -- "$2" <<<"$1"; }
 
-for verb in "" import info export compact generate extract analyze report sweep summary; do
+for verb in "" import info export compact generate extract analyze report sweep summary methods; do
   out=$("$cli" $verb --help 2>&1); rc=$?
   check "help $verb" test "$rc" = 0
   check "help $verb text" contains "$out" "Usage"
@@ -61,6 +61,29 @@ out=$("$cli" summary "$work/p.kvw" --by-layer --csv -)
 check "summary csv" test "$(wc -l <<<"$out")" = $((1 + 2 * 2))
 out=$("$cli" summary "$work/p.kvw" --run nope 2>&1); rc=$?
 check "unknown run exits 1" test "$rc" = 1
+
+# Every registered method is listed, as text and as JSON with its parameters.
+out=$("$cli" methods); rc=$?
+check "methods" test "$rc" = 0
+check "methods lists siren's epochs" contains "$out" "^    epochs  integer"
+out=$("$cli" methods --json); rc=$?
+check "methods json" test "$rc" = 0
+check "methods json names svd" contains "$out" '"name": "svd"'
+
+# A misspelt parameter fails before any fit, naming the file, method and key, and suggesting
+# the declared one; the project is byte-identical afterwards.
+cat >"$work/typo.json" <<'JSON'
+{"name": "typo", "methods": [{"method": "siren", "params": {"config": "tiny", "epoch": 300}}]}
+JSON
+before=$(md5sum <"$work/p.kvw"); journal=$(md5sum <"$work/p.kvw-journal" 2>/dev/null)
+out=$("$cli" sweep "$work/p.kvw" "$work/typo.json" 2>&1); rc=$?
+check "typo exits 1" test "$rc" = 1
+check "typo names file, method, key and suggestion" contains "$out" "typo.json: methods\[0\] siren: parameter 'epoch' is unknown (did you mean 'epochs'?)"
+check "typo leaves the project" test "$(md5sum <"$work/p.kvw")" = "$before"
+check "typo leaves the journal" test "$(md5sum <"$work/p.kvw-journal" 2>/dev/null)" = "$journal"
+out=$("$cli" sweep "$work/p.kvw" "$work/spec.json" --set rank=0 2>&1); rc=$?
+check "out-of-range --set exits 1" test "$rc" = 1
+check "out-of-range --set names the key" contains "$out" "'rank' must be in \[1, 65536\]"
 
 echo "$passed passed, $failed failed"
 test "$failed" = 0

@@ -329,10 +329,10 @@ TEST(StructureScalars, ReportCsvHasEveryColumnAndTextTheReportedOnes) {
 class RealAtlas : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (kvwb::test::sharedDir().empty() || !kvwb::test::pythonHasModules("numpy,h5py,torch"))
-      GTEST_SKIP() << "needs ../shared/models and /usr/bin/python3 with numpy, h5py, torch";
+    if (!kvwb::test::pythonHasModules("numpy,h5py,torch"))
+      GTEST_SKIP() << "needs /usr/bin/python3 with numpy, h5py, torch";
     ASSERT_EQ(kvwb::test::runPython({(kvwb::test::sourceDir() / "tests/data/make_dumps.py").string(),
-                                     (kvwb::test::sharedDir() / "models/stories260K-hf/model.safetensors").string(),
+                                     (kvwb::test::modelDir("stories260K-hf") / "model.safetensors").string(),
                                      m_dir.path().string()}),
               0);
     JobContext ctx;

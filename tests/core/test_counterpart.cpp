@@ -11,11 +11,11 @@
 using namespace kvwb::core;
 
 TEST(Counterpart, StoredParametersBecomeASpec) {
-  const auto spec = fitSpec(
-      "siren", R"({"config": "medium", "epochs": 2000, "job": "ab12", "seq_len": 512,
+  const auto spec =
+      fitSpec("siren", R"({"config": "medium", "epochs": 2000, "job": "ab12", "seq_len": 512,
                   "infeasible": false, "delta_ppl_note": "n/a"})");
-  EXPECT_EQ(spec, nlohmann::json::parse(
-                      R"({"method": "siren", "config": "medium", "epochs": 2000})"));
+  EXPECT_EQ(spec,
+            nlohmann::json::parse(R"({"method": "siren", "config": "medium", "epochs": 2000})"));
   EXPECT_EQ(fitSpec("quant", "not json"), nlohmann::json({{"method", "quant"}}));
 }
 
@@ -31,20 +31,23 @@ TEST(Counterpart, OtherFamilyAtEqualBytes) {
 
 TEST(Counterpart, ClosestRankMatchesBruteForce) {
   const auto bytesAt = [](std::int64_t rank) { return 136.0 * static_cast<double>(rank) + 64.0; };
-  for (const std::int64_t maxRank : {1, 2, 7, 64}) {
-    for (double bytes = 0; bytes < 136.0 * 70; bytes += 17.0) {
-      std::int64_t best = 1;
-      for (std::int64_t r = 2; r <= maxRank; ++r)
-        if (std::abs(bytesAt(r) - bytes) < std::abs(bytesAt(best) - bytes)) best = r;
-      std::set<std::int64_t> asked;
-      const auto rank = closestRank(maxRank, bytes, [&](std::int64_t r) {
-        asked.insert(r);
-        return bytesAt(r);
-      });
-      EXPECT_EQ(rank, best) << "bytes " << bytes << " max rank " << maxRank;
-      EXPECT_LE(asked.size(), 2u + static_cast<std::size_t>(std::log2(maxRank) + 1));
+  for (const std::int64_t lo : {1, 3}) {
+    for (const std::int64_t hi : {lo, lo + 1, lo + 6, std::int64_t{64}}) {
+      for (double bytes = 0; bytes < 136.0 * 70; bytes += 17.0) {
+        std::int64_t best = lo;
+        for (std::int64_t r = lo + 1; r <= hi; ++r)
+          if (std::abs(bytesAt(r) - bytes) < std::abs(bytesAt(best) - bytes)) best = r;
+        std::set<std::int64_t> asked;
+        const auto rank = closestByBytes(lo, hi, bytes, [&](std::int64_t r) {
+          asked.insert(r);
+          return bytesAt(r);
+        });
+        EXPECT_EQ(rank, best) << "bytes " << bytes << " in [" << lo << ", " << hi << "]";
+        EXPECT_TRUE(asked.empty() || (*asked.begin() >= lo && *asked.rbegin() <= hi));
+        EXPECT_LE(asked.size(), 3u + static_cast<std::size_t>(std::log2(hi - lo + 1)));
+      }
     }
   }
   // A tie goes to the smaller rank.
-  EXPECT_EQ(closestRank(8, 100 * 2.5, [](std::int64_t r) { return 100.0 * r; }), 2);
+  EXPECT_EQ(closestByBytes(1, 8, 100 * 2.5, [](std::int64_t r) { return 100.0 * r; }), 2);
 }

@@ -1,4 +1,5 @@
-// Project file: schema, one-chunk target reads, runs and results through the journal and fold.
+// Project file: schema, one-chunk target reads, runs and results through the journal and fold,
+// the fit metric table through the journal JSON, the HDF5 table, the CSV and the summary.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include "core/project/project.h"
 #include "core/project/result_json.h"
 #include "core/reports/results_csv.h"
+#include "core/reports/results_summary.h"
 #include "core/project/run_journal.h"
 #include "test_util.h"
 
@@ -236,8 +238,8 @@ TEST(Project, ResultsTableWithoutSomeMetricsReadsThemAsNan) {
                                {1, 1, "V", "{}", 200, 1, 0.25, "cpu"}};
     const hsize_t n = 2;
     h5::Handle space(H5Screate_simple(1, &n, nullptr));
-    h5::Handle ds(H5Dcreate2(f, "runs/old/results", type, space, H5P_DEFAULT, H5P_DEFAULT,
-                             H5P_DEFAULT));
+    h5::Handle ds(
+        H5Dcreate2(f, "runs/old/results", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     ASSERT_GE(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, recs), 0);
   }
   auto rows = Project::open(dir / "p.kvw").results("old");
@@ -321,4 +323,57 @@ TEST(Project, BatchAppendIsAllOrNothing) {
   const auto rows = Project::open(dir / "p.kvw").results("r");
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(rows.back().layer, 5);
+}
+
+// The per-job summary from in-memory rows: every fit metric's mean per kind, the job values by
+// their rules, and the seed tables' columns (unchanged by the metric table).
+TEST(Summary, MeansAndColumnsFollowTheMetricTable) {
+  RunResults run;
+  run.run.id = "s.cap.svd";
+  run.run.method = "svd";
+  run.run.capture = "cap";
+  double v = 1;
+  for (const char* kind : {"K", "V", "K", "V"}) {
+    ResultRow r = row(0, 0);
+    r.kind = kind;
+    r.paramsJson = R"({"rank": 2, "job": "j1", "seq_len": 64})";
+    for (const auto& m : fitMetrics()) r[m.id] = v++;
+    run.rows.push_back(r);
+  }
+  ResultRow all = row(-1, 0);
+  all.head = -1;
+  all.kind = "all";
+  all.paramsJson = R"({"rank": 2, "job": "j1"})";
+  all[FitMetric::Ratio] = 100;
+  all[FitMetric::DeltaPpl] = 0.25;
+  all[FitMetric::FitSeconds] = 1000;  // the summary sums its targets' instead
+  run.rows.push_back(all);
+  const auto summary = summarizeResults({run}, SummaryGrouping::Job);
+  ASSERT_EQ(summary.rows.size(), 1u);
+  const SummaryRow& s = summary.rows[0];
+  for (const auto& m : fitMetrics()) {
+    EXPECT_EQ(s.kinds.at("K").means[m.id], (run.rows[0][m.id] + run.rows[2][m.id]) / 2) << m.column;
+    EXPECT_EQ(s.kinds.at("V").means[m.id], (run.rows[1][m.id] + run.rows[3][m.id]) / 2) << m.column;
+  }
+  EXPECT_EQ(s.kinds.at("K").targets, 2);
+  EXPECT_EQ(s.jobValues[FitMetric::Ratio], 100);
+  EXPECT_EQ(s.jobValues[FitMetric::DeltaPpl], 0.25);
+  double fit = 0, decode = 0;
+  for (int i = 0; i < 4; ++i)
+    fit += run.rows[i][FitMetric::FitSeconds], decode += run.rows[i][FitMetric::DecodeMs];
+  EXPECT_EQ(s.jobValues[FitMetric::FitSeconds], fit);
+  EXPECT_EQ(s.jobValues[FitMetric::DecodeMs], decode / 4);
+
+  std::ostringstream csv, md;
+  writeSummaryCsv(summary, csv);
+  writeSummaryMarkdown(summary, md);
+  EXPECT_EQ(csv.str().substr(0, csv.str().find('\n')),
+            "run,job,capture,method,params,seq_len,layer,ratio,cos_sim_K,cos_sim_V,rel_err_K,"
+            "rel_err_V,attn_out_err_K,attn_out_err_V,attn_kl_K,attn_kl_V,delta_ppl_K,delta_ppl_V,"
+            "delta_ppl_all,fit_seconds,decode_ms,device,note");
+  EXPECT_EQ(
+      md.str().substr(0, md.str().find('\n')),
+      "| capture | method | params | tokens | ratio | K cos | V cos | K rel err | V rel err | "
+      "K attn err | V attn err | K attn KL | V attn KL | K Δppl | V Δppl | Δppl all | fit s | "
+      "decode ms |");
 }

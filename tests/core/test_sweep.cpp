@@ -16,6 +16,7 @@
 #include "core/sweep/sweep.h"
 #include "core/base/errors.h"
 #include "core/base/stable_hash.h"
+#include "core/analysis/capture_analysis.h"
 #include "core/reports/results_summary.h"
 #include "test_util.h"
 
@@ -302,4 +303,31 @@ TEST_F(SweepOnDemo, SummaryMeansEachJobsTargetsPerKind) {
   writeSummaryMarkdown(summary, md);
   EXPECT_NE(md.str().find("| K attn KL |"), std::string::npos);
   EXPECT_EQ(md.str().find("V attn KL"), std::string::npos) << "0 by definition: left out";
+}
+
+TEST(LegacyProject, ProjectsWrittenBeforeTheRedesignOpenAndResume) {
+  // tests/data/legacy-0.1: written by the version before method descriptors and the stable hash
+  // (3 jobs folded into the HDF5 tables, 1 in the journal; an analysed capture).
+  const auto fixture = kvwb::test::sourceDir() / "tests/data/legacy-0.1";
+  kvwb::test::TempDir dir;
+  for (const char* f : {"legacy.kvw", "legacy.kvw-journal"}) std::filesystem::copy_file(fixture / f, dir / f);
+  std::filesystem::copy(kvwb::test::sourceDir() / "datasets/stories260K-hf", dir / "stories260K-hf");
+  {
+    const auto p = Project::open(dir / "legacy.kvw");
+    ASSERT_EQ(p.runs().size(), 2u);
+    std::size_t rows = 0;
+    for (const auto& run : p.runs())
+      for (const auto& r : p.results(run.id)) {
+        ++rows;
+        EXPECT_TRUE(std::isfinite(r[FitMetric::CosSim])) << run.id;
+        EXPECT_TRUE(std::isfinite(r[FitMetric::Bytes])) << run.id;
+      }
+    EXPECT_EQ(rows, 4u * (5 * 2 * 2 + 1));  // 4 jobs x (5 layers x 2 heads x K, V + aggregate)
+    EXPECT_TRUE(loadAnalysis(p, "fiction").has_value()) << "the capture fingerprint is unchanged";
+  }
+  JobContext ctx;
+  const auto s = runSweep(dir / "legacy.kvw", loadSweepSpec(fixture / "legacy-sweep.json"), ctx);
+  EXPECT_EQ(s.jobs, 4);
+  EXPECT_EQ(s.skipped, 4) << "every job is recognised by its key";
+  EXPECT_EQ(s.done, 0);
 }

@@ -24,15 +24,13 @@ std::string openError(const std::filesystem::path& path) {
 }  // namespace
 
 TEST(Safetensors, ReadsRealCheckpointMatchingLlama2cBin) {
-  const auto shared = kvwb::test::sharedDir();
-  if (shared.empty()) GTEST_SKIP() << "../shared/models not found: real-checkpoint test skipped";
-  const auto file = openTensorFile(shared / "models/stories260K-hf/model.safetensors");
+  const auto file = openTensorFile(kvwb::test::modelDir("stories260K-hf") / "model.safetensors");
   const auto* emb = file->find("model.embed_tokens.weight");
   ASSERT_NE(emb, nullptr);
   EXPECT_EQ(emb->dtype, DType::F32);
   EXPECT_EQ(emb->shape, (std::vector<std::int64_t>{512, 64}));
   // Independent reference: llama2.c's .bin stores the same embedding table after a 7-int header.
-  std::ifstream bin(shared / "models/stories260K/stories260K.bin", std::ios::binary);
+  std::ifstream bin(kvwb::test::modelDir("stories260K") / "stories260K.bin", std::ios::binary);
   std::vector<float> ref(512 * 64);
   bin.seekg(7 * 4);
   bin.read(reinterpret_cast<char*>(ref.data()), ref.size() * 4);

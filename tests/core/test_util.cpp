@@ -23,17 +23,22 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(m_path, ec);
 }
 
-std::filesystem::path sharedDir() {
-  const std::filesystem::path p = KVWB_SHARED_DIR;
-  return std::filesystem::exists(p / "models") ? p : std::filesystem::path();
-}
-
 std::filesystem::path sourceDir() { return KVWB_SOURCE_DIR; }
 
-std::filesystem::path modelDir(const std::string& name) { return sourceDir() / "datasets" / name; }
+namespace {
+// `shared` under ../shared when it is there, else the checkout's copy `bundled`.
+std::filesystem::path sharedOrBundled(const std::filesystem::path& shared, const std::filesystem::path& bundled) {
+  const auto p = std::filesystem::path(KVWB_SHARED_DIR) / shared;
+  return std::filesystem::exists(p) ? p : sourceDir() / bundled;
+}
+}  // namespace
+
+std::filesystem::path modelDir(const std::string& name) {
+  return sharedOrBundled(std::filesystem::path("models") / name, std::filesystem::path("datasets") / name);
+}
 
 std::filesystem::path textFile(const std::string& name) {
-  return sourceDir() / "resources/texts" / name;
+  return sharedOrBundled(std::filesystem::path("texts") / name, std::filesystem::path("resources/texts") / name);
 }
 
 void writeFile(const std::filesystem::path& path, const std::string& bytes) {

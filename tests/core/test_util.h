@@ -20,12 +20,10 @@ class TempDir {
   std::filesystem::path m_path;
 };
 
-// ../shared beside the checkout; empty path when absent (tests then GTEST_SKIP with a message).
-std::filesystem::path sharedDir();
 std::filesystem::path sourceDir();
-// The real model `name` ("stories260K-hf", "stories260K") and real text `name` ("fiction.txt")
-// bundled in the checkout (datasets/, resources/texts/: the files of ../shared/models and
-// ../shared/texts), so the real-data tests run in any clone.
+// The real model `name` ("stories260K-hf", "stories260K") and real text `name` ("fiction.txt"):
+// ../shared/models and ../shared/texts beside the checkout where they are, else the copies
+// bundled in the checkout (datasets/, resources/texts/), so the real-data tests run in any clone.
 std::filesystem::path modelDir(const std::string& name);
 std::filesystem::path textFile(const std::string& name);
 

@@ -137,7 +137,8 @@ class TestCompareData : public QObject {
       int checked = 0;
       for (const auto& m : core::fitMetrics()) {
         if (std::isnan(ref[m.id])) continue;
-        QVERIFY2(std::abs(fit.row[m.id] - ref[m.id]) < 1e-6 * std::max(1.0, std::abs(ref[m.id])), m.column);
+        QVERIFY2(std::abs(fit.row[m.id] - ref[m.id]) < 1e-6 * std::max(1.0, std::abs(ref[m.id])),
+                 m.column);
         ++checked;
       }
       QCOMPARE(checked, 4);  // cosine, relative error, attention output error and KL

@@ -12,6 +12,7 @@
 #include "core/project/project.h"
 #include "test_fixture.h"
 #include "widgets/compare_view.h"
+#include "widgets/job_runner.h"
 #include "widgets/plots/heatmap_plot.h"
 #include "widgets/plots/line_plot.h"
 
@@ -31,7 +32,8 @@ class TestCompareView : public QObject {
   }
 
   void showsBothFits() {
-    CompareView view;
+    JobRunner jobs(2);
+    CompareView view(jobs);
     view.setDevice("cpu");
     view.resize(1300, 800);
     view.show();
@@ -70,12 +72,28 @@ class TestCompareView : public QObject {
   }
 
   void reportsFailure() {
-    CompareView view;
+    JobRunner jobs(2);
+    CompareView view(jobs);
     QSignalSpy failed(&view, &CompareView::failed);
     view.showFits(sirenVsSvd(m_project, "no such capture", 0, 0, "K", "tiny", 1));
     QVERIFY(failed.wait(30000));
     QVERIFY(failed.front().front().toString().contains(QStringLiteral("no such capture")));
     QVERIFY(!view.result());
+  }
+
+  void runsOnTheJobRunnersDeviceLane() {
+    // A comparison on a GPU queues behind the device's other jobs instead of overlapping them:
+    // the runner's lane decides, by the device the job names ("cpu" shares the CPU pool).
+    JobRunner jobs(2);
+    CompareView view(jobs);
+    view.setDevice("cpu");
+    QSignalSpy started(&jobs, &JobRunner::jobStarted);
+    QSignalSpy shown(&view, &CompareView::fitsShown);
+    const auto capture = kvwb::core::Project::open(m_project).captures().front().name;
+    view.showFits(sirenVsSvd(m_project, capture, 0, 0, "V", "tiny", 2));
+    QVERIFY(shown.wait(60000));
+    QCOMPARE(started.count(), 1);
+    QCOMPARE(jobs.status(started.front().front().toInt()).device, std::string("cpu"));
   }
 };
 

@@ -83,7 +83,6 @@ class TestJobRunner : public QObject {
     const auto project = path("p.kvw");
     const auto before = core::Project::open(project).captures().size();
     JobRunner runner(2);
-    QSignalSpy progress(&runner, &JobRunner::jobProgress);
     QSignalSpy finished(&runner, &JobRunner::jobFinished);
     bool applied = false;
     const int id = runner.start(
@@ -93,8 +92,9 @@ class TestJobRunner : public QObject {
           return core::importCapture(dumps, project, {}, ctx);  // throws core::Cancelled
         },
         [&](const core::CaptureInfo&) { applied = true; });
-    QVERIFY(progress.wait(20000));  // the work is running
-    QCOMPARE(runner.status(id).what, QStringLiteral("waiting for cancel"));
+    QVERIFY(QTest::qWaitFor(  // the work is running
+        [&] { return runner.status(id).what == QStringLiteral("waiting for cancel"); }, 20000));
+    QVERIFY(runner.status(id).started);
     runner.cancel(id);
     QVERIFY(runner.status(id).cancelRequested);
     QVERIFY(waitFinished(runner, id));

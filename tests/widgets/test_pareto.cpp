@@ -40,10 +40,13 @@ class TestPareto : public QObject {
     QCOMPARE(chart.series.size(), std::size_t{3});  // the per-target row is not shown
     // One axis per fit metric some shown row measured, in table order.
     const auto axes = kvwb::widgets::parallelAxes(rows, true);
-    QVERIFY(axes == (std::vector<FitMetric>{FitMetric::Ratio, FitMetric::CosSim, FitMetric::RelErr}));
+    QVERIFY(axes ==
+            (std::vector<FitMetric>{FitMetric::Ratio, FitMetric::CosSim, FitMetric::RelErr}));
     QCOMPARE(chart.series[0].y.size(), axes.size());
-    const auto ratioAxis = std::size_t(std::find(axes.begin(), axes.end(), FitMetric::Ratio) - axes.begin());
-    const auto cosAxis = std::size_t(std::find(axes.begin(), axes.end(), FitMetric::CosSim) - axes.begin());
+    const auto ratioAxis =
+        std::size_t(std::find(axes.begin(), axes.end(), FitMetric::Ratio) - axes.begin());
+    const auto cosAxis =
+        std::size_t(std::find(axes.begin(), axes.end(), FitMetric::CosSim) - axes.begin());
     QCOMPARE(chart.series[0].y[ratioAxis], 0.0);  // ratio 2: the minimum (log scale)
     QCOMPARE(chart.series[1].y[ratioAxis], 1.0);  // ratio 8: the maximum
     QCOMPARE(chart.series[2].y[ratioAxis], 0.5);  // ratio 4: halfway on log2..log8
@@ -105,7 +108,8 @@ class TestPareto : public QObject {
     const std::vector<ResultEntry> rows = {
         entry("svd", -1, 2, 0.99), entry("svd", -1, 4, 0.90), entry("svd", -1, 3, 0.85),
         entry("quant", -1, 4, 0.97), entry("quant", -1, 8, 0.80), entry("svd", 0, 9, 0.1)};
-    const auto chart = buildParetoChart(rows, resultAxis(FitMetric::CosSim), resultAxis(FitMetric::Ratio), true);
+    const auto chart =
+        buildParetoChart(rows, resultAxis(FitMetric::CosSim), resultAxis(FitMetric::Ratio), true);
     QCOMPARE(chart.series.size(), std::size_t{2});
     QCOMPARE(chart.series[0].label, std::string("svd"));
     QCOMPARE(chart.series[0].points.size(), std::size_t{3});  // the per-target row left out
@@ -117,7 +121,8 @@ class TestPareto : public QObject {
     QCOMPARE(overall, (std::vector<double>{2, 4, 8}));  // svd 2x, quant 4x (beats svd 4x), quant 8x
     QCOMPARE(chart.overallFront[1].fit.runId, std::string("s.cap.quant"));
     QCOMPARE(chart.yLabel, std::string(kvwb::core::fitMetric(FitMetric::CosSim).title));
-    const auto perTarget = buildParetoChart(rows, resultAxis(FitMetric::RelErr), resultAxis(FitMetric::Ratio), false);
+    const auto perTarget =
+        buildParetoChart(rows, resultAxis(FitMetric::RelErr), resultAxis(FitMetric::Ratio), false);
     QCOMPARE(perTarget.series.size(), std::size_t{1});
     QCOMPARE(perTarget.series[0].points.front().fit.layer, 0);
   }

@@ -4,10 +4,10 @@
 // fitSelected with that fit, the CSV export writes every row of the shown runs, and the per-job
 // summary tab holds each job's means.
 #include <QAbstractItemModelTester>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QSet>
 #include <cmath>
 #include <fstream>
 
@@ -77,20 +77,24 @@ class TestResultsView : public QObject {
     model.setEntries(resultEntries(kvwb::core::loadRunResults(project, project.runs())));
     const auto metrics = kvwb::core::fitMetrics();
     QCOMPARE(model.columnCount(), ResultsModel::FirstMetricColumn + int(metrics.size()) + 1);
-    QCOMPARE(model.headerData(ResultsModel::DeviceColumn, Qt::Horizontal).toString(), QStringLiteral("device"));
+    QCOMPARE(model.headerData(ResultsModel::DeviceColumn, Qt::Horizontal).toString(),
+             QStringLiteral("device"));
     QSet<int> columns;
     for (const auto& m : metrics) {
       const int column = ResultsModel::metricColumn(m.id);
       columns.insert(column);
       QCOMPARE(model.headerData(column, Qt::Horizontal).toString(), QString::fromUtf8(m.column));
-      QVERIFY(model.headerData(column, Qt::Horizontal, Qt::ToolTipRole).toString().startsWith(QString::fromUtf8(m.title)));
+      QVERIFY(model.headerData(column, Qt::Horizontal, Qt::ToolTipRole)
+                  .toString()
+                  .startsWith(QString::fromUtf8(m.title)));
       for (int row = 0; row < model.rowCount(); ++row) {
         const double want = model.entry(row).row[m.id];
         const QModelIndex index = model.index(row, column);
         const double got = index.data(ResultsModel::SortRole).toDouble();
         QVERIFY(std::isnan(want) ? std::isnan(got) : got == want);
-        QCOMPARE(index.data().toString(), std::isnan(want) ? QStringLiteral("—")
-                                                           : QString::fromStdString(kvwb::core::formatMetric(m.id, want)));
+        QCOMPARE(index.data().toString(),
+                 std::isnan(want) ? QStringLiteral("—")
+                                  : QString::fromStdString(kvwb::core::formatMetric(m.id, want)));
       }
     }
     QCOMPARE(columns.size(), int(metrics.size()));
@@ -132,7 +136,8 @@ class TestResultsView : public QObject {
     std::string header;
     std::getline(again, header);
     for (const auto& m : kvwb::core::fitMetrics())
-      QVERIFY2(("," + header + ",").find("," + std::string(m.column) + ",") != std::string::npos, m.column);
+      QVERIFY2(("," + header + ",").find("," + std::string(m.column) + ",") != std::string::npos,
+               m.column);
   }
 
   void perJobSummary() {

@@ -5,8 +5,8 @@
 // shows the message core::validateParams gives, and the demo preset loads into a spec with the
 // preset's methods and grids.
 #include <QDialogButtonBox>
-#include <QPushButton>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -83,7 +83,8 @@ class TestSweepDialog : public QObject {
         nlohmann::json values = nlohmann::json::array();
         for (const QString& v : row->text(1).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
           const auto value = nlohmann::json::parse(v.trimmed().toStdString(), nullptr, false);
-          values.push_back(value.is_discarded() ? nlohmann::json(v.trimmed().toStdString()) : value);
+          values.push_back(value.is_discarded() ? nlohmann::json(v.trimmed().toStdString())
+                                                : value);
         }
         if (d.defaultGrid.contains(spec.name) && spec.type != kvwb::core::ParamType::Method)
           JSON_COMPARE(values, d.defaultGrid[spec.name]);
@@ -107,10 +108,11 @@ class TestSweepDialog : public QObject {
     const auto& svd = kvwb::core::methodDescriptor("svd");
     const kvwb::core::TargetShape shape{64, 8};
     double bytes = 0;
-    for (int rank : {1, 2, 4}) bytes += 16 * kvwb::core::estimateBytes(svd, {{"rank", rank}}, shape);
+    for (int rank : {1, 2, 4})
+      bytes += 16 * kvwb::core::estimateBytes(svd, {{"rank", rank}}, shape);
     const double raw = 48 * shape.rawFloat16Bytes();
-    QVERIFY2(dialog.summary().contains(QStringLiteral("for 49.2 kB of float16 (%1×)")
-                                           .arg(raw / bytes, 0, 'g', 3)),
+    QVERIFY2(dialog.summary().contains(
+                 QStringLiteral("for 49.2 kB of float16 (%1×)").arg(raw / bytes, 0, 'g', 3)),
              qPrintable(dialog.summary()));
     QVERIFY(dialog.summary().contains(QStringLiteral("roughly")));
   }
@@ -129,7 +131,8 @@ class TestSweepDialog : public QObject {
       message = e.what();
     }
     QVERIFY(!message.empty());
-    QVERIFY2(dialog.summary().contains(QString::fromStdString(message)), qPrintable(dialog.summary()));
+    QVERIFY2(dialog.summary().contains(QString::fromStdString(message)),
+             qPrintable(dialog.summary()));
     QCOMPARE(dialog.jobCount(), -1);
     QVERIFY(!ok->isEnabled());
 
@@ -140,7 +143,8 @@ class TestSweepDialog : public QObject {
     } catch (const kvwb::core::ParamError& e) {
       message = e.what();
     }
-    QVERIFY2(dialog.summary().contains(QString::fromStdString(message)), qPrintable(dialog.summary()));
+    QVERIFY2(dialog.summary().contains(QString::fromStdString(message)),
+             qPrintable(dialog.summary()));
     QVERIFY(dialog.summary().contains(QStringLiteral("epochs")));
     QVERIFY(!ok->isEnabled());
   }

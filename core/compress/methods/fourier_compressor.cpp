@@ -84,12 +84,39 @@ ByteLedger fourierLedger(const FourierSplit& s, std::int64_t T, std::int64_t D, 
   return ledger;
 }
 
+// FLOPs of a real FFT of length n (the usual 2.5 n log2 n estimate).
+double realFftFlops(std::int64_t n) {
+  return n > 1 ? 2.5 * static_cast<double>(n) * std::log2(static_cast<double>(n)) : 0;
+}
+
+// One decode step in the frequency domain. The middle tokens of a truncated dim are a linear
+// function of its bins, so keys: the query against the bins of every dim (2 G values D'), then
+// one inverse FFT per query gives the middle scores; values: one FFT of each query's middle
+// probabilities, then against the bins. Kept tokens and exact dims are dense. reconstruct: one
+// inverse FFT per truncated dim.
+DecodeCost fourierDecodeCost(const nlohmann::json& p, const DecodeShape& shape) {
+  const auto exact = p.at("exact_dims").get<std::int64_t>();
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  if (exact > shape.dims) return {nan, nan, nan};
+  const auto split = fourierSplit(shape.context, p.at("sink").get<std::int64_t>(),
+                                  p.at("recent").get<std::int64_t>(), p.at("coeffs").get<std::int64_t>());
+  const double bytes = fourierLedger(split, shape.context, shape.dims, exact, bytesPerValue(p)).total();
+  const double G = static_cast<double>(shape.queryGroup), truncated = static_cast<double>(shape.dims - exact);
+  if (shape.reconstruct) return reconstructedDecodeCost(shape, bytes, truncated * realFftFlops(split.middle), 0);
+  const double kept = static_cast<double>(split.sink + split.recent),
+               values = static_cast<double>(coefficientValues(split.coeffs, split.middle));
+  return {bytes,
+          2 * G * (kept * truncated + static_cast<double>(shape.context * exact) + values * truncated) +
+              G * realFftFlops(split.middle),
+          0};
+}
+
 const MethodDescriptor& fourierDescriptor() {
   static const MethodDescriptor d = [] {
     MethodDescriptor m;
     m.name = "fourier";
     m.family = MethodFamily::Spectral;
-    m.doc = "token-axis Fourier truncation with sink and recent tokens kept (FourierAttention)";
+    m.doc = "token-axis Fourier truncation with sink and recent tokens kept (FourierAttention); stores kept tokens, complex coefficients, exact dims and their indices";
     auto coeffs = integerParam("coeffs", nullptr, 0, 1 << 30, "lowest rFFT bins kept per dim of the middle tokens");
     coeffs.required = true;
     m.params = {coeffs,
@@ -112,6 +139,7 @@ const MethodDescriptor& fourierDescriptor() {
       const double t = static_cast<double>(s.tokens), dims = static_cast<double>(s.dims);
       return 10.0 * t * dims * std::log2(std::max(2.0, t));  // forward + inverse FFT, costs
     };
+    m.decodeCost = fourierDecodeCost;
     return m;
   }();
   return d;

@@ -22,7 +22,7 @@ const MethodDescriptor& hybridDescriptor() {
     MethodDescriptor m;
     m.name = "hybrid";
     m.family = MethodFamily::Hybrid;
-    m.doc = "keys and values by different methods, e.g. SVD keys + quantised values";
+    m.doc = "keys and values by different methods (nerf-attention's proposal), e.g. SVD keys + quantised values; stores what each method stores";
     m.params = {methodParam("keys", "the keys' method: {\"method\": \"svd\", \"rank\": 2}"),
                 methodParam("values", "the values' method: {\"method\": \"quant\", \"bits\": 4}")};
     m.defaultGrid = nlohmann::json::parse(R"({"keys": [{"method": "svd", "rank": 2}],
@@ -41,6 +41,11 @@ const MethodDescriptor& hybridDescriptor() {
     };
     m.bytes = mean(estimateBytes);
     m.fitFlops = mean(estimateFitFlops);
+    // A decode step reads each kind through its own method.
+    m.decodeCost = [](const nlohmann::json& p, const DecodeShape& s) {
+      const auto [method, params] = splitMethod(p.at(s.kind == KvKind::Keys ? "keys" : "values"));
+      return estimateDecodeCost(*method, params, s);
+    };
     m.needs.queries = true;  // when either side's method uses them
     return m;
   }();

@@ -28,7 +28,7 @@ const MethodDescriptor& kvspliceDescriptor() {
     MethodDescriptor m;
     m.name = "kvsplice";
     m.family = MethodFamily::Learned;
-    m.doc = "learned low-rank projection of each token through a monotonic transform (kvsplice)";
+    m.doc = "learned low-rank projection of each token through a monotonic transform (kvsplice); stores coefficients, the decoder basis and the transform";
     m.params = {integerParam("rank", nullptr, 1, 65536, "kept rank (default: half the head dim)"),
                 integerParam("terms", 0, 0, 64, "extra terms of the monotonic transform per dim")};
     const auto learned = learned::learnedParams(500, 1e-2);
@@ -44,6 +44,19 @@ const MethodDescriptor& kvspliceDescriptor() {
       const double rank = p.contains("rank") ? p.at("rank").get<double>() : static_cast<double>(defaultRank(s.dims));
       // forward + backward of encode and decode per epoch
       return 3 * 4.0 * static_cast<double>(s.tokens) * static_cast<double>(s.dims) * rank * p.at("epochs").get<double>();
+    };
+    // The inverse transform is elementwise and nonlinear, so attention cannot stay in the rank-r
+    // domain: a decode step decodes each row (coefficients x basis, 2 r D), inverts the transform
+    // (affine without terms; else 30 bisection steps of the forward, ~3 + 4 terms ops each),
+    // rescales, and attends to it.
+    m.decodeCost = [](const nlohmann::json& p, const DecodeShape& s) {
+      const auto rank = p.contains("rank") ? p.at("rank").get<std::int64_t>() : defaultRank(s.dims);
+      const auto terms = p.at("terms").get<std::int64_t>();
+      const double values = static_cast<double>(s.context) * static_cast<double>(s.dims);
+      const double decode = 2 * values * static_cast<double>(rank);
+      const double inverse = values * (terms == 0 ? 2.0 : 30.0 * (3 + 4 * static_cast<double>(terms))) + values;
+      const double bytes = kvspliceLedger(s.context, s.dims, rank, terms, bytesPerValue(p)).total();
+      return reconstructedDecodeCost(s, bytes, decode, inverse);
     };
     return m;
   }();

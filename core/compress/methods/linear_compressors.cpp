@@ -51,6 +51,19 @@ double svdFlops(double t, double d) {
 
 double rankOf(const nlohmann::json& p) { return p.at("rank").get<double>(); }
 
+// One decode step on low-rank factors (coefficients [L, r], basis [D, r]) without reconstruction:
+// keys: the query through the basis (2 G D r) then against the coefficients (2 G L r); values:
+// the probabilities through the coefficients then the basis, the same work. PCA's mean adds
+// q . mean to every score, or (sum of p) mean to the output. reconstruct: the L x D product.
+DecodeCost lowRankDecodeCost(const DecodeShape& s, double rank, double bytes, bool hasMean) {
+  const double L = static_cast<double>(s.context), D = static_cast<double>(s.dims),
+               G = static_cast<double>(s.queryGroup);
+  if (s.reconstruct) return reconstructedDecodeCost(s, bytes, 2 * L * D * rank, hasMean ? L * D : 0);
+  DecodeCost cost{bytes, 2 * G * rank * (L + D), 0};
+  if (hasMean) cost.flops += 2 * G * D, cost.elementwiseOps += G * L;
+  return cost;
+}
+
 // coefficients [N, T, r] x basis [N|1, D, r]^T, plus mean [N, 1, D] when defined.
 torch::Tensor lowRankDecode(const torch::Tensor& coefficients, const torch::Tensor& basis,
                             const torch::Tensor& mean) {
@@ -63,7 +76,7 @@ const MethodDescriptor& svdDescriptor() {
     MethodDescriptor m;
     m.name = "svd";
     m.family = MethodFamily::LowRank;
-    m.doc = "truncated SVD: U_r S_r V_r^T of the T x D target";
+    m.doc = "truncated SVD of the T x D target; stores U [T,r], S [r], V [D,r]";
     m.params = lowRankParams("float16");
     m.defaultGrid = nlohmann::json::parse(R"({"rank": [1, 2, 4]})");
     m.ratioParam = "rank";
@@ -72,6 +85,9 @@ const MethodDescriptor& svdDescriptor() {
     };
     m.fitFlops = [](const nlohmann::json&, const TargetShape& s) {
       return svdFlops(static_cast<double>(s.tokens), static_cast<double>(s.dims));
+    };
+    m.decodeCost = [](const nlohmann::json& p, const DecodeShape& s) {
+      return lowRankDecodeCost(s, rankOf(p), svdDescriptor().bytes(p, {s.context, s.dims}), false);
     };
     return m;
   }();
@@ -83,7 +99,7 @@ const MethodDescriptor& pcaDescriptor() {
     MethodDescriptor m;
     m.name = "pca";
     m.family = MethodFamily::LowRank;
-    m.doc = "PCA: mean + coefficients x basis, the basis calibrated on the capture's later tokens";
+    m.doc = "PCA calibrated on the capture's tokens after the window (else the target); stores mean [D], basis [D,r], coefficients [T,r]";
     m.params = lowRankParams("float16");
     m.defaultGrid = nlohmann::json::parse(R"({"rank": [1, 2, 4]})");
     m.needs.calibration = true;
@@ -96,6 +112,9 @@ const MethodDescriptor& pcaDescriptor() {
       const double t = static_cast<double>(s.tokens), dims = static_cast<double>(s.dims);
       return svdFlops(t, dims) + 2 * t * dims * rankOf(p);
     };
+    m.decodeCost = [](const nlohmann::json& p, const DecodeShape& s) {
+      return lowRankDecodeCost(s, rankOf(p), pcaDescriptor().bytes(p, {s.context, s.dims}), true);
+    };
     return m;
   }();
   return d;
@@ -106,7 +125,7 @@ const MethodDescriptor& randomProjectionDescriptor() {
     MethodDescriptor m;
     m.name = "random_projection";
     m.family = MethodFamily::LowRank;
-    m.doc = "orthogonal random projection: coefficients on a seeded basis (no calibration)";
+    m.doc = "orthogonal random projection on a seeded basis, no calibration; stores coefficients [T,r] and an 8-byte seed";
     m.params = lowRankParams("float16");
     m.params.push_back(integerParam("seed", nullptr, 0, 9.2e18,
                                     "basis seed (default: derived from the sweep seed and job)"));
@@ -117,6 +136,13 @@ const MethodDescriptor& randomProjectionDescriptor() {
     };
     m.fitFlops = [](const nlohmann::json& p, const TargetShape& s) {
       return 2.0 * static_cast<double>(s.tokens) * static_cast<double>(s.dims) * rankOf(p);
+    };
+    // Decoding reads the basis [D, r], kept resident: regenerating it from the seed every step
+    // would cost a QR factorisation.
+    m.decodeCost = [](const nlohmann::json& p, const DecodeShape& s) {
+      const double basis = static_cast<double>(s.dims) * rankOf(p) * bytesPerValue(p);
+      return lowRankDecodeCost(s, rankOf(p), randomProjectionDescriptor().bytes(p, {s.context, s.dims}) + basis,
+                               false);
     };
     return m;
   }();

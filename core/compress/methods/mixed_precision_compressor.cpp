@@ -64,7 +64,7 @@ const MethodDescriptor& mixedPrecisionDescriptor() {
     MethodDescriptor m;
     m.name = "mixed_precision";
     m.family = MethodFamily::Quantization;
-    m.doc = "per-token FP16 / INT8 / INT4 by the attention each token receives, under a byte budget";
+    m.doc = "per-token FP16 / INT8 / INT4 by the attention each token receives from the real queries, under a byte budget; stores codes, scales and a 2-bit level per token";
     auto ratio = numberParam("ratio", nullptr, 1, 1e9, "target compression ratio vs raw float16");
     auto budget = numberParam("budget", nullptr, 1e-9, 1, "byte budget as a fraction of raw float16");
     ratio.oneOf = budget.oneOf = "size";
@@ -80,6 +80,18 @@ const MethodDescriptor& mixedPrecisionDescriptor() {
     m.fitFlops = [](const nlohmann::json&, const TargetShape& s) {
       const double t = static_cast<double>(s.tokens), dims = static_cast<double>(s.dims);
       return 2.0 * t * t * dims + 20.0 * t * dims;  // causal attention importance + three quantisations
+    };
+    // One decode step at the budget (an upper bound, as bytes): per-token groups as "quant" on
+    // the token axis; the split between levels is known only after a fit, so every quantised
+    // token is counted at INT4's dequantisation work (an unpack and a conversion per value).
+    m.decodeCost = [](const nlohmann::json& p, const DecodeShape& s) {
+      const double L = static_cast<double>(s.context), D = static_cast<double>(s.dims),
+                   G = static_cast<double>(s.queryGroup);
+      const double bytes = mixedPrecisionDescriptor().bytes(p, {s.context, s.dims});
+      const auto group = p.at("group").get<std::int64_t>();
+      const double groups = L * static_cast<double>(groupsPerRow(s.dims, group == 0 ? s.dims : std::min(group, s.dims)));
+      if (s.reconstruct) return reconstructedDecodeCost(s, bytes, 0, 4 * L * D);
+      return DecodeCost{bytes, 2 * G * L * D, 2 * L * D + 3 * G * groups};
     };
     return m;
   }();

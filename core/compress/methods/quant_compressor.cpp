@@ -24,12 +24,30 @@ double quantBytes(double t, double d, int bits, std::int64_t group, bool perChan
   return packedCodeBytes(t * d, bits) + 4 * groups;  // + float16 scale and zero point per group
 }
 
+// One decode step on the codes of one kind (axis resolved by the kind, as the fit does): the
+// codes enter the dot products as integers (2 G L D); dequantisation unpacks each code (INT8: a
+// conversion, INT4/INT2: a shift or mask too) and applies each group's scale and zero point once
+// per query (3 G per group), the zero points' sum once per score (per channel) or output (per
+// token). reconstruct: every value unpacked, scaled and shifted into a float16 copy.
+DecodeCost quantDecodeCost(const nlohmann::json& p, const DecodeShape& s) {
+  const double L = static_cast<double>(s.context), D = static_cast<double>(s.dims),
+               G = static_cast<double>(s.queryGroup);
+  const int bits = p.at("bits").get<int>();
+  const auto group = p.at("group").get<std::int64_t>();
+  const bool perChannel = perChannelAxis(p.at("axis").get<std::string>(), s.kind == KvKind::Keys ? "K" : "V");
+  const double bytes = quantBytes(L, D, bits, group, perChannel);
+  const double codes = packedCodeBytes(L * D, bits), groups = (bytes - codes) / 4;
+  const double unpack = L * D * (bits == 8 ? 1 : 2);
+  if (s.reconstruct) return reconstructedDecodeCost(s, bytes, 0, unpack + 2 * L * D);
+  return {bytes, 2 * G * L * D, unpack + 3 * G * groups + G * (perChannel ? L : D)};
+}
+
 const MethodDescriptor& quantDescriptor() {
   static const MethodDescriptor d = [] {
     MethodDescriptor m;
     m.name = "quant";
     m.family = MethodFamily::Quantization;
-    m.doc = "uniform asymmetric integer quantisation, float16 scale and zero point per group";
+    m.doc = "uniform asymmetric integer quantisation; stores packed codes and a float16 scale and zero point per group";
     auto bits = integerParam("bits", 8, 2, 8, "bits per value");
     bits.choices = {8, 4, 2};
     m.params = {bits,
@@ -50,6 +68,7 @@ const MethodDescriptor& quantDescriptor() {
     m.fitFlops = [](const nlohmann::json&, const TargetShape& s) {
       return 6.0 * static_cast<double>(s.tokens) * static_cast<double>(s.dims);
     };
+    m.decodeCost = quantDecodeCost;
     return m;
   }();
   return d;

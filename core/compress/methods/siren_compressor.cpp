@@ -94,7 +94,7 @@ const MethodDescriptor& sirenDescriptor() {
     MethodDescriptor m;
     m.name = "siren";
     m.family = MethodFamily::NeuralField;
-    m.doc = "per-target SIREN f(t) -> D-dim vector, trained on the target (nerf-attention seed)";
+    m.doc = "per-target SIREN f(t) -> D-dim vector trained on the target (nerf-attention seed); stores all weights and biases and a per-dim mean and std";
     std::vector<nlohmann::json> configs;
     for (const auto& [name, shape] : sirenConfigs()) configs.push_back(name);
     m.params = {choiceParam("config", "medium", configs, "one of the seed's seven network shapes"),
@@ -112,6 +112,21 @@ const MethodDescriptor& sirenDescriptor() {
       // forward + backward (3x the forward's 2 FLOPs per weight) at every token, every epoch
       const auto weights = sirenLedger(sirenShape(p), s.dims, 1).items.at("weights");
       return 3 * 2.0 * weights * static_cast<double>(s.tokens) * p.at("epochs").get<double>();
+    };
+    // One decode step evaluates the network at the L positions (block by block, never written
+    // out) and attends to each reconstructed row: every weight is a multiply-add per position,
+    // every hidden unit a sine, the normalisation a multiply and an add per value. A sine is
+    // charged 8 elementwise ops: an NVIDIA SM has 16 special-function units per 128 float32
+    // lanes, and a vectorised CPU sine is about 20 instructions.
+    m.decodeCost = [](const nlohmann::json& p, const DecodeShape& s) {
+      constexpr double kSineOps = 8;
+      const auto shape = sirenShape(p);
+      const auto counts = sirenLedger(shape, s.dims, 1).items;
+      const double L = static_cast<double>(s.context), D = static_cast<double>(s.dims);
+      const double network = L * (2 * counts.at("weights") + counts.at("biases"));
+      const double elementwise = L * (kSineOps * static_cast<double>(shape.width * (shape.depth + 1)) + 2 * D);
+      const double bytes = sirenLedger(shape, s.dims, bytesPerValue(p)).total();
+      return reconstructedDecodeCost(s, bytes, network, elementwise);
     };
     return m;
   }();

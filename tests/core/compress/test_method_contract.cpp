@@ -7,8 +7,12 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "core/compress/compressor.h"
+#include "core/compress/method_docs.h"
 #include "core/sweep/fit_and_measure.h"
 #include "core/sweep/sweep_spec.h"
 
@@ -119,3 +123,20 @@ TEST_P(MethodContract, RatioRequestsFitTheirBudget) {
 
 INSTANTIATE_TEST_SUITE_P(EveryRegisteredMethod, MethodContract, ::testing::ValuesIn(methodDescriptors()),
                          [](const auto& info) { return info.param->name; });
+
+TEST(MethodDocs, SweepsMdTablesAreTheDescriptors) {
+  const auto path = fs::path(KVWB_SOURCE_DIR) / "docs" / "SWEEPS.md";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string begin = "<!-- methods:begin -->\n", end = "<!-- methods:end -->";
+  const auto from = text.find(begin), to = text.find(end);
+  ASSERT_TRUE(from != std::string::npos && to != std::string::npos) << path << " lacks the method markers";
+  std::ostringstream generated;
+  writeMethodsMarkdown(generated);
+  EXPECT_EQ(text.substr(from + begin.size(), to - from - begin.size()), generated.str())
+      << "regenerate with: kvwb-cli methods --markdown";
+  const auto json = methodsJson();
+  ASSERT_EQ(json.size(), methodDescriptors().size());
+  for (std::size_t i = 0; i < json.size(); ++i) EXPECT_EQ(json[i]["name"], methodDescriptors()[i]->name);
+}
