@@ -164,7 +164,12 @@ void MainWindow::createDocks() {
       addDock(m_details, tr("Details"), QStringLiteral("detailsDock"), Qt::RightDockWidgetArea);
   auto* jobsDock =
       addDock(jobsPanel, tr("Jobs"), QStringLiteral("jobsDock"), Qt::BottomDockWidgetArea);
-  resizeDocks({projectDock, detailsDock}, {300, 400}, Qt::Horizontal);
+  // Floors that keep capture names and a job's status readable at 1366 x 768, where the docks'
+  // preferred sizes below do not all fit beside the tabs.
+  m_tree->setMinimumWidth(
+      m_tree->fontMetrics().horizontalAdvance(QStringLiteral("tinystories  5×4×512×8")));
+  jobsPanel->setMinimumHeight(8 * jobsPanel->fontMetrics().height());  // a job and its status
+  resizeDocks({projectDock, detailsDock}, {300, 340}, Qt::Horizontal);
   resizeDocks({jobsDock}, {140}, Qt::Vertical);
 }
 
@@ -177,7 +182,10 @@ void MainWindow::createMenus() {
   file->addSeparator();
   file->addAction(tr("&Import Dump…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::chooseDumps);
   file->addAction(tr("&Extract from Model…"), QKeySequence(tr("Ctrl+E")), this, [this] {
-    widgets::ExtractDialog dialog(this);
+    std::set<std::string> taken;
+    if (m_session.project())
+      for (const core::CaptureInfo& c : m_session.project()->captures()) taken.insert(c.name);
+    widgets::ExtractDialog dialog(std::move(taken), this);
     if (dialog.exec() == QDialog::Accepted) startExtraction(dialog.options());
   });
   file->addAction(tr("Export &Figure Set…"), this, [this] {

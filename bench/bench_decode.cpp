@@ -2,10 +2,11 @@
 // float16 baseline in one run, at L = 4k, 16k, 64k, 128k, on a SYNTHETIC Llama-3-8B-shaped cache
 // (head_dim 128, 4 query heads per KV head; AR(1) keys lag 0.9, values lag 0.3). Each L times a
 // pass over as many KV heads as make 512 MiB of float16 cache (at most the 8B model's 256), so
-// every head is read cold, on all cores (heads shared out); a step's time is a pass's per head.
-// Per kernel: bytes read, µs per (layer, KV head) step, speed-up against dense float16, achieved
-// GB/s against the measured stream bandwidth and GFLOP/s (the model's FLOPs) against the matmul
-// peak (where it sits on this machine's roofline), and the model's prediction here and on H100.
+// every head is read cold, on all cores (heads shared out); a step's time is a pass's per head,
+// the passes alternating between the kernels. Per kernel: bytes read, µs per (layer, KV head)
+// step, speed-up against dense float16, achieved GB/s against the measured stream bandwidth and
+// GFLOP/s (the model's FLOPs) against the matmul peak (where it sits on this machine's roofline),
+// and the model's prediction here and on H100.
 //   bench_decode [L,L,...]
 #include <torch/torch.h>
 
@@ -15,8 +16,6 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
-#include <numeric>
-#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -38,7 +37,7 @@ namespace {
 constexpr std::int64_t kDims = 128, kGroup = 4, kModelHeads = 256;  // Llama-3-8B: 32 layers x 8 KV heads
 constexpr double kWorkingSet = 512.0 * (1 << 20);                    // bytes of float16 cache per pass
 constexpr std::int64_t kRank = 32, kQuantGroup = 128;                // about 4x smaller than float16
-constexpr int kPasses = 2;                                           // timed, after one warm-up
+constexpr int kPasses = 2;                                           // timed passes per kernel
 
 using Clock = std::chrono::steady_clock;
 
@@ -87,30 +86,36 @@ struct Kernel {
   std::int64_t heads = 0;                        // heads per timed pass
 };
 
-// µs per head: the best of kPasses passes over every head, heads shared out over the cores.
-double timeKernel(const Kernel& k) {
-  std::vector<Sides> heads;
-  for (std::int64_t h = 0; h < k.heads; ++h) heads.push_back(k.make(h));
+// µs per head of one pass over every head, heads shared out over the cores.
+double timePass(const std::vector<Sides>& heads) {
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  double best = INFINITY;
-  for (int pass = 0; pass <= kPasses; ++pass) {
-    std::vector<std::thread> workers;
-    const auto start = Clock::now();
-    for (int t = 0; t < threads; ++t)
-      workers.emplace_back([&, t] {
-        at::set_num_threads(1);  // this thread's LibTorch and BLAS work stays on it
-        DecodeScratch scratch;
-        std::vector<float> q(kGroup * kDims), out(kGroup * kDims);
-        std::mt19937 rng(t);
-        std::normal_distribution<float> normal;
-        for (auto& x : q) x = normal(rng);
-        for (std::int64_t h = t; h < k.heads; h += threads)
-          attendStep(*heads[h].keys, *heads[h].values, q.data(), kGroup, out.data(), scratch);
-      });
-    for (auto& w : workers) w.join();
-    const double us = std::chrono::duration<double, std::micro>(Clock::now() - start).count() / k.heads;
-    if (pass > 0) best = std::min(best, us);
-  }
+  const auto count = static_cast<std::int64_t>(heads.size());
+  std::vector<std::thread> workers;
+  const auto start = Clock::now();
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      at::set_num_threads(1);  // this thread's LibTorch and BLAS work stays on it
+      DecodeScratch scratch;
+      std::vector<float> q(kGroup * kDims), out(kGroup * kDims);
+      std::mt19937 rng(t);
+      std::normal_distribution<float> normal;
+      for (auto& x : q) x = normal(rng);
+      for (std::int64_t h = t; h < count; h += threads)
+        attendStep(*heads[h].keys, *heads[h].values, q.data(), kGroup, out.data(), scratch);
+    });
+  for (auto& w : workers) w.join();
+  return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / static_cast<double>(count);
+}
+
+// µs per head of each kernel: the best of kPasses passes, interleaved across the kernels (so a
+// change in the machine's load hits them alike; each pass reads its heads cold).
+std::vector<double> timeKernels(const std::vector<Kernel>& kernels) {
+  std::vector<std::vector<Sides>> heads(kernels.size());
+  for (std::size_t k = 0; k < kernels.size(); ++k)
+    for (std::int64_t h = 0; h < kernels[k].heads; ++h) heads[k].push_back(kernels[k].make(h));
+  std::vector<double> best(kernels.size(), INFINITY);
+  for (int pass = 0; pass < kPasses; ++pass)
+    for (std::size_t k = 0; k < kernels.size(); ++k) best[k] = std::min(best[k], timePass(heads[k]));
   return best;
 }
 
@@ -208,8 +213,7 @@ void runContext(std::int64_t L, const DeviceProfile& host, const DeviceProfile& 
               static_cast<long long>(heads), heads * 2.0 * L * kDims * 2 / (1 << 20));
   std::printf("| kernel | KiB read | µs / head | vs dense f16 | GB/s | of stream | GFLOP/s | predicted µs here | "
               "predicted µs H100 | H100 vs dense f16 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-  std::vector<double> micros;
-  for (const auto& k : kernels) micros.push_back(timeKernel(k));
+  const auto micros = timeKernels(kernels);
   const double baseline = micros[1];  // dense float16
   const double rawH100 = predictDecode(raw, h100).micros;
   for (std::size_t i = 0; i < kernels.size(); ++i) {

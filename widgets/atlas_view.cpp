@@ -57,10 +57,12 @@ AtlasView::AtlasView(QWidget* parent) : QWidget(parent) {
   m_title->setTextFormat(Qt::RichText);
   m_targetLabel = new QLabel;
   m_targetLabel->setObjectName(QStringLiteral("targetLabel"));
+  // Both wrap, so their one-line text does not set the view's width (the window at 1366 px).
+  m_title->setWordWrap(true);
+  m_targetLabel->setWordWrap(true);
 
   auto* controls = new QHBoxLayout;
-  controls->addWidget(m_title);
-  controls->addStretch(1);
+  controls->addWidget(m_title, 1);
   controls->addWidget(new QLabel(tr("Metric")));
   controls->addWidget(m_metric);
   controls->addWidget(m_mode);

@@ -16,7 +16,7 @@
 
 namespace kvwb::widgets {
 
-ExtractDialog::ExtractDialog(QWidget* parent)
+ExtractDialog::ExtractDialog(std::set<std::string> taken, QWidget* parent)
     : QDialog(parent),
       m_model(new QLineEdit),
       m_text(new QComboBox),
@@ -24,7 +24,8 @@ ExtractDialog::ExtractDialog(QWidget* parent)
       m_start(new QSpinBox),
       m_name(new QLineEdit),
       m_label(new QLineEdit),
-      m_device(new QComboBox) {
+      m_device(new QComboBox),
+      m_taken(std::move(taken)) {
   setWindowTitle(tr("Extract KV Cache from a Model"));
   const QString datasets = resourceDirectory(QStringLiteral("datasets"));
   if (!datasets.isEmpty()) m_model->setText(QDir(datasets).filePath(QStringLiteral("stories260K-hf")));
@@ -86,8 +87,12 @@ ExtractDialog::ExtractDialog(QWidget* parent)
 }
 
 void ExtractDialog::textChosen() {
-  m_name->setText(m_text->currentText());
-  m_label->setText(m_text->currentText());
+  const QString type = m_text->currentText();
+  QString name = type;
+  for (int n = 2; m_taken.contains(name.toStdString()); ++n)
+    name = QStringLiteral("%1-%2").arg(type).arg(n);
+  m_name->setText(name);
+  m_label->setText(type);
 }
 
 core::ExtractOptions ExtractDialog::options() const {

@@ -1,9 +1,12 @@
 // The "Extract from Model" dialog: a checkpoint (HF folder or llama2.c .bin), a prompt text (the
 // bundled ones by type, or any file), the window (tokens, start), names and device; options()
-// gives the core::ExtractOptions the main window runs as a background job. GUI thread only.
+// gives the core::ExtractOptions the main window runs as a background job. The capture name starts
+// as the prompt type, numbered when the project already has that name. GUI thread only.
 #pragma once
 
 #include <QDialog>
+#include <set>
+#include <string>
 
 #include "core/capture/capture_extract.h"
 
@@ -17,7 +20,8 @@ class ExtractDialog : public QDialog {
   Q_OBJECT
 
  public:
-  explicit ExtractDialog(QWidget* parent = nullptr);
+  // `taken`: the open project's capture names, which the default name avoids.
+  explicit ExtractDialog(std::set<std::string> taken = {}, QWidget* parent = nullptr);
   core::ExtractOptions options() const;
 
   QLineEdit* modelEdit() const { return m_model; }
@@ -34,6 +38,7 @@ class ExtractDialog : public QDialog {
   QLineEdit* m_name;
   QLineEdit* m_label;
   QComboBox* m_device;
+  std::set<std::string> m_taken;
 };
 
 }  // namespace kvwb::widgets

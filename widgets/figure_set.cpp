@@ -13,10 +13,12 @@
 
 #include "core/analysis/capture_analysis.h"
 #include "core/project/project.h"
+#include "core/reports/results_csv.h"
 #include "widgets/atlas_data.h"
 #include "widgets/compare_data.h"
 #include "widgets/plots/heatmap_plot.h"
 #include "widgets/plots/line_plot.h"
+#include "widgets/plots/method_style.h"
 
 namespace kvwb::widgets {
 namespace {
@@ -56,38 +58,6 @@ LineChart kindCurves(const std::vector<std::shared_ptr<const AtlasData>>& atlase
     }
   }
   chart.note = "mean over layers and heads · solid K, dashed V";
-  return chart;
-}
-
-// Cosine similarity against compression ratio of every job of the project's runs (their kind
-// "all" rows), one series per method.
-LineChart paretoChart(const core::Project& project) {
-  const auto& x = core::fitMetric(core::FitMetric::Ratio);
-  const auto& y = core::fitMetric(core::FitMetric::CosSim);
-  std::map<std::string, std::vector<std::pair<double, double>>> points;
-  for (const core::RunInfo& run : project.runs())
-    for (const core::ResultRow& row : project.results(run.id))
-      if (row.kind == "all" && std::isfinite(row[x.id]) && std::isfinite(row[y.id]))
-        points[run.method].emplace_back(row[x.id], row[y.id]);
-  LineChart chart;
-  chart.title = "Quality vs compression";
-  chart.note = "one point per sweep job (every target of it)";
-  chart.xLabel = std::string(x.title) + " (vs float16)";
-  chart.yLabel = std::string("mean token ") + y.title;
-  chart.logX = x.logScale;
-  chart.logY = y.logScale;
-  int colour = 0;
-  for (auto& [method, xy] : points) {
-    std::sort(xy.begin(), xy.end());
-    Series s;
-    for (const auto& [px, py] : xy) {
-      s.x.push_back(px);
-      s.y.push_back(py);
-    }
-    s.label = method;
-    s.colour = colour++;
-    chart.series.push_back(std::move(s));
-  }
   return chart;
 }
 
@@ -141,6 +111,36 @@ std::string describe(const CompareFit& fit) {
 
 }  // namespace
 
+LineChart paretoFigure(const std::vector<ResultEntry>& entries) {
+  const auto& x = core::fitMetric(core::FitMetric::Ratio);
+  const auto& y = core::fitMetric(core::FitMetric::CosSim);
+  std::map<std::string, std::vector<std::pair<double, double>>> points;
+  for (const ResultEntry& e : entries)
+    if (e.aggregate() && std::isfinite(e.row[x.id]) && std::isfinite(e.row[y.id]))
+      points[e.method].emplace_back(e.row[x.id], e.row[y.id]);
+  LineChart chart;
+  chart.title = "Quality vs compression";
+  chart.note = "one point per sweep job (every target of it)";
+  chart.xLabel = std::string(x.title) + " (vs float16)";
+  chart.yLabel = std::string("mean token ") + y.title;
+  chart.logX = x.logScale;
+  chart.logY = y.logScale;
+  for (auto& [method, xy] : points) {
+    std::sort(xy.begin(), xy.end());
+    Series s;
+    for (const auto& [px, py] : xy) {
+      s.x.push_back(px);
+      s.y.push_back(py);
+    }
+    s.label = method;
+    const MethodStyle style = methodStyle(method);
+    s.colour = style.colour;
+    s.marker = style.shape;
+    chart.series.push_back(std::move(s));
+  }
+  return chart;
+}
+
 FigureSetResult exportFigureSet(const std::filesystem::path& projectPath, const QString& dir,
                                 FigureFormat format, const FigureOptions& options,
                                 core::JobContext& ctx) {
@@ -192,7 +192,8 @@ FigureSetResult exportFigureSet(const std::filesystem::path& projectPath, const 
                 "layer_profile_effective_rank");
   }
 
-  const LineChart pareto = paretoChart(project);
+  const LineChart pareto =
+      paretoFigure(resultEntries(core::loadRunResults(project, project.runs())));
   if (pareto.series.empty())
     result.notes << QObject::tr("no finished sweep runs: no Pareto front");
   else

@@ -7,9 +7,12 @@
 #include <QString>
 #include <QStringList>
 #include <filesystem>
+#include <vector>
 
 #include "core/base/job_context.h"
 #include "widgets/figure_export.h"
+#include "widgets/plots/plot_data.h"
+#include "widgets/results_data.h"
 
 namespace kvwb::widgets {
 
@@ -17,6 +20,10 @@ struct FigureSetResult {
   QStringList files;  // written, in order
   QStringList notes;  // figures skipped and why ("no runs: no Pareto front")
 };
+
+// The set's Pareto figure: cosine similarity against compression ratio of every job aggregate
+// of `entries`, one series per method in its methodStyle, as the results view draws them.
+LineChart paretoFigure(const std::vector<ResultEntry>& entries);
 
 // Writes every figure the project has data for into `dir` (created when missing). Throws
 // core::InputError for an unreadable project; a figure that cannot be written is a note.

@@ -44,10 +44,15 @@ struct JobRunner::Job {
   QFutureWatcher<Outcome> watcher;
 };
 
+double JobStatus::elapsedSeconds() const {
+  if (!clock.isValid()) return 0.0;
+  return static_cast<double>(endedMs >= 0 ? endedMs : clock.elapsed()) / 1000.0;
+}
+
 double JobStatus::etaSeconds() const {
-  if (state != JobState::Running || fraction <= 0.0 || !clock.isValid()) return -1.0;
-  const double elapsed = static_cast<double>(clock.elapsed()) / 1000.0;
-  return elapsed * (1.0 - fraction) / fraction;
+  if (state != JobState::Running || firstReportMs < 0 || fraction <= firstFraction) return -1.0;
+  const double seconds = static_cast<double>(clock.elapsed() - firstReportMs) / 1000.0;
+  return seconds * (1.0 - fraction) / (fraction - firstFraction);
 }
 
 JobRunner::JobRunner(int cpuThreads, QObject* parent) : QObject(parent) {
@@ -77,11 +82,16 @@ int JobRunner::startErased(const QString& title, const std::string& device, Eras
     if (fraction == j.status.fraction && what == j.status.what) return;  // e.g. setFuture's replay
     j.status.fraction = fraction;
     j.status.what = what;
+    if (j.status.started && j.status.firstReportMs < 0) {
+      j.status.firstReportMs = j.status.clock.elapsed();
+      j.status.firstFraction = fraction;
+    }
     Q_EMIT jobProgress(id);
   });
   connect(&job->watcher, &QFutureWatcherBase::finished, this, [this, id] {
     Job& j = *m_jobs.at(id);
     JobStatus& s = j.status;
+    s.endedMs = s.clock.elapsed();
     const QFuture<Outcome> future = j.watcher.future();
     if (future.isCanceled() || future.resultCount() == 0) {
       s.state = JobState::Cancelled;

@@ -36,7 +36,14 @@ struct JobStatus {
   QString what;   // the core's last progress text
   QString error;  // set when Failed: the exception's message (names the file for input errors)
   QElapsedTimer clock;  // since the job was queued, restarted when it starts
-  // Estimated seconds left from the elapsed time and progress, or -1 while unknown.
+  qint64 endedMs = -1;  // clock's reading when the job ended (elapsed time stops), -1 while running
+  // The first progress report after the start: the measured rate is taken from there on, so
+  // loading before the first fit does not skew it.
+  qint64 firstReportMs = -1;
+  double firstFraction = 0.0;
+  // Seconds since the job started (or was queued, while it waits), frozen when it ends.
+  double elapsedSeconds() const;
+  // Seconds left at the rate measured since the first report, or -1 while unknown or ended.
   double etaSeconds() const;
 };
 

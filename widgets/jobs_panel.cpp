@@ -1,5 +1,5 @@
-// JobsPanel: rows built from JobRunner's signals; ETA = elapsed * (1 - f) / f, refreshed each
-// second.
+// JobsPanel: rows built from JobRunner's signals; the bar is the job's fraction, the detail line
+// its own text, elapsed time and ETA (JobStatus), refreshed each second while jobs run.
 #include "widgets/jobs_panel.h"
 
 #include <QHBoxLayout>
@@ -9,6 +9,7 @@
 #include <QScrollArea>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <cmath>
 
 #include "widgets/job_runner.h"
 
@@ -24,24 +25,35 @@ QString formatSeconds(double s) {
   return JobsPanel::tr("%1 h %2 min").arg(total / 3600).arg(total % 3600 / 60);
 }
 
+QString percent(const JobStatus& s) {
+  return JobsPanel::tr("%1 %").arg(static_cast<int>(std::floor(s.fraction * 100)));
+}
+
+// What the job's detail line says: while it runs, what it is doing (for a sweep, the running job
+// of the sweep), how far it is, how long it has run and the ETA; once it ended, how it ended and
+// the time it took.
 QString describe(const JobStatus& s) {
+  const QString elapsed = formatSeconds(s.elapsedSeconds());
   switch (s.state) {
     case JobState::Running: {
-      if (s.cancelRequested) return JobsPanel::tr("cancelling…");
+      if (s.cancelRequested) return JobsPanel::tr("cancelling at %1…").arg(percent(s));
       if (!s.started)
         return s.device == "cpu"
                    ? JobsPanel::tr("queued")
                    : JobsPanel::tr("waiting for %1").arg(QString::fromStdString(s.device));
       const double eta = s.etaSeconds();
       const QString what = s.what.isEmpty() ? JobsPanel::tr("starting…") : s.what;
-      return eta < 0 ? what : JobsPanel::tr("%1 · ETA %2").arg(what, formatSeconds(eta));
+      const QString times = eta < 0 ? JobsPanel::tr("%1 elapsed").arg(elapsed)
+                                    : JobsPanel::tr("%1 elapsed · ETA %2")
+                                          .arg(elapsed, formatSeconds(eta));
+      return JobsPanel::tr("%1 · %2 · %3").arg(what, percent(s), times);
     }
     case JobState::Succeeded:
-      return JobsPanel::tr("done in %1").arg(formatSeconds(s.clock.elapsed() / 1000.0));
+      return JobsPanel::tr("done in %1").arg(elapsed);
     case JobState::Cancelled:
-      return JobsPanel::tr("cancelled");
+      return JobsPanel::tr("cancelled at %1 after %2").arg(percent(s), elapsed);
     case JobState::Failed:
-      return JobsPanel::tr("failed: %1").arg(s.error);
+      return JobsPanel::tr("failed after %1: %2").arg(elapsed, s.error);
   }
   return {};
 }
@@ -93,8 +105,11 @@ void JobsPanel::addRow(int id) {
   row.title->setFont(bold);
   row.bar = new QProgressBar;
   row.bar->setRange(0, kBarSteps);
+  row.bar->setValue(0);
   row.bar->setTextVisible(false);
+  row.bar->setObjectName(QStringLiteral("jobProgress"));
   row.detail = new QLabel;
+  row.detail->setObjectName(QStringLiteral("jobDetail"));
   row.detail->setWordWrap(true);
   row.detail->setTextInteractionFlags(Qt::TextSelectableByMouse);
   row.cancel = new QToolButton;
@@ -122,7 +137,7 @@ void JobsPanel::updateRow(int id) {
   if (it == m_rows.end()) return;
   const Row& row = it->second;
   const JobStatus& s = m_runner.status(id);
-  row.bar->setValue(static_cast<int>(s.fraction * kBarSteps));
+  row.bar->setValue(static_cast<int>(std::lround(s.fraction * kBarSteps)));
   row.detail->setText(describe(s));
   row.detail->setStyleSheet(s.state == JobState::Failed ? QStringLiteral("color: #b00020;")
                                                         : QString());

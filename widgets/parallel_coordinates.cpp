@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
+#include <set>
+
+#include "widgets/plots/method_style.h"
 
 namespace kvwb::widgets {
 namespace {
@@ -14,6 +16,19 @@ double axisValue(const ResultEntry& e, core::FitMetric metric) {
   const double v = e.row[metric];
   if (!core::fitMetric(metric).logScale) return v;
   return v > 0 ? std::log10(v) : std::numeric_limits<double>::quiet_NaN();
+}
+
+// A long metric title on two lines (at the space nearest its middle), so the axis names fit.
+std::string wrapTitle(std::string title) {
+  if (title.size() <= 12) return title;
+  std::size_t best = std::string::npos;
+  for (std::size_t i = 0; i < title.size(); ++i)
+    if (title[i] == ' ' && (best == std::string::npos ||
+                            std::abs(static_cast<double>(i) - title.size() / 2.0) <
+                                std::abs(static_cast<double>(best) - title.size() / 2.0)))
+      best = i;
+  if (best != std::string::npos) title[best] = '\n';
+  return title;
 }
 
 std::vector<const ResultEntry*> inScope(const std::vector<ResultEntry>& entries, bool aggregates) {
@@ -48,22 +63,19 @@ LineChart buildParallelChart(const std::vector<ResultEntry>& entries, bool aggre
 
   LineChart chart;
   chart.title = "Parallel coordinates";
-  chart.xLabel = "axis";
   chart.yLabel = "scaled to min–max of the shown rows";
-  chart.integerX = true;
-  chart.note = "axes:";
-  for (std::size_t a = 0; a < axes.size(); ++a) {
-    const auto& m = core::fitMetric(axes[a]);
-    chart.note +=
-        (a ? " · " : " ") + std::to_string(a) + " " + m.title + (m.logScale ? " (log)" : "");
+  chart.emptyText = "no results yet";
+  chart.note = "one line per row; (log): log scale";
+  for (const core::FitMetric axis : axes) {
+    const auto& m = core::fitMetric(axis);
+    chart.xTickLabels.push_back(wrapTitle(m.title) + (m.logScale ? " (log)" : ""));
   }
-  std::map<std::string, int> colours;  // first-seen order, as the Pareto chart colours methods
+  std::set<std::string> methods;  // the first row of each method stands in the legend
   for (const auto* e : rows) {
-    const auto [it, first] = colours.emplace(e->method, static_cast<int>(colours.size()));
     Series s;
     s.label = e->method;
-    s.colour = it->second;
-    s.inLegend = first;
+    s.colour = methodStyle(e->method).colour;
+    s.inLegend = methods.insert(e->method).second;
     for (std::size_t a = 0; a < axes.size(); ++a) {
       const double v = axisValue(*e, axes[a]);
       s.x.push_back(static_cast<double>(a));

@@ -1,7 +1,7 @@
 // Parallel coordinates of sweep results: every fit (or job aggregate) as a line across one axis
 // per fit metric (core::fitMetrics() order) that some shown row measured, each axis scaled to its
-// min–max over the shown rows (log scale where the metric's table row says so), one colour per
-// method. No Qt; any thread.
+// min–max over the shown rows (log scale where the metric's table row says so), the axes named
+// by their x ticks, each method in its methodStyle colour. No Qt; any thread.
 #pragma once
 
 #include <vector>
@@ -11,7 +11,7 @@
 
 namespace kvwb::widgets {
 
-// The axes, left to right (the chart's note names them in this order): the fit metrics with a
+// The axes, left to right (the chart's xTickLabels name them in this order): the fit metrics with a
 // finite value in some row of the scope.
 std::vector<core::FitMetric> parallelAxes(const std::vector<ResultEntry>& entries, bool aggregates);
 LineChart buildParallelChart(const std::vector<ResultEntry>& entries, bool aggregates);

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/reports/results_summary.h"
+#include "widgets/plots/method_style.h"
 
 namespace kvwb::widgets {
 
@@ -36,6 +38,34 @@ std::string targetText(const ResultEntry& e) {
          e.row.kind;
 }
 
+// Which sweep job a row belongs to: its run and the job hash its parameters carry (a target's
+// parameters add per-target ones, so they differ from the aggregate's).
+std::string jobKey(const ResultEntry& e) {
+  const auto params = nlohmann::json::parse(e.row.paramsJson, nullptr, false);
+  const auto job = params.is_object() ? params.find("job") : params.end();
+  return e.runId + "|" + (job != params.end() ? job->dump() : e.row.paramsJson);
+}
+
+// The fit a click on each job aggregate opens, by jobKey: the job's worst K or V target (lowest
+// cosine similarity), which Compare can show.
+std::map<std::string, const ResultEntry*> worstTargets(const std::vector<ResultEntry>& entries) {
+  const auto cos = core::FitMetric::CosSim;
+  std::map<std::string, const ResultEntry*> worst;
+  for (const ResultEntry& t : entries) {
+    if (t.aggregate() || (t.row.kind != "K" && t.row.kind != "V") || !std::isfinite(t.row[cos]))
+      continue;
+    const ResultEntry*& w = worst[jobKey(t)];
+    if (!w || t.row[cos] < w->row[cos]) w = &t;
+  }
+  return worst;
+}
+
+std::string clickText(const FitRef& fit) {
+  if (fit.layer < 0) return "";
+  return "\nclick: compare its worst target, layer " + std::to_string(fit.layer) + " head " +
+         std::to_string(fit.head) + " " + fit.kind;
+}
+
 // One series per method, in first-seen order, of the rows of the chosen scope with both values.
 ScatterChart pointsByMethod(const std::vector<ResultEntry>& entries, const ResultAxis& x,
                             const ResultAxis& y, bool aggregates) {
@@ -45,18 +75,23 @@ ScatterChart pointsByMethod(const std::vector<ResultEntry>& entries, const Resul
   chart.logX = x.logScale;
   chart.logY = y.logScale;
   std::map<std::string, std::size_t> seriesOf;
+  const auto worst = aggregates ? worstTargets(entries) : std::map<std::string, const ResultEntry*>{};
   for (const ResultEntry& e : entries) {
     if (e.aggregate() != aggregates) continue;
     const double vx = x.value(e), vy = y.value(e);
     if (std::isnan(vx) || std::isnan(vy)) continue;
     const auto [it, added] = seriesOf.emplace(e.method, chart.series.size());
-    if (added)
-      chart.series.push_back({e.method, static_cast<int>(chart.series.size()), {}, {}});
-    chart.series[it->second].points.push_back(
-        {vx, vy,
-         e.method + "  " + core::paramsText(e.row.paramsJson) + "\n" + targetText(e) + " · " +
-             e.runId,
-         {e.runId, e.row.layer, e.row.head, e.row.kind, e.row.paramsJson}});
+    if (added) {
+      const MethodStyle style = methodStyle(e.method);
+      chart.series.push_back({e.method, style.colour, style.shape, {}, {}});
+    }
+    const auto target = e.aggregate() ? worst.find(jobKey(e)) : worst.end();
+    const ResultEntry& opened = target != worst.end() ? *target->second : e;
+    FitRef fit{opened.runId, opened.row.layer, opened.row.head, opened.row.kind,
+               opened.row.paramsJson};
+    std::string tooltip = e.method + "  " + core::paramsText(e.row.paramsJson) + "\n" +
+                          targetText(e) + " · " + e.runId + (e.aggregate() ? clickText(fit) : "");
+    chart.series[it->second].points.push_back({vx, vy, std::move(tooltip), std::move(fit)});
   }
   return chart;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "widgets/plots/plot_data.h"
 #include "widgets/results_data.h"
 
 namespace kvwb::widgets {
@@ -17,7 +18,8 @@ namespace kvwb::widgets {
 std::vector<std::size_t> paretoFront(const std::vector<double>& x, const std::vector<double>& y,
                                      bool higherXBetter, bool higherYBetter);
 
-// The fit a plotted point stands for (what a click on it reports).
+// The fit a plotted point stands for (what a click on it reports): its own row, or for a job
+// aggregate the job's worst K or V target.
 struct FitRef {
   std::string runId;
   int layer = 0, head = 0;
@@ -33,6 +35,7 @@ struct ScatterPoint {
 struct ScatterSeries {
   std::string label;
   int colour = 0;                  // Okabe-Ito palette index
+  MarkerShape shape = MarkerShape::Disc;
   std::vector<ScatterPoint> points;
   std::vector<std::size_t> front;  // indices into points, x ascending; empty: none drawn
 };
@@ -45,8 +48,8 @@ struct ScatterChart {
 };
 
 // `quality` against `x` (fit metrics, e.g. cosine similarity against compression ratio), fronts
-// by each metric's better direction, one series per method (in first-seen order, so both charts
-// colour a method alike), per-target rows or job aggregates only.
+// by each metric's better direction, one series per method (first-seen order, each in its
+// methodStyle), per-target rows or job aggregates only.
 ScatterChart buildParetoChart(const std::vector<ResultEntry>& entries, const ResultAxis& quality,
                               const ResultAxis& x, bool aggregates);
 // Any two axes, one series per method, no fronts.

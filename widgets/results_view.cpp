@@ -78,8 +78,8 @@ ResultsView::ResultsView(QWidget* parent)
   addAxes(m_scatterY, false);
   selectAxis(m_quality, core::fitMetric(core::FitMetric::CosSim).column);
   selectAxis(m_x, core::fitMetric(core::FitMetric::Ratio).column);
-  selectAxis(m_scatterX, "layer");
-  selectAxis(m_scatterY, core::fitMetric(core::FitMetric::RelErr).column);
+  selectAxis(m_scatterX, core::fitMetric(core::FitMetric::Ratio).column);
+  selectAxis(m_scatterY, core::fitMetric(core::FitMetric::CosSim).column);
   m_filter->setPlaceholderText(tr("Filter rows (any column)…"));
   m_filter->setClearButtonEnabled(true);
   auto* exportButton = new QPushButton(tr("Export CSV…"));

@@ -14,13 +14,18 @@ void addMergeCommand(CLI::App& app) {
     std::vector<std::string> shards;
   };
   auto args = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand(
-      "merge", "Merge sweep shard files into the project (merging again adds nothing); exit 3 when jobs are missing");
-  cmd->add_option("project", args->project, "Project file (.kvw)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("shards", args->shards, "Shard files (P.kvw.<sweep>.shard-I-of-N) of one sweep")->required();
+  auto* cmd = app.add_subcommand("merge",
+                                 "Merge sweep shard files into the project (merging again adds "
+                                 "nothing); exit 3 when jobs are missing");
+  cmd->add_option("project", args->project, "Project file (.kvw)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("shards", args->shards, "Shard files (P.kvw.<sweep>.shard-I-of-N) of one sweep")
+      ->required();
   cmd->callback([args] {
     TerminalProgress progress("merge");
-    const auto report = core::mergeShards(args->project, {args->shards.begin(), args->shards.end()}, progress);
+    const auto report =
+        core::mergeShards(args->project, {args->shards.begin(), args->shards.end()}, progress);
     core::writeMergeReport(report, std::cout);
     if (!report.complete()) throw CLI::RuntimeError(kIncompleteExit);
   });

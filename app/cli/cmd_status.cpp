@@ -9,7 +9,9 @@
 namespace kvwb::cli {
 namespace {
 
-std::string padded(std::string s, std::size_t width) { return s.size() < width ? s.append(width - s.size(), ' ') : s + " "; }
+std::string padded(std::string s, std::size_t width) {
+  return s.size() < width ? s.append(width - s.size(), ' ') : s + " ";
+}
 
 std::string stateText(const core::SlurmJobState& s) {
   if (s.state.empty()) return "not known";
@@ -21,32 +23,42 @@ std::string stateText(const core::SlurmJobState& s) {
 void addStatusCommand(CLI::App& app) {
   auto project = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand(
-      "status", "Show the project's sharded sweeps: each shard's committed jobs and each Slurm task's state");
+      "status",
+      "Show the project's sharded sweeps: each shard's committed jobs and each Slurm task's state");
   cmd->add_option("project", *project, "Project file (.kvw)")->required()->check(CLI::ExistingFile);
   cmd->callback([project] {
     const auto sweeps = core::clusterStatus(*project);
     if (sweeps.empty()) std::cout << "no shard files or Slurm scripts beside " << *project << "\n";
     for (const auto& s : sweeps) {
       const auto& p = s.progress;
-      std::cout << "sweep '" << s.sweep << "' (spec " << p.specHash << "): " << p.planned << " job(s) planned, "
-                << p.alreadyInProject << " in the project, " << p.planned - static_cast<int>(p.missing.size())
-                << " committed\n";
+      std::cout << "sweep '" << s.sweep << "' (spec " << p.specHash << "): " << p.planned
+                << " job(s) planned, " << p.alreadyInProject << " in the project, "
+                << p.planned - static_cast<int>(p.missing.size()) << " committed\n";
       if (s.submission)
-        std::cout << "  Slurm array job " << s.submission->arrayJob << ", merge job " << s.submission->mergeJob << "\n";
+        std::cout << "  Slurm array job " << s.submission->arrayJob << ", merge job "
+                  << s.submission->mergeJob << "\n";
       if (!s.schedulerNote.empty()) std::cout << "  " << s.schedulerNote << "\n";
       for (const auto& shard : p.shards) {
         const auto task = s.tasks.find(shard.shard.index);
         std::cout << "  shard " << padded(shard.shard.text(), 6)
-                  << (s.submission ? "task " + padded(s.submission->arrayJob + "_" + std::to_string(shard.shard.index), 10) +
-                                         padded(stateText(task != s.tasks.end() ? task->second : core::SlurmJobState{}), 22)
-                                   : "")
+                  << (s.submission
+                          ? "task " +
+                                padded(s.submission->arrayJob + "_" +
+                                           std::to_string(shard.shard.index),
+                                       10) +
+                                padded(stateText(task != s.tasks.end() ? task->second
+                                                                       : core::SlurmJobState{}),
+                                       22)
+                          : "")
                   << padded(shard.state, 10)
-                  << padded(std::to_string(shard.committed) + "/" + std::to_string(shard.planned) + " job(s)", 14)
+                  << padded(std::to_string(shard.committed) + "/" + std::to_string(shard.planned) +
+                                " job(s)",
+                            14)
                   << shard.file.filename().string() << "\n";
       }
       if (s.submission)
-        std::cout << "  merge job " << padded(s.submission->mergeJob, 10) << stateText(s.merge.value_or(core::SlurmJobState{}))
-                  << "\n";
+        std::cout << "  merge job " << padded(s.submission->mergeJob, 10)
+                  << stateText(s.merge.value_or(core::SlurmJobState{})) << "\n";
     }
   });
 }

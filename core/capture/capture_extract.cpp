@@ -26,6 +26,17 @@ std::filesystem::path captureModelPath(const std::filesystem::path& project,
 
 namespace {
 
+// The model as a capture records it: relative to the project's folder when the model is inside or
+// beside the project (the two move together), else absolute.
+std::filesystem::path recordedModelPath(const std::filesystem::path& model,
+                                        const std::filesystem::path& project) {
+  const auto absolute = std::filesystem::absolute(model).lexically_normal();
+  const auto relative =
+      absolute.lexically_relative(std::filesystem::absolute(project).parent_path().lexically_normal());
+  if (relative.empty() || *relative.begin() == "..") return absolute;
+  return relative;
+}
+
 std::string readText(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(file, "cannot read text file");
@@ -90,8 +101,7 @@ CaptureInfo extractCapture(const ExtractOptions& o, const std::filesystem::path&
   info.hasQueries = info.hasKeysPreRope = true;
   info.storageDtype = "float32";
   info.metadataJson = nlohmann::json{
-      {"model", std::filesystem::relative(std::filesystem::absolute(o.model),
-                                          std::filesystem::absolute(project).parent_path()).string()},
+      {"model", recordedModelPath(o.model, project).string()},
       {"model_absolute", std::filesystem::absolute(o.model).lexically_normal().string()},
       {"model_name", o.model.filename().string()},
       {"config", configJson(cfg)},

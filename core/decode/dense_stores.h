@@ -42,7 +42,6 @@ class EvictedStore final : public KeyStore, public ValueStore {
   void scores(const float* q, std::int64_t groups, float* s, DecodeScratch& scratch) const override;
   void accumulate(const float* p, std::int64_t groups, float* out, DecodeScratch& scratch) const override;
   void reconstructInto(float* out, DecodeScratch& scratch) const override;
-  const std::vector<std::int32_t>& kept() const { return m_kept; }
 
  private:
   std::shared_ptr<const DenseF16> m_cache;

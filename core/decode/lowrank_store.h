@@ -15,7 +15,6 @@ class LowRankStore final : public KeyStore, public ValueStore {
   std::string name() const override { return "low-rank r=" + std::to_string(m_rank); }
   std::int64_t rows() const override { return m_rows; }
   std::int64_t dims() const override { return m_dims; }
-  std::int64_t rank() const { return m_rank; }
   double bytes() const override;
   void scores(const float* q, std::int64_t groups, float* s, DecodeScratch& scratch) const override;
   void accumulate(const float* p, std::int64_t groups, float* out, DecodeScratch& scratch) const override;

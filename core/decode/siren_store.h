@@ -39,7 +39,6 @@ class SirenStore final : public KeyStore, public ValueStore {
   void scores(const float* q, std::int64_t groups, float* s, DecodeScratch& scratch) const override;
   void accumulate(const float* p, std::int64_t groups, float* out, DecodeScratch& scratch) const override;
   void reconstructInto(float* out, DecodeScratch& scratch) const override;
-  const SirenNet& net() const { return m_net; }
 
  private:
   // Rows [first, first + count) of the reconstruction into out [count, D].

@@ -20,8 +20,9 @@ std::filesystem::path slurmDir(const std::filesystem::path& project, const std::
 
 // `s` as one shell word.
 std::string shellQuote(const std::string& s) {
-  const bool plain = !s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                       "0123456789_./+-:=@%,") == std::string::npos;
+  const bool plain = !s.empty() && s.find_first_not_of(
+                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                       "0123456789_./+-:=@%,") == std::string::npos;
   if (plain) return s;
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -38,7 +39,8 @@ void writeText(const std::filesystem::path& file, const std::string& text) {
 nlohmann::json readJson(const std::filesystem::path& file) {
   std::ifstream in(file);
   const auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw InputError(file, "is not the JSON object kvwb-cli slurm wrote");
+  if (j.is_discarded() || !j.is_object())
+    throw InputError(file, "is not the JSON object kvwb-cli slurm wrote");
   return j;
 }
 
@@ -47,6 +49,47 @@ std::string commonDirectives(const SlurmOptions& o) {
   std::string s = "#SBATCH --ntasks=1\n";
   if (!o.partition.empty()) s += "#SBATCH --partition=" + o.partition + "\n";
   return s;
+}
+
+// The scripts, with @NAME@ placeholders (fill()); @COMMON@ and @OPTIONAL@ are whole #SBATCH lines.
+constexpr const char* kArrayScript = R"(#!/bin/bash
+# KV Workbench: sweep '@NAME@' on @PROJECT@ as a Slurm job array
+# of @TASKS@ tasks, written by `kvwb-cli slurm`. Task I runs the jobs whose key hashes to I
+# (stableHash(key) % @TASKS@ == I) into the shard file @PROJECT_FILE@.@NAME@.shard-I-of-@TASKS@
+# beside the project; run again, a task resumes its shard. merge.sbatch then folds the shards
+# into the project. Edit freely for your site: account, QOS, modules, memory.
+# Submit both:   jid=$(sbatch --parsable array.sbatch) && sbatch --dependency=afterany:${jid%%;*} merge.sbatch
+# Rerun task I:  sbatch --array=I array.sbatch   (then the merge again: sbatch merge.sbatch)
+#SBATCH --job-name=kvwb-@NAME@
+#SBATCH --array=0-@LAST@
+@COMMON@@OPTIONAL@#SBATCH --output=@LOGS@/task-%A_%a.out
+set -euo pipefail
+# module load cuda   # your site's modules, if kvwb-cli needs them at run time
+kvwb_cli=@CLI_WORD@
+project=@PROJECT_WORD@
+spec=@SPEC_WORD@
+exec "$kvwb_cli" sweep "$project" "$spec" --shard "$SLURM_ARRAY_TASK_ID/@TASKS@"
+)";
+
+constexpr const char* kMergeScript = R"(#!/bin/bash
+# KV Workbench: merge the @TASKS@ shards of sweep '@NAME@' into @PROJECT@,
+# written by `kvwb-cli slurm`. Submitted with --dependency=afterany on the array, it runs when
+# every task has ended, failed ones too: it merges what the shards have committed and lists
+# the jobs still missing (exit 3). Merging again after a rerun adds only what is new.
+#SBATCH --job-name=kvwb-@NAME@-merge
+@COMMON@#SBATCH --output=@LOGS@/merge-%j.out
+set -euo pipefail
+kvwb_cli=@CLI_WORD@
+project=@PROJECT_WORD@
+exec "$kvwb_cli" merge "$project" "$project".@NAME_WORD@.shard-{0..@LAST@}-of-@TASKS@
+)";
+
+// `text` with every placeholder replaced by its value.
+std::string fill(std::string text, const std::map<std::string, std::string>& vars) {
+  for (const auto& [key, value] : vars)
+    for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
+      text.replace(at, key.size(), value);
+  return text;
 }
 
 std::string firstLine(const std::string& text) {
@@ -70,10 +113,12 @@ std::string sbatch(const std::vector<std::string>& args, const std::filesystem::
   argv.push_back(script.string());
   const auto r = runProcess(argv);
   if (!r.started)
-    throw InputError(script, "cannot run sbatch (" + r.err + "): submit from a machine with Slurm's commands" + whatIfFails);
+    throw InputError(script, "cannot run sbatch (" + r.err +
+                                 "): submit from a machine with Slurm's commands" + whatIfFails);
   const auto id = trimmed(r.out.substr(0, r.out.find(';')));
   if (r.exitCode != 0 || id.empty())
-    throw InputError(script, "sbatch failed (exit " + std::to_string(r.exitCode) + "): " + trimmed(r.err + r.out) + whatIfFails);
+    throw InputError(script, "sbatch failed (exit " + std::to_string(r.exitCode) +
+                                 "): " + trimmed(r.err + r.out) + whatIfFails);
   return id;
 }
 
@@ -85,7 +130,9 @@ std::vector<int> expandRange(const std::string& list) {
   while (std::getline(in, part, ',')) {
     const auto dash = part.find('-');
     const int lo = std::stoi(part.substr(0, dash));
-    const int hi = dash == std::string::npos ? lo : std::stoi(part.substr(dash + 1, part.find('%') - dash - 1));
+    const int hi = dash == std::string::npos
+                       ? lo
+                       : std::stoi(part.substr(dash + 1, part.find('%') - dash - 1));
     for (int i = lo; i <= hi; ++i) out.push_back(i);
   }
   return out;
@@ -134,11 +181,13 @@ void readScontrol(const std::string& text, SweepClusterStatus& status) {
     std::map<std::string, std::string> f;
     std::istringstream words(line);
     for (std::string w; words >> w;)
-      if (const auto eq = w.find('='); eq != std::string::npos) f.emplace(w.substr(0, eq), w.substr(eq + 1));
+      if (const auto eq = w.find('='); eq != std::string::npos)
+        f.emplace(w.substr(0, eq), w.substr(eq + 1));
     auto id = f["JobId"];
     if (f.count("ArrayTaskId")) {
       const auto& tasks = f["ArrayTaskId"];  // "3", or "1-2" for the tasks not started yet
-      id = f["ArrayJobId"] + "_" + (tasks.find_first_of("-,") == std::string::npos ? tasks : "[" + tasks + "]");
+      id = f["ArrayJobId"] + "_" +
+           (tasks.find_first_of("-,") == std::string::npos ? tasks : "[" + tasks + "]");
     }
     recordState(id, f["JobState"], f["Reason"] == "None" ? "" : f["Reason"], status);
   }
@@ -148,8 +197,8 @@ void readScontrol(const std::string& text, SweepClusterStatus& status) {
 // controller still holds: queued, running, or ended less than MinJobAge ago).
 void queryScheduler(SweepClusterStatus& status) {
   const auto& ids = *status.submission;
-  const auto acct = runProcess({"sacct", "-n", "-P", "-X", "-j", ids.arrayJob + "," + ids.mergeJob, "-o",
-                                "JobID,State,ExitCode"});
+  const auto acct = runProcess({"sacct", "-n", "-P", "-X", "-j", ids.arrayJob + "," + ids.mergeJob,
+                                "-o", "JobID,State,ExitCode"});
   if (acct.started && acct.exitCode == 0) {
     status.schedulerNote = "states from sacct";
     return readSacct(acct.out, status);
@@ -163,7 +212,8 @@ void queryScheduler(SweepClusterStatus& status) {
     }
     readScontrol(control.out, status);
   }
-  status.schedulerNote = "states from scontrol (sacct: " + why + "); jobs it no longer holds have ended";
+  status.schedulerNote =
+      "states from scontrol (sacct: " + why + "); jobs it no longer holds have ended";
 }
 
 }  // namespace
@@ -173,7 +223,8 @@ SlurmScripts writeSlurmScripts(const std::filesystem::path& projectPath, const S
   if (o.tasks < 1) throw std::invalid_argument("--tasks must be at least 1");
   const auto project = std::filesystem::absolute(projectPath).lexically_normal();
   const auto cli = std::filesystem::absolute(o.cli).lexically_normal();
-  if (!std::filesystem::is_regular_file(cli)) throw InputError(cli, "not found (the kvwb-cli the tasks should run)");
+  if (!std::filesystem::is_regular_file(cli))
+    throw InputError(cli, "not found (the kvwb-cli the tasks should run)");
   Project::open(project);  // validates
   SlurmScripts s;
   s.tasks = o.tasks;
@@ -185,60 +236,41 @@ SlurmScripts writeSlurmScripts(const std::filesystem::path& projectPath, const S
   std::filesystem::create_directories(s.dir / "logs", ec);
   if (ec) throw InputError(s.dir, "cannot create: " + ec.message());
   writeText(s.spec, spec.source.dump(2) + "\n");
-  writeText(s.dir / kJobsFile, nlohmann::json{{"tasks", o.tasks}, {"spec_hash", specHash(spec)}}.dump(2) + "\n");
+  writeText(s.dir / kJobsFile,
+            nlohmann::json{{"tasks", o.tasks}, {"spec_hash", specHash(spec)}}.dump(2) + "\n");
 
-  const auto n = std::to_string(o.tasks);
-  const std::string vars = "kvwb_cli=" + shellQuote(cli.string()) + "\nproject=" + shellQuote(project.string()) +
-                           "\nspec=" + shellQuote(s.spec.string()) + "\n";
-  std::ostringstream array;
-  array << "#!/bin/bash\n"
-        << "# KV Workbench: sweep '" << spec.name << "' on " << project.string() << " as a Slurm job array\n"
-        << "# of " << n << " tasks, written by `kvwb-cli slurm`. Task I runs the jobs whose key hashes to I\n"
-        << "# (stableHash(key) % " << n << " == I) into the shard file " << project.filename().string() << "."
-        << spec.name << ".shard-I-of-" << n << "\n"
-        << "# beside the project; run again, a task resumes its shard. merge.sbatch then folds the shards\n"
-        << "# into the project. Edit freely for your site: account, QOS, modules, memory.\n"
-        << "# Submit both:   jid=$(sbatch --parsable array.sbatch) && sbatch --dependency=afterany:${jid%%;*} merge.sbatch\n"
-        << "# Rerun task I:  sbatch --array=I array.sbatch   (then the merge again: sbatch merge.sbatch)\n"
-        << "#SBATCH --job-name=kvwb-" << spec.name << "\n"
-        << "#SBATCH --array=0-" << o.tasks - 1 << "\n"
-        << commonDirectives(o);
-  if (o.gpusPerTask > 0) array << "#SBATCH --gpus-per-task=" << o.gpusPerTask << "\n";
-  if (!o.time.empty()) array << "#SBATCH --time=" << o.time << "\n";
-  array << "#SBATCH --output=" << (s.dir / "logs").string() << "/task-%A_%a.out\n"
-        << "set -euo pipefail\n"
-        << "# module load cuda   # your site's modules, if kvwb-cli needs them at run time\n"
-        << vars
-        << "exec \"$kvwb_cli\" sweep \"$project\" \"$spec\" --shard \"$SLURM_ARRAY_TASK_ID/" << n << "\"\n";
-  writeText(s.array, array.str());
-
-  std::ostringstream merge;
-  merge << "#!/bin/bash\n"
-        << "# KV Workbench: merge the " << n << " shards of sweep '" << spec.name << "' into " << project.string()
-        << ",\n"
-        << "# written by `kvwb-cli slurm`. Submitted with --dependency=afterany on the array, it runs when\n"
-        << "# every task has ended, failed ones too: it merges what the shards have committed and lists\n"
-        << "# the jobs still missing (exit 3). Merging again after a rerun adds only what is new.\n"
-        << "#SBATCH --job-name=kvwb-" << spec.name << "-merge\n"
-        << commonDirectives(o)
-        << "#SBATCH --output=" << (s.dir / "logs").string() << "/merge-%j.out\n"
-        << "set -euo pipefail\n"
-        << vars
-        << "exec \"$kvwb_cli\" merge \"$project\" \"$project\"." << shellQuote(spec.name) << ".shard-{0.." << o.tasks - 1 << "}-of-" << n
-        << "\n";
-  writeText(s.merge, merge.str());
+  std::string optional;  // the array's optional #SBATCH lines
+  if (o.gpusPerTask > 0)
+    optional += "#SBATCH --gpus-per-task=" + std::to_string(o.gpusPerTask) + "\n";
+  if (!o.time.empty()) optional += "#SBATCH --time=" + o.time + "\n";
+  const std::map<std::string, std::string> vars = {{"@NAME@", spec.name},
+                                                   {"@NAME_WORD@", shellQuote(spec.name)},
+                                                   {"@TASKS@", std::to_string(o.tasks)},
+                                                   {"@LAST@", std::to_string(o.tasks - 1)},
+                                                   {"@PROJECT@", project.string()},
+                                                   {"@PROJECT_FILE@", project.filename().string()},
+                                                   {"@PROJECT_WORD@", shellQuote(project.string())},
+                                                   {"@CLI_WORD@", shellQuote(cli.string())},
+                                                   {"@SPEC_WORD@", shellQuote(s.spec.string())},
+                                                   {"@LOGS@", (s.dir / "logs").string()},
+                                                   {"@COMMON@", commonDirectives(o)},
+                                                   {"@OPTIONAL@", optional}};
+  writeText(s.array, fill(kArrayScript, vars));
+  writeText(s.merge, fill(kMergeScript, vars));
   for (const auto& script : {s.array, s.merge})
-    std::filesystem::permissions(script, std::filesystem::perms::owner_exec | std::filesystem::perms::group_exec,
-                                 std::filesystem::perm_options::add);
+    std::filesystem::permissions(
+        script, std::filesystem::perms::owner_exec | std::filesystem::perms::group_exec,
+        std::filesystem::perm_options::add);
   return s;
 }
 
 SlurmSubmission submitSlurm(const SlurmScripts& s) {
   SlurmSubmission ids;
   ids.arrayJob = sbatch({}, s.array, "");
-  ids.mergeJob = sbatch({"--dependency=afterany:" + ids.arrayJob}, s.merge,
-                        " (array job " + ids.arrayJob + " is submitted: submit the merge by hand, or scancel " +
-                            ids.arrayJob + ")");
+  ids.mergeJob =
+      sbatch({"--dependency=afterany:" + ids.arrayJob}, s.merge,
+             " (array job " + ids.arrayJob +
+                 " is submitted: submit the merge by hand, or scancel " + ids.arrayJob + ")");
   auto jobs = readJson(s.dir / kJobsFile);
   jobs["array_job"] = ids.arrayJob;
   jobs["merge_job"] = ids.mergeJob;
@@ -255,13 +287,14 @@ std::vector<SweepClusterStatus> clusterStatus(const std::filesystem::path& proje
     const auto name = file.filename().string();
     sweeps[name.substr(prefix.size(), name.rfind(".shard-") - prefix.size())].push_back(file);
   }
-  const auto dir = project.parent_path().empty() ? std::filesystem::path(".") : project.parent_path();
+  const auto dir =
+      project.parent_path().empty() ? std::filesystem::path(".") : project.parent_path();
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     const auto name = e.path().filename().string();
     constexpr std::string_view suffix = ".slurm";
-    if (name.rfind(prefix, 0) == 0 && name.size() > prefix.size() + suffix.size() && name.ends_with(suffix) &&
-        std::filesystem::exists(e.path() / "sweep.json"))
+    if (name.rfind(prefix, 0) == 0 && name.size() > prefix.size() + suffix.size() &&
+        name.ends_with(suffix) && std::filesystem::exists(e.path() / "sweep.json"))
       sweeps[name.substr(prefix.size(), name.size() - prefix.size() - suffix.size())];
   }
 
@@ -278,13 +311,15 @@ std::vector<SweepClusterStatus> clusterStatus(const std::filesystem::path& proje
       shards.clear();  // the array's shards, started or not
       for (int i = 0; i < tasks; ++i) shards.push_back(shardPath(project, name, {i, tasks}));
       if (jobs.contains("array_job") && jobs.contains("merge_job"))
-        status.submission = SlurmSubmission{jobs["array_job"].get<std::string>(), jobs["merge_job"].get<std::string>()};
+        status.submission = SlurmSubmission{jobs["array_job"].get<std::string>(),
+                                            jobs["merge_job"].get<std::string>()};
     }
     status.progress = shardReport(project, shards, spec);
     if (status.submission)
       queryScheduler(status);
     else if (spec)
-      status.schedulerNote = "scripts in " + slurm.filename().string() + " not submitted by kvwb-cli slurm --submit";
+      status.schedulerNote =
+          "scripts in " + slurm.filename().string() + " not submitted by kvwb-cli slurm --submit";
     out.push_back(std::move(status));
   }
   return out;

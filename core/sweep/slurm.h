@@ -6,8 +6,9 @@
 // submit jobs.json (the job ids) for clusterStatus. Calls sbatch, sacct and scontrol from PATH.
 // Plain functions; call from one thread (they wait for the Slurm commands).
 //
-//   auto scripts = kvwb::core::writeSlurmScripts("p.kvw", spec, {.tasks = 8, .gpusPerTask = 1, .cli = exe});
-//   auto ids = kvwb::core::submitSlurm(scripts);   // ids.arrayJob, ids.mergeJob
+//   auto scripts = kvwb::core::writeSlurmScripts("p.kvw", spec,
+//                                                {.tasks = 8, .gpusPerTask = 1, .cli = exe});
+//   auto ids = kvwb::core::submitSlurm(scripts);  // ids.arrayJob, ids.mergeJob
 //   for (const auto& s : kvwb::core::clusterStatus("p.kvw")) ...
 #pragma once
 
@@ -22,10 +23,10 @@
 namespace kvwb::core {
 
 struct SlurmOptions {
-  int tasks = 1;                 // array tasks = shards
-  int gpusPerTask = 0;           // 0: no GPU request (the tasks run on the CPU)
-  std::string partition, time;   // empty: the cluster's defaults
-  std::filesystem::path cli;     // the kvwb-cli the tasks run (made absolute)
+  int tasks = 1;                // array tasks = shards
+  int gpusPerTask = 0;          // 0: no GPU request (the tasks run on the CPU)
+  std::string partition, time;  // empty: the cluster's defaults
+  std::filesystem::path cli;    // the kvwb-cli the tasks run (made absolute)
 };
 
 struct SlurmScripts {
@@ -48,9 +49,9 @@ SlurmSubmission submitSlurm(const SlurmScripts& scripts);
 
 // A Slurm job or array task as the scheduler reports it.
 struct SlurmJobState {
-  std::string id;     // "12_3" for task 3 of array 12
-  std::string state;  // PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, ... ("" when unknown)
-  std::string detail; // sacct's exit code or scontrol's reason
+  std::string id;      // "12_3" for task 3 of array 12
+  std::string state;   // PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, ... ("" when unknown)
+  std::string detail;  // sacct's exit code or scontrol's reason
 };
 
 // Where one sweep of a project stands: its shards' progress and, when submitted by submitSlurm,
@@ -61,7 +62,7 @@ struct SweepClusterStatus {
   std::optional<SlurmSubmission> submission;  // from jobs.json
   std::map<int, SlurmJobState> tasks;         // array task index -> state
   std::optional<SlurmJobState> merge;
-  std::string schedulerNote;                  // where the states came from, or why there are none
+  std::string schedulerNote;  // where the states came from, or why there are none
 };
 
 // Every sweep with shard files or Slurm scripts beside `project`, by name.

@@ -26,7 +26,9 @@ std::vector<char*> cArgs(const std::vector<std::string>& args) {
 }
 
 int exitCodeOf(int status) {
-  return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+  return WIFEXITED(status)     ? WEXITSTATUS(status)
+         : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                               : -1;
 }
 
 int waitFor(pid_t pid) {
@@ -65,7 +67,8 @@ ProcessOutput runProcess(const std::vector<std::string>& argv) {
   if (rc != 0) {
     ::close(outPipe[0]);
     ::close(errPipe[0]);
-    result.err = argv[0] + ": " + (rc == ENOENT ? std::string("command not found") : std::strerror(rc));
+    result.err =
+        argv[0] + ": " + (rc == ENOENT ? std::string("command not found") : std::strerror(rc));
     return result;
   }
   result.started = true;
@@ -97,8 +100,8 @@ ProcessOutput runProcess(const std::vector<std::string>& argv) {
   return result;
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                           const std::filesystem::path& log) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& env, const std::filesystem::path& log) {
   std::vector<std::string> environment;
   for (char** e = environ; *e; ++e) environment.emplace_back(*e);
   for (const auto& add : env) {  // replaces an inherited NAME=
@@ -108,7 +111,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vect
   }
   FileActions fa;
   posix_spawn_file_actions_addopen(&fa.actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa.actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&fa.actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
   posix_spawn_file_actions_adddup2(&fa.actions, 1, 2);
   auto args = cArgs(argv);
   auto envp = cArgs(environment);

@@ -1,5 +1,5 @@
 // Child processes for running sweeps across processes (POSIX): run a program to its end and collect
-// its output (sbatch, squeue, sacct), or start one writing to a log file and follow it (the shard
+// its output (sbatch, sacct, scontrol), or start one writing to a log file and follow it (the shard
 // processes of `kvwb-cli sweep --local-shards`). Call from one thread.
 #pragma once
 

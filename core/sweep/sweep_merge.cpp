@@ -21,8 +21,8 @@ struct Loaded {
   std::vector<ShardId> ids;  // per shard: from its header, else from its file name
 };
 
-Loaded load(const std::filesystem::path& projectPath, const std::vector<std::filesystem::path>& files,
-            const std::optional<SweepSpec>& spec) {
+Loaded load(const std::filesystem::path& projectPath,
+            const std::vector<std::filesystem::path>& files, const std::optional<SweepSpec>& spec) {
   Loaded l{Project::open(projectPath), {}, {}, {}, {}};
   for (const auto& file : files) {
     l.shards.push_back(readShard(file));
@@ -31,7 +31,8 @@ Loaded load(const std::filesystem::path& projectPath, const std::vector<std::fil
     if (!id) throw InputError(file, s.exists ? "is an empty file, not a sweep shard" : "not found");
     l.ids.push_back(*id);
   }
-  const auto first = std::find_if(l.shards.begin(), l.shards.end(), [](const ShardContents& s) { return s.hasHeader; });
+  const auto first = std::find_if(l.shards.begin(), l.shards.end(),
+                                  [](const ShardContents& s) { return s.hasHeader; });
   if (!spec && first == l.shards.end())
     throw InputError(files.empty() ? projectPath : files.front(),
                      "no shard file given exists yet (have the sweep's tasks started?)");
@@ -64,7 +65,8 @@ MergeReport report(const Loaded& l, const std::set<std::string>& inProject) {
   const int count = l.ids.empty() ? 1 : l.ids.front().count;
   for (const auto& job : l.jobs) {
     if (inProject.count(job.key) || findJob(l, job.key)) continue;
-    const ShardId owner{static_cast<int>(stableHash(job.key) % static_cast<std::uint64_t>(count)), count};
+    const ShardId owner{static_cast<int>(stableHash(job.key) % static_cast<std::uint64_t>(count)),
+                        count};
     std::string where = "shard " + owner.text() + " not given";
     for (const auto& p : r.shards)
       if (p.shard.index == owner.index && p.shard.count == owner.count)
@@ -76,29 +78,33 @@ MergeReport report(const Loaded& l, const std::set<std::string>& inProject) {
 
 }  // namespace
 
-MergeReport shardReport(const std::filesystem::path& project, const std::vector<std::filesystem::path>& shards,
+MergeReport shardReport(const std::filesystem::path& project,
+                        const std::vector<std::filesystem::path>& shards,
                         const std::optional<SweepSpec>& spec) {
   const auto l = load(project, shards, spec);
   return report(l, committedJobKeys(l.project, l.jobs));
 }
 
-MergeReport mergeShards(const std::filesystem::path& projectPath, const std::vector<std::filesystem::path>& files,
-                        JobContext& ctx) {
+MergeReport mergeShards(const std::filesystem::path& projectPath,
+                        const std::vector<std::filesystem::path>& files, JobContext& ctx) {
   ProjectLock mergeLock(projectPath.string() + ".merge");  // one merge of a project at a time
   const auto l = load(projectPath, files, std::nullopt);
   const auto inProject = committedJobKeys(l.project, l.jobs);
   auto r = report(l, inProject);
 
   RunJournal journal(projectPath);
+  bool wrote = false;                         // to the journal: then fold it
   std::map<std::string, std::string> status;  // run id -> status now
   for (const auto& run : l.project.runs()) status[run.id] = run.status;
   // The runs the project lacks, in the order a single process creates them.
   for (const auto& job : l.jobs) {
     if (status.count(job.runId)) continue;
     for (const auto& s : l.shards) {
-      const auto it = std::find_if(s.runs.begin(), s.runs.end(), [&](const RunInfo& run) { return run.id == job.runId; });
+      const auto it = std::find_if(s.runs.begin(), s.runs.end(),
+                                   [&](const RunInfo& run) { return run.id == job.runId; });
       if (it == s.runs.end()) continue;
       journal.beginRun(*it);
+      wrote = true;
       status[job.runId] = it->status;
       break;
     }
@@ -111,13 +117,13 @@ MergeReport mergeShards(const std::filesystem::path& projectPath, const std::vec
     if (!found) continue;
     ctx.checkCancelled();
     journal.appendBatch(job.runId, found->rows);
+    wrote = true;
     ++r.merged;
     ctx.report(static_cast<double>(r.merged) / (toMerge + 1), "merged " + describe(job));
   }
   // Each run: finished once all its jobs are in, else the most telling status of its shards.
   std::set<std::string> missingKeys;
   for (const auto& m : r.missing) missingKeys.insert(m.key);
-  bool statusChanged = false;
   for (const auto& [runId, current] : status) {
     bool planned = false, complete = true;
     for (const auto& job : l.jobs)
@@ -128,14 +134,16 @@ MergeReport mergeShards(const std::filesystem::path& projectPath, const std::vec
     if (!planned) continue;
     std::vector<std::string> shardStatus = {"running"};
     for (const auto& s : l.shards)
-      if (const auto it = s.status.find(runId); it != s.status.end()) shardStatus.push_back(it->second);
+      if (const auto it = s.status.find(runId); it != s.status.end())
+        shardStatus.push_back(it->second);
     const auto next = complete ? std::string("finished") : mostTellingStatus(shardStatus);
     if (next == current) continue;
     journal.setStatus(runId, next);
-    statusChanged = true;
+    wrote = true;
   }
-  if (r.merged > 0 || statusChanged) {
-    ctx.report(static_cast<double>(toMerge) / (toMerge + 1), "folding into " + projectPath.filename().string());
+  if (wrote) {
+    ctx.report(static_cast<double>(toMerge) / (toMerge + 1),
+               "folding into " + projectPath.filename().string());
     ProjectEdit fold(projectPath);  // the journal, folded by one copy-on-write edit
     fold.commit();
   }
@@ -144,9 +152,12 @@ MergeReport mergeShards(const std::filesystem::path& projectPath, const std::vec
 }
 
 void writeMergeReport(const MergeReport& r, std::ostream& out) {
-  const auto padded = [](std::string s, std::size_t width) { return s.size() < width ? s.append(width - s.size(), ' ') : s + " "; };
-  out << "sweep '" << r.specName << "' (spec " << r.specHash << "): " << r.planned << " job(s) planned, "
-      << r.alreadyInProject << " were in the project, " << r.merged << " merged\n";
+  const auto padded = [](std::string s, std::size_t width) {
+    return s.size() < width ? s.append(width - s.size(), ' ') : s + " ";
+  };
+  out << "sweep '" << r.specName << "' (spec " << r.specHash << "): " << r.planned
+      << " job(s) planned, " << r.alreadyInProject << " were in the project, " << r.merged
+      << " merged\n";
   for (const auto& s : r.shards)
     out << "  shard " << padded(s.shard.text(), 6) << padded(s.state, 10)
         << padded(std::to_string(s.committed) + "/" + std::to_string(s.planned) + " job(s)", 14)

@@ -15,8 +15,8 @@ namespace {
 constexpr const char* kHeaderType = "shard";
 
 nlohmann::json headerToJson(const ShardHeader& h) {
-  return {{"shard", h.shard.index}, {"of", h.shard.count}, {"spec_name", h.specName},
-          {"spec_hash", h.specHash}, {"spec", h.spec}, {"fingerprints", h.fingerprints},
+  return {{"shard", h.shard.index},  {"of", h.shard.count}, {"spec_name", h.specName},
+          {"spec_hash", h.specHash}, {"spec", h.spec},      {"fingerprints", h.fingerprints},
           {"project", h.project}};
 }
 
@@ -31,7 +31,8 @@ ShardHeader headerFromJson(const nlohmann::json& j) {
   return h;
 }
 
-// The header a shard of `spec` on `project` carries: the fingerprints of the captures its jobs read.
+// The header a shard of `spec` on `project` carries: the fingerprints of the captures its jobs
+// read.
 ShardHeader makeHeader(const Project& project, const SweepSpec& spec, ShardId shard,
                        const std::vector<SweepJob>& jobs) {
   ShardHeader h;
@@ -39,7 +40,8 @@ ShardHeader makeHeader(const Project& project, const SweepSpec& spec, ShardId sh
   h.specName = spec.name;
   h.specHash = specHash(spec);
   h.spec = spec.source;
-  for (const auto& job : jobs) h.fingerprints[job.capture] = captureFingerprint(project.capture(job.capture));
+  for (const auto& job : jobs)
+    h.fingerprints[job.capture] = captureFingerprint(project.capture(job.capture));
   h.project = std::filesystem::absolute(project.path()).string();
   return h;
 }
@@ -56,7 +58,8 @@ ShardId parseShardId(const std::string& text) {
     if (slash == std::string::npos) throw std::invalid_argument("no slash");
     id.index = std::stoi(text.substr(0, slash), &end1);
     id.count = std::stoi(text.substr(slash + 1), &end2);
-    if (end1 != slash || end2 != text.size() - slash - 1) throw std::invalid_argument("trailing text");
+    if (end1 != slash || end2 != text.size() - slash - 1)
+      throw std::invalid_argument("trailing text");
   } catch (const std::logic_error&) {
     throw std::invalid_argument("expected I/N (shard I of N, 0 <= I < N), got '" + text + "'");
   }
@@ -66,16 +69,19 @@ ShardId parseShardId(const std::string& text) {
 }
 
 bool inShard(const std::string& jobKey, ShardId shard) {
-  return stableHash(jobKey) % static_cast<std::uint64_t>(shard.count) == static_cast<std::uint64_t>(shard.index);
+  return stableHash(jobKey) % static_cast<std::uint64_t>(shard.count) ==
+         static_cast<std::uint64_t>(shard.index);
 }
 
 std::vector<SweepJob> shardJobs(const std::vector<SweepJob>& jobs, ShardId shard) {
   std::vector<SweepJob> out;
-  std::copy_if(jobs.begin(), jobs.end(), std::back_inserter(out), [&](const SweepJob& j) { return inShard(j.key, shard); });
+  std::copy_if(jobs.begin(), jobs.end(), std::back_inserter(out),
+               [&](const SweepJob& j) { return inShard(j.key, shard); });
   return out;
 }
 
-std::filesystem::path shardPath(const std::filesystem::path& project, const std::string& specName, ShardId shard) {
+std::filesystem::path shardPath(const std::filesystem::path& project, const std::string& specName,
+                                ShardId shard) {
   return project.string() + "." + specName + ".shard-" + std::to_string(shard.index) + "-of-" +
          std::to_string(shard.count);
 }
@@ -95,7 +101,8 @@ std::optional<ShardId> shardIdFromPath(const std::filesystem::path& file) {
 }
 
 std::vector<std::filesystem::path> findShardFiles(const std::filesystem::path& project) {
-  const auto dir = project.parent_path().empty() ? std::filesystem::path(".") : project.parent_path();
+  const auto dir =
+      project.parent_path().empty() ? std::filesystem::path(".") : project.parent_path();
   const auto prefix = project.filename().string() + ".";
   std::vector<std::filesystem::path> out;
   std::error_code ec;
@@ -162,8 +169,10 @@ ShardContents readShard(const std::filesystem::path& file) {
     }
     if (!lastKey.empty()) out.jobs[lastKey].rows.push_back(e.result);
   }
-  // No header: a project journal, another file, or (named as a shard) one whose first append was torn.
-  if (!out.hasHeader && (!journal.entries.empty() || (!shardIdFromPath(file) && std::filesystem::file_size(file) > 0)))
+  // No header: a project journal, another file, or (named as a shard) one whose first append was
+  // torn.
+  if (!out.hasHeader && (!journal.entries.empty() ||
+                         (!shardIdFromPath(file) && std::filesystem::file_size(file) > 0)))
     throw InputError(file, "is not a sweep shard (no shard header)");
   return out;
 }
@@ -171,21 +180,24 @@ ShardContents readShard(const std::filesystem::path& file) {
 void checkShardMatches(const ShardContents& shard, const Project& project, const SweepSpec& spec) {
   const auto& h = shard.header;
   if (h.specHash != specHash(spec))
-    throw InputError(shard.file, "is a shard of another sweep spec: sweep '" + h.specName + "' (spec hash " +
-                                     h.specHash + "), not sweep '" + spec.name + "' of " + spec.origin + " (spec hash " +
-                                     specHash(spec) + ")");
+    throw InputError(shard.file, "is a shard of another sweep spec: sweep '" + h.specName +
+                                     "' (spec hash " + h.specHash + "), not sweep '" + spec.name +
+                                     "' of " + spec.origin + " (spec hash " + specHash(spec) + ")");
   for (const auto& [capture, fingerprint] : h.fingerprints) {
     if (!project.hasCapture(capture))
       throw InputError(shard.file, "belongs to another project: " + project.path().string() +
-                                       " has no capture '" + capture + "' (shard written for " + h.project + ")");
+                                       " has no capture '" + capture + "' (shard written for " +
+                                       h.project + ")");
     if (captureFingerprint(project.capture(capture)) != fingerprint)
       throw InputError(shard.file, "belongs to another project: capture '" + capture + "' of " +
-                                       project.path().string() + " differs from the one it was run on (" +
-                                       h.project + ")");
+                                       project.path().string() +
+                                       " differs from the one it was run on (" + h.project + ")");
   }
 }
 
-SweepSpec shardSpec(const ShardContents& shard) { return parseSweepSpec(shard.header.spec, shard.file.string()); }
+SweepSpec shardSpec(const ShardContents& shard) {
+  return parseSweepSpec(shard.header.spec, shard.file.string());
+}
 
 ShardStart startShard(const Project& project, const SweepSpec& spec, ShardId shard,
                       const std::vector<SweepJob>& allJobs) {
@@ -194,11 +206,13 @@ ShardStart startShard(const Project& project, const SweepSpec& spec, ShardId sha
   start.jobs = shardJobs(allJobs, shard);
   auto contents = readShard(start.file);
   if (!contents.hasHeader) {
-    RunJournal::atFile(start.file).appendRecord(kHeaderType, headerToJson(makeHeader(project, spec, shard, allJobs)).dump());
+    RunJournal::atFile(start.file)
+        .appendRecord(kHeaderType, headerToJson(makeHeader(project, spec, shard, allJobs)).dump());
     return start;
   }
   if (contents.header.shard.index != shard.index || contents.header.shard.count != shard.count)
-    throw InputError(start.file, "holds shard " + contents.header.shard.text() + ", not " + shard.text());
+    throw InputError(start.file,
+                     "holds shard " + contents.header.shard.text() + ", not " + shard.text());
   try {
     checkShardMatches(contents, project, spec);
   } catch (const InputError& e) {
@@ -209,7 +223,8 @@ ShardStart startShard(const Project& project, const SweepSpec& spec, ShardId sha
   return start;
 }
 
-ShardProgress shardProgress(const ShardContents& shard, ShardId id, const std::vector<SweepJob>& jobs,
+ShardProgress shardProgress(const ShardContents& shard, ShardId id,
+                            const std::vector<SweepJob>& jobs,
                             const std::set<std::string>& inProject) {
   ShardProgress p;
   p.shard = id;

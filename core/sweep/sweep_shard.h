@@ -8,7 +8,7 @@
 // functions over files; any thread, one writer per shard file.
 //
 //   const auto shard = kvwb::core::parseShardId("1/3");
-//   auto summary = kvwb::core::runSweep("p.kvw", spec, ctx, shard);  // writes p.kvw.demo.shard-1-of-3
+//   kvwb::core::runSweep("p.kvw", spec, ctx, shard);  // writes p.kvw.demo.shard-1-of-3
 //   auto contents = kvwb::core::readShard("p.kvw.demo.shard-1-of-3");
 #pragma once
 
@@ -36,7 +36,8 @@ bool inShard(const std::string& jobKey, ShardId shard);
 std::vector<SweepJob> shardJobs(const std::vector<SweepJob>& jobs, ShardId shard);
 
 // The shard file of `spec` beside `project`: `P.kvw.<spec name>.shard-I-of-N`.
-std::filesystem::path shardPath(const std::filesystem::path& project, const std::string& specName, ShardId shard);
+std::filesystem::path shardPath(const std::filesystem::path& project, const std::string& specName,
+                                ShardId shard);
 // The shard a file name ends with (".shard-I-of-N"), or nullopt.
 std::optional<ShardId> shardIdFromPath(const std::filesystem::path& file);
 // Every shard file beside `project` (any sweep, any N), sorted by name.
@@ -49,9 +50,9 @@ std::string specHash(const SweepSpec& spec);
 struct ShardHeader {
   ShardId shard;
   std::string specName, specHash;
-  nlohmann::json spec;                               // SweepSpec::source
-  std::map<std::string, std::string> fingerprints;   // capture -> captureFingerprint
-  std::string project;                               // the project's path when written (shown only)
+  nlohmann::json spec;                              // SweepSpec::source
+  std::map<std::string, std::string> fingerprints;  // capture -> captureFingerprint
+  std::string project;                              // the project's path when written (shown only)
 };
 
 // What a shard file has committed, read without a lock (a shard being written shows only its
@@ -61,8 +62,8 @@ struct ShardContents {
   bool exists = false;
   bool hasHeader = false;
   ShardHeader header;
-  std::vector<RunInfo> runs;                      // run records, in order
-  std::map<std::string, std::string> status;      // run id -> last status ("running" before any)
+  std::vector<RunInfo> runs;                  // run records, in order
+  std::map<std::string, std::string> status;  // run id -> last status ("running" before any)
   // job key -> its run id and rows (the target rows and the aggregate row of one record), in
   // commit order.
   struct Job {
@@ -105,7 +106,8 @@ struct ShardProgress {
   std::string state;  // ShardContents::state()
   int planned = 0, committed = 0;
 };
-ShardProgress shardProgress(const ShardContents& shard, ShardId id, const std::vector<SweepJob>& jobs,
+ShardProgress shardProgress(const ShardContents& shard, ShardId id,
+                            const std::vector<SweepJob>& jobs,
                             const std::set<std::string>& inProject);
 
 // The job keys committed to the project's runs of these jobs (the HDF5 tables and its journal).

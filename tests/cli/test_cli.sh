@@ -12,7 +12,7 @@ check() {  # check NAME CONDITION...
 }
 contains() { grep -q -- "$2" <<<"$1"; }
 
-for verb in "" import info export compact generate extract analyze report sweep summary methods; do
+for verb in "" import info export compact generate extract analyze report sweep summary methods decode-cost; do
   out=$("$cli" $verb --help 2>&1); rc=$?
   check "help $verb" test "$rc" = 0
   check "help $verb text" contains "$out" "Usage"
@@ -84,6 +84,14 @@ check "typo leaves the journal" test "$(md5sum <"$work/p.kvw-journal" 2>/dev/nul
 out=$("$cli" sweep "$work/p.kvw" "$work/spec.json" --set rank=0 2>&1); rc=$?
 check "out-of-range --set exits 1" test "$rc" = 1
 check "out-of-range --set names the key" contains "$out" "'rank' must be in \[1, 65536\]"
+
+# Decode cost: the raw cache's bytes per step are 2 (K, V) x L x D x 2 bytes per KV head.
+out=$("$cli" decode-cost "$work/p.kvw" --context 4096 --device h100 --csv - 2>&1); rc=$?
+check "decode-cost" test "$rc" = 0
+raw=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "bytes_per_step") c = i } /raw float16/ { print $c; exit }' <<<"$out")
+check "decode-cost raw bytes" test "$raw" = $((5 * 4 * 2 * 4096 * 8 * 2))
+out=$("$cli" decode-cost "$work/p.kvw" --context 4096 --device h10 2>&1); rc=$?
+check "decode-cost unknown device exits 1" test "$rc" = 1
 
 echo "$passed passed, $failed failed"
 test "$failed" = 0

@@ -40,7 +40,9 @@ const char* kOtherSpec = R"({
   "metrics": {"attention": true, "delta_ppl": "none"}, "device": "cpu"
 })";
 
-SweepSpec spec(const char* text) { return parseSweepSpec(nlohmann::json::parse(text), "test-spec"); }
+SweepSpec spec(const char* text) {
+  return parseSweepSpec(nlohmann::json::parse(text), "test-spec");
+}
 
 // Every row of the project in its order, as text: run, position, params and every metric but the
 // timings (the device column aside, a merge must reproduce these exactly).
@@ -49,8 +51,8 @@ std::vector<std::string> rowsInOrder(const fs::path& project) {
   const auto p = Project::open(project);
   for (const auto& run : p.runs())
     for (const auto& r : p.results(run.id)) {
-      std::string line = run.id + " " + std::to_string(r.layer) + " " + std::to_string(r.head) + " " + r.kind + " " +
-                         r.paramsJson;
+      std::string line = run.id + " " + std::to_string(r.layer) + " " + std::to_string(r.head) +
+                         " " + r.kind + " " + r.paramsJson;
       for (const auto& m : fitMetrics()) {
         if (m.id == FitMetric::FitSeconds || m.id == FitMetric::DecodeMs) continue;
         char buf[40];
@@ -122,7 +124,8 @@ TEST(ShardIdTest, ParsesIandNAndPutsEveryKeyInExactlyOneShard) {
       int owners = 0;
       for (int i = 0; i < count; ++i) owners += inShard(key, {i, count});
       EXPECT_EQ(owners, 1) << key << " of " << count;
-      EXPECT_TRUE(inShard(key, {static_cast<int>(stableHash(key) % count), count}));  // the documented rule
+      EXPECT_TRUE(
+          inShard(key, {static_cast<int>(stableHash(key) % count), count}));  // the documented rule
     }
 }
 
@@ -168,7 +171,8 @@ TEST_F(Shards, MergingTwiceAddsNothing) {
 TEST_F(Shards, AShardOfAnotherSpecOrProjectIsRefusedNamingIt) {
   const auto p = projectWithOtherSweep("refuse.kvw");
   const auto bytes = kvwb::test::readFile(p);
-  const auto refused = [&](const std::vector<fs::path>& files, const fs::path& named, const std::string& why) {
+  const auto refused = [&](const std::vector<fs::path>& files, const fs::path& named,
+                           const std::string& why) {
     try {
       mergeShards(p, files, m_quiet);
       ADD_FAILURE() << "merge accepted " << named;
@@ -234,7 +238,8 @@ TEST_F(Shards, AMergeWhileAShardIsBeingWrittenTakesOnlyItsCommittedJobs) {
   EXPECT_EQ(partial.merged, 5);
   ASSERT_EQ(partial.missing.size(), 1u);
   EXPECT_EQ(partial.missing[0].key, lastJob);
-  EXPECT_NE(partial.missing[0].what.find("shard 0/1 running"), std::string::npos) << partial.missing[0].what;
+  EXPECT_NE(partial.missing[0].what.find("shard 0/1 running"), std::string::npos)
+      << partial.missing[0].what;
   int unfinished = 0;  // the run of the missing job
   for (const auto& run : Project::open(p).runs()) unfinished += run.status != "finished";
   EXPECT_EQ(unfinished, 1);

@@ -1,12 +1,17 @@
-// gui_screenshots PROJECT OUT_DIR [PRESET]: grabs the main window with the Results tab of the
-// project's latest sweep (OUT_DIR/pareto.png), its per-job summary tab (OUT_DIR/summary.png), the
+// gui_screenshots PROJECT OUT_DIR [PRESET [WIDTHxHEIGHT [SWEEP.json]]]: grabs the main window
+// (default 1600x1000) with the Results tab of the project's latest sweep (OUT_DIR/pareto.png), its
+// scatter tab (OUT_DIR/scatter.png), its per-job summary tab (OUT_DIR/summary.png), the
 // parallel-coordinates plot (OUT_DIR/parallel.png) and the New Sweep dialog with PRESET (default
-// demo) loaded (OUT_DIR/sweep_dialog.png), offscreen. For docs/screenshots.
+// demo) loaded (OUT_DIR/sweep_dialog.png), offscreen. With SWEEP.json it then runs that sweep on
+// the project (adding its runs) and grabs the Jobs panel while it runs (OUT_DIR/jobs.png) and after
+// it ended (OUT_DIR/jobs_done.png). For docs/screenshots.
 #include <QApplication>
 #include <QDir>
 #include <QTabWidget>
 #include <QTest>
 #include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "app/main_window.h"
 #include "widgets/plots/line_plot.h"
@@ -20,24 +25,44 @@ int main(int argc, char** argv) {
     return 2;
   }
   const QDir out(QString::fromLocal8Bit(argv[2]));
+  const QStringList size =
+      QString::fromLocal8Bit(argc > 4 ? argv[4] : "1600x1000").split(QLatin1Char('x'));
   kvwb::app::MainWindow window;
-  window.resize(1600, 1000);
+  window.resize(size.value(0).toInt(), size.value(1).toInt());
   if (!window.openProject(QString::fromLocal8Bit(argv[1])) || !window.openResults()) return 1;
   window.show();
   QTest::qWait(400);  // docks and plots lay out
   bool saved = window.grab().save(out.filePath(QStringLiteral("pareto.png")), "PNG");
   auto* parallel = window.findChild<kvwb::widgets::ResultsView*>()->parallelPlot();
   saved = parallel->grab().save(out.filePath(QStringLiteral("parallel.png")), "PNG") && saved;
-  for (auto* tabs : window.findChild<kvwb::widgets::ResultsView*>()->findChildren<QTabWidget*>())
-    for (int i = 0; i < tabs->count(); ++i)
-      if (tabs->tabText(i) == QStringLiteral("Per job")) tabs->setCurrentIndex(i);
-  QTest::qWait(200);
+  const auto showTab = [&](const QString& text) {
+    for (auto* tabs : window.findChild<kvwb::widgets::ResultsView*>()->findChildren<QTabWidget*>())
+      for (int i = 0; i < tabs->count(); ++i)
+        if (tabs->tabText(i) == text) tabs->setCurrentIndex(i);
+    QTest::qWait(200);
+  };
+  showTab(QStringLiteral("Scatter"));
+  saved = window.grab().save(out.filePath(QStringLiteral("scatter.png")), "PNG") && saved;
+  showTab(QStringLiteral("Per job"));
   saved = window.grab().save(out.filePath(QStringLiteral("summary.png")), "PNG") && saved;
   kvwb::widgets::SweepDialog dialog(*window.projectModel().project(), &window);
   dialog.loadPreset(argc > 3 ? QString::fromLocal8Bit(argv[3]) : QStringLiteral("demo"));
   dialog.show();
   QTest::qWait(300);
   saved = dialog.grab().save(out.filePath(QStringLiteral("sweep_dialog.png")), "PNG") && saved;
+  dialog.hide();
+  if (argc > 5) {
+    std::ifstream specFile(argv[5]);
+    const int id = window.startSweep(nlohmann::json::parse(specFile));
+    if (id < 0) return 1;
+    const auto& status = window.jobRunner().status(id);
+    const auto running = [&] { return status.state == kvwb::widgets::JobState::Running; };
+    QTest::qWaitFor([&] { return status.fraction > 0.3 || !running(); }, 600000);
+    saved = window.grab().save(out.filePath(QStringLiteral("jobs.png")), "PNG") && saved;
+    QTest::qWaitFor([&] { return !running(); }, 600000);
+    QTest::qWait(2500);  // the elapsed time must not move on
+    saved = window.grab().save(out.filePath(QStringLiteral("jobs_done.png")), "PNG") && saved;
+  }
   if (!saved) std::fprintf(stderr, "gui_screenshots: cannot write into %s\n", argv[2]);
   return saved ? 0 : 1;
 }

@@ -1,11 +1,14 @@
-// The extraction dialog offers the bundled model and prompt texts and builds the right options;
-// the main window runs the extraction of the real model as a job and lists the new capture.
+// The extraction dialog offers the bundled model and prompt texts, a capture name the project does
+// not have yet, and builds the right options; the main window runs the extraction of the real
+// model as a job and lists the new capture, which records the model (outside the project) by its
+// absolute path.
 #include <QComboBox>
 #include <QLineEdit>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <nlohmann/json.hpp>
 
 #include "app/main_window.h"
 #include "core/project/project.h"
@@ -36,6 +39,15 @@ class TestExtractDialog : public QObject {
     QCOMPARE(QString::fromStdString(o.promptLabel), QStringLiteral("fiction"));
   }
 
+  void defaultNameIsFree() {
+    ExtractDialog dialog({"code", "code-2", "fiction"});
+    dialog.textCombo()->setCurrentIndex(dialog.textCombo()->findText(QStringLiteral("code")));
+    QCOMPARE(QString::fromStdString(dialog.options().captureName), QStringLiteral("code-3"));
+    QCOMPARE(QString::fromStdString(dialog.options().promptLabel), QStringLiteral("code"));
+    dialog.textCombo()->setCurrentIndex(dialog.textCombo()->findText(QStringLiteral("technical")));
+    QCOMPARE(QString::fromStdString(dialog.options().captureName), QStringLiteral("technical"));
+  }
+
   void mainWindowExtractsTheRealModel() {
     QTemporaryDir dir;
     const QString project = dir.filePath(QStringLiteral("x.kvw"));
@@ -54,6 +66,11 @@ class TestExtractDialog : public QObject {
     QCOMPARE(p.captures().size(), std::size_t{1});
     QCOMPARE(p.captures()[0].tokens, 96);
     QVERIFY(p.captures()[0].hasQueries);
+    // The model lies outside the project's folder: the capture records it absolute.
+    const auto meta = nlohmann::json::parse(p.captures()[0].metadataJson);
+    QVERIFY(std::filesystem::path(meta["model"].get<std::string>()).is_absolute());
+    QCOMPARE(kvwb::core::captureModelPath(project.toStdString(), p.captures()[0].metadataJson),
+             std::filesystem::absolute(options.model).lexically_normal());
   }
 };
 

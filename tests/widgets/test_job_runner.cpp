@@ -1,13 +1,18 @@
 // JobRunner and JobsPanel: an import job completes and applies its result on the GUI thread, a
 // started import is cancelled (project untouched), a queued job is cancelled before it runs, a
-// bad dump fails with a message naming the file, and GPU jobs queue on one device lane while a CPU
-// job runs beside them.
+// bad dump fails with a message naming the file, GPU jobs queue on one device lane while a CPU
+// job runs beside them, and the Jobs panel follows a real sweep: its bar is the fraction of fits
+// done (0 at the start, where it stopped after a cancel), its detail line names the running job of
+// the sweep, and the elapsed time stops when the job ends.
 #include <QLabel>
+#include <QProgressBar>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 #include <QToolButton>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -15,9 +20,11 @@
 
 #include "core/capture/capture_import.h"
 #include "core/project/project.h"
+#include "core/sweep/sweep_spec.h"
 #include "test_fixture.h"
 #include "widgets/job_runner.h"
 #include "widgets/jobs_panel.h"
+#include "widgets/project_session.h"
 
 using kvwb::widgets::JobRunner;
 using kvwb::widgets::JobState;
@@ -182,10 +189,71 @@ class TestJobRunner : public QObject {
     const int id = runner.start(QStringLiteral("Long job"), "cpu", waitForCancel);
     auto* cancel = panel.findChild<QToolButton*>(QStringLiteral("cancelJob"));
     QVERIFY(cancel != nullptr);
+    QVERIFY(QTest::qWaitFor([&] { return runner.status(id).fraction > 0; }, 20000));
     cancel->click();
     QVERIFY(waitFinished(runner, id));
     QCOMPARE(runner.status(id).state, JobState::Cancelled);
     QVERIFY(cancel->isHidden());
+    // The bar and the detail line show where the job stopped.
+    QCOMPARE(panel.findChild<QProgressBar*>(QStringLiteral("jobProgress"))->value(), 10);
+    const QString detail = panel.findChild<QLabel*>(QStringLiteral("jobDetail"))->text();
+    QVERIFY2(detail.startsWith(QStringLiteral("cancelled at 1 % after")), qPrintable(detail));
+  }
+
+  void panelFollowsSweep() {
+    const auto project = path("sweep.kvw");
+    test::writeSyntheticDump(path("sweep.safetensors"), 4, 4, 256, 16);
+    test::importInto(project, path("sweep.safetensors"));
+    kvwb::widgets::ProjectSession session;
+    session.open(project);
+    JobRunner& runner = session.jobs();
+    kvwb::widgets::JobsPanel panel(runner);
+    // Enough fits that the sweep reports progress between its first and its last job.
+    auto spec = test::quickSweepSpec();
+    spec["targets"]["layers"] = "all";
+    spec["methods"][0]["grid"]["rank"] = {1, 2, 3, 4, 6, 8};
+    std::vector<double> fractions;  // as the panel's bar shows them
+    QStringList details;            // as the panel's detail line shows them while the job runs
+    int startBar = -1;
+    connect(&runner, &JobRunner::jobStarted, this, [&] {
+      startBar = panel.findChild<QProgressBar*>(QStringLiteral("jobProgress"))->value();
+    });
+    connect(&runner, &JobRunner::jobProgress, this, [&](int id) {
+      if (runner.status(id).state != JobState::Running || !runner.status(id).started) return;
+      fractions.push_back(panel.findChild<QProgressBar*>(QStringLiteral("jobProgress"))->value() /
+                          1000.0);
+      details << panel.findChild<QLabel*>(QStringLiteral("jobDetail"))->text();
+    });
+    const int id = session.sweep(core::parseSweepSpec(spec, "test"), {});
+    QVERIFY(id > 0);
+    QVERIFY(QTest::qWaitFor([&] { return runner.status(id).state != JobState::Running; }, 60000));
+    QCOMPARE(runner.status(id).state, JobState::Succeeded);
+
+    QCOMPARE(startBar, 0);  // empty at the start, not full
+    QVERIFY(!fractions.empty());
+    QVERIFY2(std::is_sorted(fractions.begin(), fractions.end()), "progress went backwards");
+    const auto between = std::count_if(fractions.begin(), fractions.end(),
+                                       [](double f) { return f > 0 && f < 1; });
+    QVERIFY2(between >= 2, qPrintable(QStringLiteral("%1 reports between 0 and 1")
+                                          .arg(between)));
+    // The detail line names the running job of the sweep (6 SVD ranks and 2 quantizations).
+    const auto named = std::count_if(details.begin(), details.end(), [](const QString& d) {
+      return d.contains(QRegularExpression(QStringLiteral("^job [1-8]/8 · (svd|quant) ")));
+    });
+    QVERIFY2(named >= 2, qPrintable(details.join('|')));
+    QVERIFY2(details.filter(QStringLiteral("job 8/8 · ")).size() > 0 ||
+                 details.filter(QStringLiteral("job 7/8 · ")).size() > 0,
+             qPrintable(details.join('|')));  // later jobs are named, not the first one forever
+
+    // Elapsed time stops when the job ends: the panel's "done in" does not grow.
+    auto* detail = panel.findChild<QLabel*>(QStringLiteral("jobDetail"));
+    QCOMPARE(panel.findChild<QProgressBar*>(QStringLiteral("jobProgress"))->value(), 1000);
+    const double elapsed = runner.status(id).elapsedSeconds();
+    const QString done = detail->text();
+    QVERIFY2(done.startsWith(QStringLiteral("done in ")), qPrintable(done));
+    QTest::qWait(2200);  // two ticks of the panel's refresh timer
+    QCOMPARE(runner.status(id).elapsedSeconds(), elapsed);
+    QCOMPARE(detail->text(), done);
   }
 
   void destructorCancelsRunningJobs() {

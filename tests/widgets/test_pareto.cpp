@@ -43,6 +43,14 @@ class TestPareto : public QObject {
     QVERIFY(axes ==
             (std::vector<FitMetric>{FitMetric::Ratio, FitMetric::CosSim, FitMetric::RelErr}));
     QCOMPARE(chart.series[0].y.size(), axes.size());
+    // The axes carry their names.
+    QCOMPARE(chart.xTickLabels.size(), axes.size());
+    for (std::size_t a = 0; a < axes.size(); ++a) {
+      QString label = QString::fromStdString(chart.xTickLabels[a]);
+      label.replace(QLatin1Char('\n'), QLatin1Char(' '));
+      QVERIFY2(label.startsWith(QString::fromStdString(kvwb::core::fitMetric(axes[a]).title)),
+               qPrintable(label));
+    }
     const auto ratioAxis =
         std::size_t(std::find(axes.begin(), axes.end(), FitMetric::Ratio) - axes.begin());
     const auto cosAxis =

@@ -1,8 +1,8 @@
 // The results views over a real sweep of a synthetic capture: the table model (one column per fit
 // metric of the table) and its proxy pass QAbstractItemModelTester, sort numerically and filter
-// by scope and text; the view plots the Pareto front per method, a click on a point emits
-// fitSelected with that fit, the CSV export writes every row of the shown runs, and the per-job
-// summary tab holds each job's means.
+// by scope and text; the view plots the Pareto front per method, a click on a job aggregate emits
+// fitSelected with the job's worst target, the CSV export writes every row of the shown runs, and
+// the per-job summary tab holds each job's means.
 #include <QAbstractItemModelTester>
 #include <QSet>
 #include <QSignalSpy>
@@ -10,6 +10,8 @@
 #include <QTest>
 #include <cmath>
 #include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
 
 #include "test_fixture.h"
 #include "widgets/plots/qcustomplot_include.h"
@@ -121,9 +123,24 @@ class TestResultsView : public QObject {
     QTest::mouseClick(plot->canvas(), Qt::LeftButton, {}, plot->pointPosition(1, 0).toPoint());
     QCOMPARE(spy.count(), 1);
     QCOMPARE(spy[0][0].toString().toStdString(), point.fit.runId);
-    QCOMPARE(spy[0][1].toInt(), -1);  // a job aggregate
-    QCOMPARE(spy[0][3].toString(), QStringLiteral("all"));
+    // A job aggregate (the point's tooltip says so) opens the job's worst target: its K or V row of lowest cosine similarity.
+    QVERIFY(point.tooltip.find("job aggregate") != std::string::npos);
+    QVERIFY(spy[0][1].toInt() >= 0);
     QCOMPARE(spy[0][4].toString().toStdString(), point.fit.paramsJson);
+    const auto aggregateJob = nlohmann::json::parse(point.fit.paramsJson)["job"];
+    QVERIFY(!aggregateJob.is_null());
+    double worst = std::numeric_limits<double>::infinity(), clicked = worst;
+    for (const auto& e : view.model().entries()) {
+      if (e.aggregate() || e.runId != point.fit.runId ||
+          nlohmann::json::parse(e.row.paramsJson)["job"] != aggregateJob)
+        continue;
+      const double cos = e.row[FitMetric::CosSim];
+      worst = std::min(worst, cos);
+      if (e.row.layer == spy[0][1].toInt() && e.row.head == spy[0][2].toInt() &&
+          e.row.kind == spy[0][3].toString().toStdString())
+        clicked = cos;
+    }
+    QCOMPARE(clicked, worst);
 
     const QString csv = m_dir.filePath(QStringLiteral("r.csv"));
     QString error;

@@ -55,19 +55,34 @@ void LinePlot::setChart(const LineChart& chart) {
     // thousands of points dominated the click-to-plots time at Llama-8B sizes.
     graph->setAntialiased(!dense);
     if (!s.inLegend) graph->removeFromLegend();
-    if (s.x.size() <= 40)
+    if (s.marker)
+      graph->setScatterStyle(markerStyle(*s.marker, paletteColour(s.colour), 8));
+    else if (s.x.size() <= 40)
       graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, paletteColour(s.colour), 4));
   }
-  plot->rescaleAxes();
-  QCPAxis* y = plot->yAxis;
-  if (chart.logY) {
-    const QCPRange r = y->range();
-    y->setRange(r.lower / 1.5, r.upper * 1.5);
-  } else {
-    y->scaleRange(1.1, y->range().center());
+  if (!chart.xTickLabels.empty()) {
+    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+    for (std::size_t i = 0; i < chart.xTickLabels.size(); ++i)
+      ticker->addTick(static_cast<double>(i), QString::fromStdString(chart.xTickLabels[i]));
+    plot->xAxis->setTicker(ticker);
+    plot->xAxis->setSubTicks(false);
   }
-  if (chart.logX)
-    plot->xAxis->setRange(plot->xAxis->range().lower / 1.1, plot->xAxis->range().upper * 1.1);
+  if (chart.series.empty() && chart.bands.empty()) {
+    showEmpty(chart.emptyText, chart.logX, chart.logY);
+  } else {
+    plot->rescaleAxes();
+    QCPAxis* y = plot->yAxis;
+    if (chart.logY) {
+      const QCPRange r = y->range();
+      y->setRange(r.lower / 1.5, r.upper * 1.5);
+    } else {
+      y->scaleRange(1.1, y->range().center());
+    }
+    if (chart.logX)
+      plot->xAxis->setRange(plot->xAxis->range().lower / 1.1, plot->xAxis->range().upper * 1.1);
+    if (!chart.xTickLabels.empty())  // room for the outer labels
+      plot->xAxis->setRange(-0.4, static_cast<double>(chart.xTickLabels.size()) - 0.6);
+  }
   setTitle(chart.title);
   setNote(chart.note);
   addMarkers(chart.markers);

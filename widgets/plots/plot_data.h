@@ -2,18 +2,25 @@
 // handed to a plot widget on the GUI thread. No Qt, no QCustomPlot.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace kvwb::widgets {
 
-// One curve; NaN y values leave gaps. `colour` indexes the Okabe-Ito palette (plot_style.h).
+// The shape of a point marker (a method's, method_style.h).
+enum class MarkerShape { Disc, Square, Diamond, Triangle, TriangleDown, Cross, Plus, Star, Circle };
+
+// One curve; NaN y values leave gaps. `colour` indexes the Okabe-Ito palette (plot_widget.h).
 struct Series {
   std::vector<double> x, y;
   std::string label;
   int colour = 0;
   bool dashed = false;
   bool inLegend = true;
+  // Set: every point drawn large in this shape (a method's points); unset: small discs on short
+  // series only.
+  std::optional<MarkerShape> marker;
 };
 
 // A filled area between `low` and `high` (mean ± spread, min..max).
@@ -41,6 +48,9 @@ struct LineChart {
   std::vector<Series> series;
   std::vector<Marker> markers;
   std::string note;  // a short annotation in the top-right corner
+  // Set: x ticks at 0, 1, ... named by these (the axes of a parallel-coordinates chart).
+  std::vector<std::string> xTickLabels;
+  std::string emptyText = "no data";  // said in the middle when there is nothing to draw
 };
 
 // One set of bars over BarChart::x.

@@ -77,6 +77,31 @@ QColor PlotWidget::paletteColour(int index) {
   return QColor::fromRgb(kOkabeIto[static_cast<std::size_t>(((index % n) + n) % n)]);
 }
 
+QCPScatterStyle PlotWidget::markerStyle(MarkerShape shape, const QColor& colour, double size) {
+  const QPen pen(colour, 1.5);
+  switch (shape) {
+    case MarkerShape::Disc:
+      return {QCPScatterStyle::ssDisc, pen, colour, size};
+    case MarkerShape::Square:
+      return {QCPScatterStyle::ssSquare, pen, colour, size * 0.9};
+    case MarkerShape::Diamond:
+      return {QCPScatterStyle::ssDiamond, pen, colour, size * 1.2};
+    case MarkerShape::Triangle:
+      return {QCPScatterStyle::ssTriangle, pen, colour, size * 1.1};
+    case MarkerShape::TriangleDown:
+      return {QCPScatterStyle::ssTriangleInverted, pen, colour, size * 1.1};
+    case MarkerShape::Cross:
+      return {QCPScatterStyle::ssCross, pen, Qt::NoBrush, size};
+    case MarkerShape::Plus:
+      return {QCPScatterStyle::ssPlus, pen, Qt::NoBrush, size * 1.1};
+    case MarkerShape::Star:
+      return {QCPScatterStyle::ssStar, pen, Qt::NoBrush, size * 1.2};
+    case MarkerShape::Circle:
+      return {QCPScatterStyle::ssCircle, pen, Qt::NoBrush, size};
+  }
+  return {QCPScatterStyle::ssDisc, pen, colour, size};
+}
+
 void PlotWidget::clearCanvas() {
   m_plot->clearPlottables();
   m_plot->clearItems();
@@ -169,6 +194,19 @@ void PlotWidget::addSpans(const std::vector<Span>& spans) {
     rect->topLeft->setCoords(span.from, 0);
     rect->bottomRight->setCoords(span.to, 1);
   }
+}
+
+void PlotWidget::showEmpty(const std::string& text, bool logX, bool logY) {
+  m_plot->xAxis->setRange(logX ? 1 : 0, logX ? 10 : 1);
+  m_plot->yAxis->setRange(logY ? 1 : 0, logY ? 10 : 1);
+  auto* label = new QCPItemText(m_plot);
+  label->setObjectName(QStringLiteral("emptyText"));
+  label->setText(QString::fromStdString(text));
+  label->setFont(plotFont(10));
+  label->setColor(QColor(110, 110, 110));
+  label->position->setType(QCPItemPosition::ptAxisRectRatio);
+  label->position->setCoords(0.5, 0.5);
+  label->setPositionAlignment(Qt::AlignCenter);
 }
 
 void PlotWidget::showLegend(bool visible, int columns) {

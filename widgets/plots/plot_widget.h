@@ -14,6 +14,7 @@ class QCustomPlot;
 class QCPAxis;
 class QCPAxisRect;
 class QCPLayoutGrid;
+class QCPScatterStyle;
 class QCPTextElement;
 
 namespace kvwb::widgets {
@@ -24,6 +25,8 @@ class PlotWidget : public QWidget {
  public:
   QCustomPlot* canvas() const { return m_plot; }
   static QColor paletteColour(int index);  // Okabe-Ito, cycling; index 0 is blue
+  // A point marker of `shape`: filled shapes filled with `colour`, line shapes drawn in it.
+  static QCPScatterStyle markerStyle(MarkerShape shape, const QColor& colour, double size);
   static constexpr int kAxisRow = 3;       // the plot layout row of the axis rect
 
  protected:
@@ -41,6 +44,9 @@ class PlotWidget : public QWidget {
   void setNote(const std::string& note);                // small grey text under the title
   void addMarkers(const std::vector<Marker>& markers);  // dashed vertical lines, labelled on top
   void addSpans(const std::vector<Span>& spans);        // light grey x intervals, behind the data
+  // Nothing to draw: `text` in the middle of a 0..1 (log: 1..10) frame instead of a range
+  // made up from no data.
+  void showEmpty(const std::string& text, bool logX = false, bool logY = false);
   void showLegend(bool visible, int columns = 0);  // columns: wrap after this many (0: one row)
   void replot();  // queued: merges bursts of updates into one repaint
 

@@ -69,11 +69,11 @@ void ScatterPlot::setChart(const ScatterChart& chart) {
     const QColor colour = paletteColour(series.colour);
     const bool fronts = !series.front.empty();
     QColor faded = colour;
-    faded.setAlpha(fronts ? 90 : 170);
+    faded.setAlpha(fronts ? 110 : 190);
     auto* points = addCurve(plot, series.points);
     points->setName(QString::fromStdString(series.label));
     points->setLineStyle(QCPCurve::lsNone);
-    points->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, faded, 5));
+    points->setScatterStyle(markerStyle(series.shape, faded, 7));
     points->setSelectable(QCP::stSingleData);
     points->setSelectionDecorator(nullptr);  // a click selects a fit, not a highlight
     m_seriesOf[points] = static_cast<int>(s);
@@ -81,27 +81,32 @@ void ScatterPlot::setChart(const ScatterChart& chart) {
     std::vector<ScatterPoint> front;
     for (std::size_t i : series.front) front.push_back(series.points[i]);
     auto* line = addCurve(plot, front);
+    line->setName(points->name());  // the legend shows the front: full colour, as drawn
     line->setPen(QPen(colour, 1.6));
-    line->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, 7));
-    line->removeFromLegend();
+    line->setScatterStyle(markerStyle(series.shape, colour, 9));
     line->setSelectable(QCP::stNone);
+    points->removeFromLegend();
   }
-  plot->rescaleAxes();
-  const auto pad = [](QCPAxis* axis, bool log) {
-    const QCPRange r = axis->range();
-    if (log)
-      axis->setRange(r.lower / 1.25, r.upper * 1.25);
-    else if (r.size() > 0)
-      axis->setRange(r.lower - 0.06 * r.size(), r.upper + 0.06 * r.size());
-    else
-      axis->setRange(r.lower - 1, r.upper + 1);
-  };
-  pad(plot->xAxis, chart.logX);
-  pad(plot->yAxis, chart.logY);
-  if (chart.logX) oneTwoFiveTicks(plot->xAxis);
-  if (chart.logY) oneTwoFiveTicks(plot->yAxis);
+  if (chart.series.empty()) {
+    showEmpty("no results yet", chart.logX, chart.logY);
+  } else {
+    plot->rescaleAxes();
+    // 6 % around the points; one value on an axis gets ±10 % of it (±1 around 0).
+    const auto pad = [](QCPAxis* axis, bool log) {
+      const QCPRange r = axis->range();
+      const double half = r.size() > 0 ? 0.06 * r.size() : r.lower != 0 ? 0.1 * std::abs(r.lower) : 1.0;
+      if (log)
+        axis->setRange(r.lower / 1.25, r.upper * 1.25);
+      else
+        axis->setRange(r.lower - half, r.upper + half);
+    };
+    pad(plot->xAxis, chart.logX);
+    pad(plot->yAxis, chart.logY);
+    if (chart.logX) oneTwoFiveTicks(plot->xAxis);
+    if (chart.logY) oneTwoFiveTicks(plot->yAxis);
+  }
   setTitle(chart.title);
-  setNote(chart.series.empty() ? "no measured rows" : chart.note);
+  setNote(chart.series.empty() ? "" : chart.note);
   const auto entries = static_cast<int>(chart.series.size()) + (chart.overallFront.empty() ? 0 : 1);
   showLegend(entries > 0, entries > 7 ? 7 : 0);
   replot();

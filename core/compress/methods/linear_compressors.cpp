@@ -3,6 +3,7 @@
 // stored factor is rounded to the storage precision before reconstruction. One thread per call.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <random>
 #include <stdexcept>
@@ -71,23 +72,35 @@ torch::Tensor lowRankDecode(const torch::Tensor& coefficients, const torch::Tens
   return mean.defined() ? recon + mean : recon;
 }
 
+// Byte and FLOP estimates of one low-rank method; every one of them declares rank or ratio and the
+// storage precision, solves a ratio for the rank, and decodes from its factors.
+using Estimate = std::function<double(const nlohmann::json& params, const TargetShape& shape)>;
+MethodDescriptor lowRankDescriptor(std::string name, std::string doc, const char* grid, Estimate bytes,
+                                   Estimate fitFlops) {
+  MethodDescriptor m;
+  m.name = std::move(name);
+  m.family = MethodFamily::LowRank;
+  m.doc = std::move(doc);
+  m.params = lowRankParams("float16");
+  m.defaultGrid = nlohmann::json::parse(grid);
+  m.ratioParam = "rank";
+  m.bytes = std::move(bytes);
+  m.fitFlops = std::move(fitFlops);
+  return m;
+}
+
 const MethodDescriptor& svdDescriptor() {
   static const MethodDescriptor d = [] {
-    MethodDescriptor m;
-    m.name = "svd";
-    m.family = MethodFamily::LowRank;
-    m.doc = "truncated SVD of the T x D target; stores U [T,r], S [r], V [D,r]";
-    m.params = lowRankParams("float16");
-    m.defaultGrid = nlohmann::json::parse(R"({"rank": [1, 2, 4]})");
-    m.ratioParam = "rank";
-    m.bytes = [](const nlohmann::json& p, const TargetShape& s) {
-      return (static_cast<double>(s.tokens) + static_cast<double>(s.dims) + 1) * rankOf(p) * bytesPerValue(p);
-    };
-    m.fitFlops = [](const nlohmann::json&, const TargetShape& s) {
-      return svdFlops(static_cast<double>(s.tokens), static_cast<double>(s.dims));
-    };
-    m.decodeCost = [](const nlohmann::json& p, const DecodeShape& s) {
-      return lowRankDecodeCost(s, rankOf(p), svdDescriptor().bytes(p, {s.context, s.dims}), false);
+    auto m = lowRankDescriptor(
+        "svd", "truncated SVD of the T x D target; stores U [T,r], S [r], V [D,r]", R"({"rank": [1, 2, 4]})",
+        [](const nlohmann::json& p, const TargetShape& s) {
+          return (static_cast<double>(s.tokens) + static_cast<double>(s.dims) + 1) * rankOf(p) * bytesPerValue(p);
+        },
+        [](const nlohmann::json&, const TargetShape& s) {
+          return svdFlops(static_cast<double>(s.tokens), static_cast<double>(s.dims));
+        });
+    m.decodeCost = [bytes = m.bytes](const nlohmann::json& p, const DecodeShape& s) {
+      return lowRankDecodeCost(s, rankOf(p), bytes(p, {s.context, s.dims}), false);
     };
     return m;
   }();
@@ -96,24 +109,22 @@ const MethodDescriptor& svdDescriptor() {
 
 const MethodDescriptor& pcaDescriptor() {
   static const MethodDescriptor d = [] {
-    MethodDescriptor m;
-    m.name = "pca";
-    m.family = MethodFamily::LowRank;
-    m.doc = "PCA calibrated on the capture's tokens after the window (else the target); stores mean [D], basis [D,r], coefficients [T,r]";
-    m.params = lowRankParams("float16");
-    m.defaultGrid = nlohmann::json::parse(R"({"rank": [1, 2, 4]})");
+    auto m = lowRankDescriptor(
+        "pca",
+        "PCA calibrated on the capture's tokens after the window (else the target); stores mean [D], basis [D,r], "
+        "coefficients [T,r]",
+        R"({"rank": [1, 2, 4]})",
+        [](const nlohmann::json& p, const TargetShape& s) {
+          const double t = static_cast<double>(s.tokens), dims = static_cast<double>(s.dims);
+          return (dims + (dims + t) * rankOf(p)) * bytesPerValue(p);
+        },
+        [](const nlohmann::json& p, const TargetShape& s) {
+          const double t = static_cast<double>(s.tokens), dims = static_cast<double>(s.dims);
+          return svdFlops(t, dims) + 2 * t * dims * rankOf(p);
+        });
     m.needs.calibration = true;
-    m.ratioParam = "rank";
-    m.bytes = [](const nlohmann::json& p, const TargetShape& s) {
-      const double t = static_cast<double>(s.tokens), dims = static_cast<double>(s.dims);
-      return (dims + (dims + t) * rankOf(p)) * bytesPerValue(p);
-    };
-    m.fitFlops = [](const nlohmann::json& p, const TargetShape& s) {
-      const double t = static_cast<double>(s.tokens), dims = static_cast<double>(s.dims);
-      return svdFlops(t, dims) + 2 * t * dims * rankOf(p);
-    };
-    m.decodeCost = [](const nlohmann::json& p, const DecodeShape& s) {
-      return lowRankDecodeCost(s, rankOf(p), pcaDescriptor().bytes(p, {s.context, s.dims}), true);
+    m.decodeCost = [bytes = m.bytes](const nlohmann::json& p, const DecodeShape& s) {
+      return lowRankDecodeCost(s, rankOf(p), bytes(p, {s.context, s.dims}), true);
     };
     return m;
   }();
@@ -122,27 +133,22 @@ const MethodDescriptor& pcaDescriptor() {
 
 const MethodDescriptor& randomProjectionDescriptor() {
   static const MethodDescriptor d = [] {
-    MethodDescriptor m;
-    m.name = "random_projection";
-    m.family = MethodFamily::LowRank;
-    m.doc = "orthogonal random projection on a seeded basis, no calibration; stores coefficients [T,r] and an 8-byte seed";
-    m.params = lowRankParams("float16");
-    m.params.push_back(integerParam("seed", nullptr, 0, 9.2e18,
-                                    "basis seed (default: derived from the sweep seed and job)"));
-    m.defaultGrid = nlohmann::json::parse(R"({"rank": [2, 4]})");
-    m.ratioParam = "rank";
-    m.bytes = [](const nlohmann::json& p, const TargetShape& s) {
-      return static_cast<double>(s.tokens) * rankOf(p) * bytesPerValue(p) + 8;  // + the seed
-    };
-    m.fitFlops = [](const nlohmann::json& p, const TargetShape& s) {
-      return 2.0 * static_cast<double>(s.tokens) * static_cast<double>(s.dims) * rankOf(p);
-    };
+    auto m = lowRankDescriptor(
+        "random_projection",
+        "orthogonal random projection on a seeded basis, no calibration; stores coefficients [T,r] and an 8-byte seed",
+        R"({"rank": [2, 4]})",
+        [](const nlohmann::json& p, const TargetShape& s) {
+          return static_cast<double>(s.tokens) * rankOf(p) * bytesPerValue(p) + 8;  // + the seed
+        },
+        [](const nlohmann::json& p, const TargetShape& s) {
+          return 2.0 * static_cast<double>(s.tokens) * static_cast<double>(s.dims) * rankOf(p);
+        });
+    m.params.push_back(integerParam("seed", nullptr, 0, 9.2e18, "basis seed (default: derived from the sweep seed and job)"));
     // Decoding reads the basis [D, r], kept resident: regenerating it from the seed every step
     // would cost a QR factorisation.
-    m.decodeCost = [](const nlohmann::json& p, const DecodeShape& s) {
+    m.decodeCost = [bytes = m.bytes](const nlohmann::json& p, const DecodeShape& s) {
       const double basis = static_cast<double>(s.dims) * rankOf(p) * bytesPerValue(p);
-      return lowRankDecodeCost(s, rankOf(p), randomProjectionDescriptor().bytes(p, {s.context, s.dims}) + basis,
-                               false);
+      return lowRankDecodeCost(s, rankOf(p), bytes(p, {s.context, s.dims}) + basis, false);
     };
     return m;
   }();
