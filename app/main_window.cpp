@@ -168,7 +168,7 @@ void MainWindow::createDocks() {
   // preferred sizes below do not all fit beside the tabs.
   m_tree->setMinimumWidth(
       m_tree->fontMetrics().horizontalAdvance(QStringLiteral("tinystories  5×4×512×8")));
-  jobsPanel->setMinimumHeight(8 * jobsPanel->fontMetrics().height());  // a job and its status
+  jobsPanel->setMinimumHeight(7 * jobsPanel->fontMetrics().height());  // a job and its status
   resizeDocks({projectDock, detailsDock}, {300, 340}, Qt::Horizontal);
   resizeDocks({jobsDock}, {140}, Qt::Vertical);
 }
@@ -419,10 +419,14 @@ widgets::AtlasView* MainWindow::openAtlas(const QString& capture) {
   const std::string name = capture.toStdString();
   auto atlas = m_session.atlas(name);
   if (!atlas) return nullptr;
+  // A new atlas opens on the metric the user last looked at (the atlas in front, else any).
+  auto* shown = qobject_cast<widgets::AtlasView*>(m_views->currentWidget());
+  if (!shown && !m_atlasViews.empty()) shown = m_atlasViews.begin()->second;
   widgets::AtlasView*& view = m_atlasViews[name];
   if (!view) {
     view = new widgets::AtlasView;
     view->setObjectName(QStringLiteral("atlas:") + capture);
+    if (shown) view->setMetric(shown->metric());
     view->setAtlas(std::move(atlas), m_session.atlases());
     m_views->addTab(view, tr("Atlas · %1").arg(capture));
   }

@@ -12,13 +12,16 @@
 #include <QHBoxLayout>
 #include <QImage>
 #include <QLineEdit>
+#include <QMainWindow>
 #include <QMessageBox>
 #include <QPageSize>
 #include <QPdfWriter>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QSvgGenerator>
+#include <QToolTip>
 #include <cmath>
 #include <functional>
 #include <vector>
@@ -230,6 +233,7 @@ ExportFigureDialog::ExportFigureDialog(QWidget* parent)
   connect(m_format, &QComboBox::currentIndexChanged, this, formatChanged);
   m_dpi->setEnabled(format() == FigureFormat::Png);
 
+  m_path->setMinimumWidth(60 * m_path->fontMetrics().averageCharWidth());  // a whole path shows
   auto* file = new QHBoxLayout;
   file->addWidget(m_path, 1);
   file->addWidget(browse);
@@ -265,7 +269,10 @@ FigureOptions ExportFigureDialog::options() const {
   return o;
 }
 
-void ExportFigureDialog::setPath(const QString& path) { m_path->setText(path); }
+void ExportFigureDialog::setPath(const QString& path) {
+  m_path->setText(path);
+  m_path->setCursorPosition(0);  // the folder shows, not only the file name's end
+}
 
 void ExportFigureDialog::browse() {
   const QString suffix = figureSuffix(format());
@@ -296,9 +303,18 @@ bool exportPlotInteractively(PlotWidget& plot, const QString& suggestedName, QWi
       QDir(folder).filePath(suggestedName + QLatin1Char('.') + figureSuffix(dialog.format())));
   if (dialog.exec() != QDialog::Accepted) return false;
   QString error;
-  if (exportPlot(plot, dialog.path(), dialog.format(), dialog.options(), &error)) return true;
-  QMessageBox::warning(parent, dialog.windowTitle(), error);
-  return false;
+  if (!exportPlot(plot, dialog.path(), dialog.format(), dialog.options(), &error)) {
+    QMessageBox::warning(parent, dialog.windowTitle(), error);
+    return false;
+  }
+  // Say where it went: in the main window's status bar, else beside the plot.
+  const QString saved =
+      QObject::tr("Figure saved: %1").arg(QDir::toNativeSeparators(dialog.path()));
+  if (auto* window = qobject_cast<QMainWindow*>(plot.window()))
+    window->statusBar()->showMessage(saved, 10000);
+  else
+    QToolTip::showText(plot.mapToGlobal(plot.rect().center()), saved, &plot);
+  return true;
 }
 
 }  // namespace kvwb::widgets

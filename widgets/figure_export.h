@@ -64,7 +64,8 @@ class ExportFigureDialog : public QDialog {
 };
 
 // Asks with ExportFigureDialog (proposing `suggestedName` in the last used folder) and exports;
-// shows a message on failure. Returns true when a file was written.
+// shows a message on failure, and on success where the file went (the main window's status bar,
+// else a tooltip over the plot). Returns true when a file was written.
 bool exportPlotInteractively(PlotWidget& plot, const QString& suggestedName,
                              QWidget* parent = nullptr);
 

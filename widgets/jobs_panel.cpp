@@ -63,6 +63,7 @@ QString describe(const JobStatus& s) {
 JobsPanel::JobsPanel(JobRunner& runner, QWidget* parent) : QWidget(parent), m_runner(runner) {
   auto* content = new QWidget;
   m_list = new QVBoxLayout(content);
+  m_list->setContentsMargins(4, 2, 4, 2);
   m_empty = new QLabel(tr("No jobs. Drop a dump file on the window to import it."));
   m_empty->setWordWrap(true);
   m_empty->setEnabled(false);
@@ -121,6 +122,8 @@ void JobsPanel::addRow(int id) {
   top->addWidget(row.title, 1);
   top->addWidget(row.cancel);
   auto* box = new QVBoxLayout(row.frame);
+  box->setContentsMargins(6, 3, 6, 3);
+  box->setSpacing(2);
   box->addLayout(top);
   box->addWidget(row.bar);
   box->addWidget(row.detail);

@@ -3,6 +3,7 @@
 
 #include "app/cli/commands.h"
 #include "core/project/project.h"
+#include "core/project/run_journal.h"
 
 namespace kvwb::cli {
 
@@ -35,8 +36,12 @@ void addCompactCommand(CLI::App& app) {
   cmd->add_option("project", *project, "Project file (.kvw)")->required()->check(CLI::ExistingFile);
   cmd->callback([project] {
     core::ProjectEdit edit(*project);
+    const auto damage = edit.journalDamage();
     edit.commit();
     std::cout << "compacted " << *project << "\n";
+    for (const auto& lost : damage)
+      std::cerr << "kvwb-cli: warning: " << core::journalPath(*project).string() << ": " << lost
+                << " (the journal is kept)\n";
   });
 }
 

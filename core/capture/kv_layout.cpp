@@ -1,6 +1,8 @@
 // KV tensor recognition and shape validation for imports.
 #include "core/capture/kv_layout.h"
 
+#include <cstring>
+#include <limits>
 #include <regex>
 
 #include "core/base/errors.h"
@@ -142,12 +144,18 @@ std::vector<std::int32_t> readTokenIds(const std::vector<std::unique_ptr<TensorF
     std::vector<std::int32_t> ids(static_cast<std::size_t>(tokens));
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const auto* p = bytes.data() + (offset + i) * dtypeSize(t->info->dtype);
+      std::int64_t id = 0;
       switch (t->info->dtype) {
-        case DType::I64: ids[i] = static_cast<std::int32_t>(*reinterpret_cast<const std::int64_t*>(p)); break;
-        case DType::I32: ids[i] = *reinterpret_cast<const std::int32_t*>(p); break;
+        case DType::I64: std::memcpy(&id, p, sizeof(std::int64_t)); break;
+        case DType::I32: id = *reinterpret_cast<const std::int32_t*>(p); break;
         default:
           throw InputError(t->file->path(), std::string("'") + name + "' is not int32/int64");
       }
+      if (id < 0 || id > std::numeric_limits<std::int32_t>::max())
+        throw InputError(t->file->path(), std::string("'") + name + "' holds token id " +
+                                              std::to_string(id) + " at position " +
+                                              std::to_string(i) + " (ids must be 0 to 2^31-1)");
+      ids[i] = static_cast<std::int32_t>(id);
     }
     return ids;
   }
@@ -194,12 +202,16 @@ KvLayout resolveKvLayout(const std::vector<std::unique_ptr<TensorFile>>& files,
 
   auto queries = resolveRole(files, TensorKind::Queries, opt, qShape);
   if (!queries.empty()) {
+    const auto& first = queries.front();
+    if (qShape[0] == 0)
+      throw InputError(first.file->path(), "queries '" + first.tensor + "' have 0 heads: shape " +
+                                               shapeString(qShape));
     if (static_cast<std::int64_t>(queries.size()) != layout.layers || qShape[1] != layout.tokens ||
         qShape[2] != layout.headDim || qShape[0] % layout.kvHeads != 0)
-      throw InputError(where, "queries " + std::to_string(queries.size()) + " x " +
-                                  shapeString(qShape) + " do not fit keys " +
-                                  std::to_string(layout.layers) + " x " + shapeString(kvShape) +
-                                  " (query heads must be a multiple of KV heads)");
+      throw InputError(first.file->path(),
+                       "queries " + std::to_string(queries.size()) + " x " + shapeString(qShape) +
+                           " do not fit keys " + std::to_string(layout.layers) + " x " +
+                           shapeString(kvShape) + " (query heads must be a multiple of KV heads)");
     layout.queryHeads = qShape[0];
     layout.slices[TensorKind::Queries] = std::move(queries);
   }

@@ -3,10 +3,12 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <map>
 #include <mutex>
-#include <regex>
+#include <optional>
+#include <string_view>
 
 #include "core/formats/checked_shape.h"
 #include "core/base/errors.h"
@@ -15,10 +17,128 @@
 
 namespace kvwb::core {
 
+namespace {
+
+struct NpyFields {
+  std::optional<std::string> descr;
+  std::optional<bool> fortranOrder;
+  std::optional<std::vector<std::int64_t>> shape;
+};
+
+// Single-pass parser of the Python dict literal in a .npy header: {'key': value, ...} with string,
+// True/False and integer-tuple values. Hand-written (no regex) so that its stack use does not grow
+// with the header. A key given twice keeps its last value, as Python's dict (and numpy) does.
+class NpyDictParser {
+ public:
+  // `file` and `label` ("member 'x': " or empty) only name errors.
+  NpyDictParser(std::string_view text, const std::filesystem::path& file, std::string label)
+      : m_text(text), m_file(file), m_label(std::move(label)) {}
+
+  NpyFields parse() {
+    NpyFields out;
+    expect('{');
+    while (!peekIs('}')) {
+      const auto key = parseString();
+      expect(':');
+      if (key == "descr") {
+        if (!peekIs('\'') && !peekIs('"'))
+          error("'descr' is not a string (structured dtypes are not supported)");
+        out.descr = parseString();
+      } else if (key == "fortran_order") {
+        out.fortranOrder = parseBool();
+      } else if (key == "shape") {
+        out.shape = parseShape();
+      } else {
+        error("unexpected key '" + key + "'");
+      }
+      if (!peekIs(',')) break;
+      ++m_pos;
+    }
+    expect('}');
+    skipSpace();
+    if (m_pos != m_text.size()) error("text after the closing '}'");
+    return out;
+  }
+
+ private:
+  [[noreturn]] void error(const std::string& what) {
+    throw InputError(m_file, m_label + "malformed header at byte " + std::to_string(m_pos) + ": " +
+                                 what);
+  }
+  void skipSpace() {
+    while (m_pos < m_text.size() && std::isspace(static_cast<unsigned char>(m_text[m_pos]))) ++m_pos;
+  }
+  bool peekIs(char c) {
+    skipSpace();
+    return m_pos < m_text.size() && m_text[m_pos] == c;
+  }
+  void expect(char c) {
+    if (!peekIs(c)) error(std::string("expected '") + c + "'");
+    ++m_pos;
+  }
+  std::string parseString() {
+    skipSpace();
+    if (m_pos >= m_text.size() || (m_text[m_pos] != '\'' && m_text[m_pos] != '"'))
+      error("expected a quoted string");
+    const char quote = m_text[m_pos++];
+    const auto close = m_text.find(quote, m_pos);
+    if (close == std::string_view::npos) error("unterminated string");
+    std::string s(m_text.substr(m_pos, close - m_pos));
+    m_pos = close + 1;
+    return s;
+  }
+  bool parseBool() {
+    skipSpace();
+    for (const auto& [word, value] : {std::pair{"True", true}, std::pair{"False", false}}) {
+      if (m_text.substr(m_pos).starts_with(word)) {
+        m_pos += std::string_view(word).size();
+        return value;
+      }
+    }
+    error("expected True or False");
+  }
+  std::vector<std::int64_t> parseShape() {
+    std::vector<std::int64_t> shape;
+    expect('(');
+    while (!peekIs(')')) {
+      if (shape.size() == kMaxNpyRank)
+        error("shape has more than " + std::to_string(kMaxNpyRank) + " dimensions");
+      shape.push_back(parseInt());
+      if (peekIs('L')) ++m_pos;  // Python 2 long suffix, in headers numpy wrote under Python 2
+      if (!peekIs(',')) break;
+      ++m_pos;
+    }
+    expect(')');
+    return shape;
+  }
+  std::int64_t parseInt() {
+    skipSpace();
+    const bool negative = m_pos < m_text.size() && m_text[m_pos] == '-';
+    if (negative) ++m_pos;
+    const auto begin = m_pos;
+    std::int64_t v = 0;
+    while (m_pos < m_text.size() && std::isdigit(static_cast<unsigned char>(m_text[m_pos]))) {
+      if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, m_text[m_pos] - '0', &v))
+        error("shape dimension does not fit in 64 bits");
+      ++m_pos;
+    }
+    if (m_pos == begin) error("expected an integer in the shape");
+    return negative ? -v : v;
+  }
+
+  std::string_view m_text;
+  const std::filesystem::path& m_file;
+  std::string m_label;
+  std::size_t m_pos = 0;
+};
+
+}  // namespace
+
 NpyHeader parseNpyHeader(std::span<const std::byte> bytes, std::size_t totalSize,
                          const std::filesystem::path& file, const std::string& name) {
+  const std::string label = name.empty() ? "" : "member '" + name + "': ";
   auto fail = [&](const std::string& what) -> NpyHeader {
-    throw InputError(file, (name.empty() ? "" : "member '" + name + "': ") + what);
+    throw InputError(file, label + what);
   };
   static constexpr char kMagic[] = "\x93NUMPY";
   if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0)
@@ -37,28 +157,23 @@ NpyHeader parseNpyHeader(std::span<const std::byte> bytes, std::size_t totalSize
   } else {
     return fail("unsupported .npy format version " + std::to_string(major));
   }
+  if (headerLen > kMaxNpyHeaderBytes)
+    return fail("header of " + std::to_string(headerLen) + " bytes exceeds the limit of " +
+                std::to_string(kMaxNpyHeaderBytes) + " bytes");
   if (prefix + headerLen > bytes.size())
     return fail("header length " + std::to_string(headerLen) + " runs past the end of the file");
-  const std::string header(reinterpret_cast<const char*>(bytes.data() + prefix), headerLen);
-
-  std::smatch m;
-  static const std::regex descrRe(R"('descr'\s*:\s*'([^']*)')");
-  static const std::regex fortranRe(R"('fortran_order'\s*:\s*(True|False))");
-  static const std::regex shapeRe(R"('shape'\s*:\s*\(([^)]*)\))");
-  if (!std::regex_search(header, m, descrRe)) return fail("header has no 'descr'");
-  const std::string descr = m[1];
-  if (!std::regex_search(header, m, fortranRe)) return fail("header has no 'fortran_order'");
-  if (m[1] == "True")
+  const std::string_view header(reinterpret_cast<const char*>(bytes.data() + prefix), headerLen);
+  const auto fields = NpyDictParser(header, file, label).parse();
+  if (!fields.descr) return fail("header has no 'descr'");
+  if (!fields.fortranOrder) return fail("header has no 'fortran_order'");
+  if (*fields.fortranOrder)
     return fail("array is Fortran-ordered (not C-contiguous); save it with "
                 "numpy.ascontiguousarray first");
-  if (!std::regex_search(header, m, shapeRe)) return fail("header has no 'shape'");
+  if (!fields.shape) return fail("header has no 'shape'");
+  const std::string& descr = *fields.descr;
   NpyHeader out;
   out.info.name = name;
-  const std::string dims = m[1];
-  static const std::regex intRe(R"(-?\d+)");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), intRe); it != std::sregex_iterator();
-       ++it)
-    out.info.shape.push_back(std::stoll(it->str()));
+  out.info.shape = *fields.shape;
   const auto dtype = dtypeFromNumpyDescr(descr);
   if (!dtype)
     return fail("unsupported dtype '" + descr +
@@ -136,7 +251,7 @@ class NpzFile final : public TensorFile {
     zip_stat_t st;
     if (zip_stat_index(m_zip, index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
       throw InputError(m_path, "member '" + member + "': cannot stat");
-    std::vector<std::byte> buf(std::min<zip_uint64_t>(st.size, 65536));
+    std::vector<std::byte> buf(std::min<zip_uint64_t>(st.size, kNpyPrefixBytes + kMaxNpyHeaderBytes));
     zip_file_t* f = zip_fopen_index(m_zip, index, 0);
     if (!f) throw InputError(m_path, "member '" + member + "': " + zip_strerror(m_zip));
     const auto got = zip_fread(f, buf.data(), buf.size());

@@ -10,6 +10,11 @@
 
 namespace kvwb::core {
 
+// Limits on untrusted headers, each refused with an error naming it (see docs/IMPORT.md).
+inline constexpr std::size_t kMaxNpyHeaderBytes = 65536;  // the dict text after the prefix
+inline constexpr std::size_t kMaxNpyRank = 64;            // numpy 2's NPY_MAXDIMS
+inline constexpr std::size_t kNpyPrefixBytes = 12;        // longest magic + version + length
+
 struct NpyHeader {
   TensorInfo info;
   std::size_t dataOffset = 0;  // bytes from the start of the .npy stream to the array data

@@ -127,14 +127,28 @@ Tokenizer Tokenizer::fromHfJson(const std::filesystem::path& path) {
       throw InputError(
           path, "only BPE tokenizers are supported, not " + model.value("type", std::string("?")));
     const json& vocab = model.at("vocab");
+    const json addedTokens = j.value("added_tokens", json::array());
+    // Ids index the piece table. Holes are refused (buildPieceIndex), so every id lies below the
+    // number of entries; checking that before indexing keeps a hostile id from writing outside
+    // the table or from making it huge.
+    const auto entries = static_cast<std::int64_t>(vocab.size() + addedTokens.size());
+    auto checkedId = [&](const json& id, const std::string& piece) {
+      const auto v = id.get<std::int64_t>();
+      if (v < 0 || v >= entries)
+        throw InputError(path, "token '" + piece + "' has id " + std::to_string(v) +
+                                   " (ids must be 0 to " + std::to_string(entries - 1) + ")");
+      return static_cast<int>(v);
+    };
     int maxId = -1;
-    for (const auto& [piece, id] : vocab.items()) maxId = std::max(maxId, id.get<int>());
-    for (const auto& added : j.value("added_tokens", json::array()))
-      maxId = std::max(maxId, added.at("id").get<int>());
+    for (const auto& [piece, id] : vocab.items()) maxId = std::max(maxId, checkedId(id, piece));
+    for (const auto& added : addedTokens) {
+      const auto content = added.at("content").get<std::string>();
+      maxId = std::max(maxId, checkedId(added.at("id"), content));
+    }
     t.m_pieces.assign(maxId + 1, "");
     t.m_specialMask.assign(maxId + 1, false);
     for (const auto& [piece, id] : vocab.items()) t.m_pieces[id.get<int>()] = piece;
-    for (const auto& added : j.value("added_tokens", json::array())) {
+    for (const auto& added : addedTokens) {
       const int id = added.at("id").get<int>();
       t.m_pieces[id] = added.at("content").get<std::string>();
       t.m_specials.push_back(t.m_pieces[id]);

@@ -10,6 +10,7 @@
 
 #include "core/base/errors.h"
 #include "core/formats/h5.h"
+#include "core/formats/tensor_file.h"
 #include "core/project/results_table.h"
 #include "core/project/run_journal.h"
 
@@ -64,6 +65,8 @@ CaptureInfo readCaptureInfo(hid_t captures, const std::string& name,
   c.kvHeads = shape[1];
   c.tokens = shape[2];
   c.headDim = shape[3];
+  if (c.layers < 1 || c.kvHeads < 1 || c.tokens < 1 || c.headDim < 1)
+    throw InputError(path, "capture '" + name + "': keys " + shapeString(shape) + " are empty");
   h5::Handle type(H5Dget_type(keys));
   c.storageDtype = H5Tget_size(type) == 2 ? "float16" : "float32";
   c.hasQueries = H5Lexists(g, "queries", H5P_DEFAULT) > 0;
@@ -71,7 +74,13 @@ CaptureInfo readCaptureInfo(hid_t captures, const std::string& name,
   c.queryHeads = c.kvHeads;
   if (c.hasQueries) {
     h5::Handle q(H5Dopen2(g, "queries", H5P_DEFAULT));
-    c.queryHeads = h5::datasetShape(q).at(1);
+    const auto qShape = h5::datasetShape(q);
+    // 0 query heads would divide by zero in every grouped-query mapping.
+    if (qShape.size() != 4 || qShape[0] != c.layers || qShape[1] < 1 ||
+        qShape[1] % c.kvHeads != 0 || qShape[2] != c.tokens || qShape[3] != c.headDim)
+      throw InputError(path, "capture '" + name + "': queries " + shapeString(qShape) +
+                                 " do not fit keys " + shapeString(shape));
+    c.queryHeads = qShape[1];
   }
   c.metadataJson = h5::readStringAttr(g, "metadata").value_or("{}");
   return c;
@@ -220,8 +229,18 @@ std::vector<std::int32_t> Project::tokenIds(const std::string& captureName) cons
   const std::string dsPath = "captures/" + captureName + "/token_ids";
   if (!h5::exists(file, dsPath)) return {};
   h5::Handle ds(H5Dopen2(file, dsPath.c_str(), H5P_DEFAULT));
-  std::vector<std::int32_t> ids(static_cast<std::size_t>(h5::datasetShape(ds).at(0)));
-  if (!ids.empty()) H5Dread(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids.data());
+  const auto shape = h5::datasetShape(ds);
+  const auto tokens = capture(captureName).tokens;
+  if (shape != std::vector<std::int64_t>{tokens})
+    throw InputError(m_path, dsPath + " has shape " + shapeString(shape) + "; expected [" +
+                                 std::to_string(tokens) + "] (one id per token)");
+  std::vector<std::int32_t> ids(static_cast<std::size_t>(tokens));
+  if (H5Dread(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids.data()) < 0)
+    throw InputError(m_path, "cannot read " + dsPath + " (corrupt file?)");
+  const auto negative = std::find_if(ids.begin(), ids.end(), [](std::int32_t id) { return id < 0; });
+  if (negative != ids.end())
+    throw InputError(m_path, dsPath + " holds token id " + std::to_string(*negative) +
+                                 " at position " + std::to_string(negative - ids.begin()));
   return ids;
 }
 
@@ -303,6 +322,7 @@ struct ProjectEdit::Impl {
   ProjectLock lock;
   h5::Handle file;
   bool foldedJournal = false;
+  std::vector<std::string> journalDamage;
   explicit Impl(const std::filesystem::path& p) : project(p), lock(p) {}
 };
 
@@ -328,6 +348,7 @@ ProjectEdit::ProjectEdit(const std::filesystem::path& project)
   }
   // Fold the journal's pending runs, results and statuses into the copy.
   const auto journal = readJournal(project);
+  d.journalDamage = journal.damage;
   const auto pending = pendingEntries(d.file, journal);
   if (pending.empty()) return;
   h5::Handle runs(H5Gopen2(d.file, "runs", H5P_DEFAULT));
@@ -458,6 +479,8 @@ void ProjectEdit::writeAnalysis(const std::string& capture, const std::vector<Na
   }
 }
 
+const std::vector<std::string>& ProjectEdit::journalDamage() const { return m_impl->journalDamage; }
+
 void ProjectEdit::commit() {
   auto& d = *m_impl;
   h5::check(H5Fflush(d.file, H5F_SCOPE_GLOBAL), "flush project");
@@ -465,7 +488,8 @@ void ProjectEdit::commit() {
   fsyncPath(d.temp, O_RDONLY);
   std::filesystem::rename(d.temp, d.project);
   fsyncPath(d.project.parent_path().empty() ? "." : d.project.parent_path(), O_RDONLY | O_DIRECTORY);
-  if (d.foldedJournal) std::filesystem::remove(journalPath(d.project));  // all of it is folded
+  // A damaged journal did not fold completely: it stays for a manual rescue of what it hides.
+  if (d.foldedJournal && d.journalDamage.empty()) std::filesystem::remove(journalPath(d.project));
   m_impl.reset();
 }
 

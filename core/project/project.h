@@ -86,7 +86,12 @@ class ProjectEdit {
   void writeAnalysis(const std::string& capture, const std::vector<NamedArray>& arrays,
                      const std::string& attrsJson);
 
-  // Atomically replaces the project with the edited copy, then drops the folded journal.
+  // What the journal fold skipped as damaged (JournalContents::damage); call before commit().
+  // Callers report it: those records are lost from the project, and the journal is kept.
+  const std::vector<std::string>& journalDamage() const;
+
+  // Atomically replaces the project with the edited copy, then drops the folded journal unless
+  // it had damage.
   void commit();
 
  private:

@@ -7,9 +7,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -33,23 +35,72 @@ std::uint32_t crcOf(const std::string& s) {
       crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
 }
 
-// Reads valid records; returns the byte offset just past the last valid one.
-std::uint64_t scan(const std::filesystem::path& file, std::vector<nlohmann::json>& records) {
-  std::ifstream in(file, std::ios::binary);
-  std::uint64_t good = 0;
+// A journal file read tolerantly: every record whose frame and checksum hold, in order.
+struct Scan {
+  std::vector<nlohmann::json> records;
+  std::vector<std::string> damage;  // one line per unreadable stretch between or after records
+  std::uint64_t appendAt = 0;       // where the next record goes: past the last byte worth keeping
+};
+
+// The record framed at `pos` of `bytes`, or nullopt when its frame, checksum or JSON is bad.
+std::optional<nlohmann::json> recordAt(const std::string& bytes, std::size_t pos, std::uint32_t& length) {
   Frame f{};
-  while (in.read(reinterpret_cast<char*>(&f), sizeof f)) {
-    if (f.magic != kMagic || f.length > kMaxRecord) break;
-    std::string payload(f.length, '\0');
-    if (!in.read(payload.data(), f.length) || crcOf(payload) != f.crc) break;
-    try {
-      records.push_back(nlohmann::json::parse(payload));
-    } catch (const nlohmann::json::exception&) {
-      break;
+  if (bytes.size() - pos < sizeof f) return std::nullopt;
+  std::memcpy(&f, bytes.data() + pos, sizeof f);
+  if (f.magic != kMagic || f.length > kMaxRecord || bytes.size() - pos - sizeof f < f.length)
+    return std::nullopt;
+  const std::string payload = bytes.substr(pos + sizeof f, f.length);
+  if (crcOf(payload) != f.crc) return std::nullopt;
+  auto record = nlohmann::json::parse(payload, nullptr, false);
+  if (record.is_discarded() || !record.is_object()) return std::nullopt;
+  length = f.length;
+  return record;
+}
+
+// Reads every valid record. A damaged record (a flipped byte anywhere in it) is skipped by
+// resynchronising on the next frame that checks out, and reported with the sequence numbers it
+// hid; only a torn tail (the last record cut short by a crash) is dropped silently.
+Scan scan(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string magic(reinterpret_cast<const char*>(&kMagic), sizeof kMagic);
+  Scan out;
+  std::size_t pos = 0;
+  std::int64_t lastSeq = 0;
+  while (pos < bytes.size()) {
+    std::uint32_t length = 0;
+    if (auto record = recordAt(bytes, pos, length)) {
+      lastSeq = record->value("seq", lastSeq);
+      out.records.push_back(std::move(*record));
+      pos += sizeof(Frame) + length;
+      out.appendAt = pos;
+      continue;
     }
-    good += sizeof f + f.length;
+    std::size_t next = bytes.find(magic, pos + 1);
+    while (next != std::string::npos && !recordAt(bytes, next, length))
+      next = bytes.find(magic, next + 1);
+    const auto stretchEnd = next == std::string::npos ? bytes.size() : next;
+    Frame f{};
+    std::memcpy(&f, bytes.data() + pos, std::min(sizeof f, bytes.size() - pos));
+    const bool tornTail = next == std::string::npos &&
+                          (bytes.size() - pos < sizeof f ||
+                           (f.magic == kMagic && bytes.size() - pos - sizeof f < f.length));
+    if (tornTail) break;
+    std::string lost = "bytes " + std::to_string(pos) + "-" + std::to_string(stretchEnd) +
+                       " are damaged";
+    if (next != std::string::npos) {
+      const auto nextSeq = recordAt(bytes, next, length)->value("seq", lastSeq + 1);
+      lost += nextSeq > lastSeq + 1 ? "; records " + std::to_string(lastSeq + 1) + " to " +
+                                          std::to_string(nextSeq - 1) + " are lost"
+                                    : "; no numbered record is lost";
+    } else {
+      lost += "; records after " + std::to_string(lastSeq) + " are lost";
+    }
+    out.damage.push_back(lost);
+    out.appendAt = stretchEnd;  // keep damaged bytes on disk for a manual rescue
+    pos = stretchEnd;
   }
-  return good;
+  return out;
 }
 
 void writeAll(int fd, const void* data, std::size_t n, const std::filesystem::path& file) {
@@ -86,9 +137,9 @@ JournalContents readJournal(const std::filesystem::path& project) {
 
 JournalContents readJournalFile(const std::filesystem::path& file) {
   JournalContents out;
-  std::vector<nlohmann::json> records;
-  scan(file, records);
-  for (const auto& r : records) {
+  auto scanned = scan(file);
+  out.damage = std::move(scanned.damage);
+  for (const auto& r : scanned.records) {
     const auto type = r.value("type", "");
     if (type == "journal") {
       out.journalId = r.value("id", "");
@@ -175,10 +226,10 @@ void RunJournal::write(const std::string& type, const std::string& runId,
   const bool known = m_nextSeq > 0 && static_cast<std::uint64_t>(st.st_size) == m_knownSize &&
                      static_cast<std::uint64_t>(st.st_ino) == m_knownInode;
   std::uint64_t end = m_knownSize;
-  std::vector<nlohmann::json> records;
-  if (!known) {  // rescan: find the last valid record and the next sequence number
-    end = scan(file, records);
-    m_nextSeq = records.empty() ? 0 : records.back().value("seq", std::int64_t{0}) + 1;
+  if (!known) {  // rescan: find where to append (past a torn tail) and the next sequence number
+    const auto scanned = scan(file);
+    end = scanned.appendAt;
+    m_nextSeq = scanned.records.empty() ? 0 : scanned.records.back().value("seq", std::int64_t{0}) + 1;
   }
   if (::ftruncate(fd, static_cast<off_t>(end)) != 0 || ::lseek(fd, 0, SEEK_END) < 0)
     throw InputError(file, std::string("cannot truncate torn tail: ") + std::strerror(errno));

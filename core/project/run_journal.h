@@ -1,7 +1,8 @@
 // Write-ahead journal of runs and results beside a project (`P.kvw` -> `P.kvw-journal`).
 // Appending a record is the commit point of a result: when append returns, the record is on disk
 // (fsync). Each record is framed [magic][length][crc32][JSON]; a torn tail from a crash is ignored
-// on read and cut off before the next append. ProjectEdit folds the journal into the HDF5 file.
+// on read and cut off before the next append. A damaged record in the middle is skipped alone and
+// reported (JournalContents::damage); a journal with damage is never removed by a fold. ProjectEdit folds the journal into the HDF5 file.
 // One writer at a time (an exclusive lock on `P.kvw.lock`); readers need no lock. A sweep shard
 // (core/sweep/sweep_shard.h) is a file in the same format at its own path, locked by itself.
 #pragma once
@@ -31,6 +32,9 @@ struct JournalContents {
     std::string payloadJson;  // any other type (a shard's header): its payload
   };
   std::vector<Entry> entries;
+  // Damaged stretches skipped by the reader (a record whose checksum fails), each naming its
+  // bytes and the record numbers lost; empty for a healthy journal or one with a torn tail.
+  std::vector<std::string> damage;
 };
 
 JournalContents readJournal(const std::filesystem::path& project);

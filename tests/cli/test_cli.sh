@@ -28,6 +28,12 @@ check "project untouched" test "$(md5sum <"$work/p.kvw")" = "$before"
 out=$("$cli" import "$src/datasets/stories260K-hf/model.safetensors" --project "$work/p.kvw" 2>&1); rc=$?
 check "checkpoint is not a KV dump" test "$rc" = 1
 check "no keys message" contains "$out" "no keys found"
+# A .npy header of 100,000 bytes (issue 14: the old regex parser overflowed the stack).
+{ printf '\x93NUMPY\x02\x00\xa0\x86\x01\x00'; printf "{'descr': '%099960d', 'fortran_order': False, 'shape': (1,)}" 0; } >"$work/long.npy"
+out=$("$cli" import "$work/long.npy" --project "$work/p.kvw" 2>&1); rc=$?
+check "long .npy header exits 1" test "$rc" = 1
+check "long .npy header names the limit" contains "$out" "long.npy: .*exceeds the limit of 65536 bytes"
+check "project untouched after long header" test "$(md5sum <"$work/p.kvw")" = "$before"
 out=$("$cli" info "$work/missing.kvw" 2>&1); rc=$?
 check "missing project exits 1" test "$rc" = 1
 out=$("$cli" import 2>&1); rc=$?

@@ -212,6 +212,34 @@ TEST(ImportErrors, WrongRankUnknownNamesIntegerData) {
             std::string::npos);
 }
 
+// Issue 14: queries with 0 heads were imported, then `sweep` died with SIGFPE.
+TEST(ImportErrors, QueriesWithZeroHeads) {
+  ExistingProject p;
+  const auto kv = floatBytes(ramp(48));
+  const auto err = p.failImport({{"keys", "F32", {2, 2, 4, 3}, kv},
+                                 {"values", "F32", {2, 2, 4, 3}, kv},
+                                 {"queries", "F32", {2, 0, 4, 3}, ""}});
+  EXPECT_NE(err.find("queries 'queries' have 0 heads"), std::string::npos) << err;
+}
+
+// Issue 14: negative token ids were kept and 2^40 became 0.
+TEST(ImportErrors, TokenIdsOutOfInt32Range) {
+  ExistingProject p;
+  const auto kv = floatBytes(ramp(48));
+  auto idsOf = [](std::vector<std::int64_t> ids) {
+    return std::string(reinterpret_cast<const char*>(ids.data()), ids.size() * 8);
+  };
+  auto refuse = [&](std::int64_t id) {
+    return p.failImport({{"keys", "F32", {2, 2, 4, 3}, kv},
+                         {"values", "F32", {2, 2, 4, 3}, kv},
+                         {"token_ids", "I64", {4}, idsOf({1, 2, id, 3})}});
+  };
+  EXPECT_NE(refuse(-1).find("'token_ids' holds token id -1 at position 2"), std::string::npos);
+  EXPECT_NE(refuse(std::int64_t{1} << 40).find("token id 1099511627776 at position 2"),
+            std::string::npos);
+  EXPECT_NE(refuse(std::int64_t{1} << 31).find("(ids must be 0 to 2^31-1)"), std::string::npos);
+}
+
 TEST(ImportErrors, DuplicateCaptureNameKeepsProject) {
   ExistingProject p;
   ImportOptions opt;

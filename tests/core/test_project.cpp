@@ -377,3 +377,92 @@ TEST(Summary, MeansAndColumnsFollowTheMetricTable) {
       "K attn err | V attn err | K attn KL | V attn KL | K Δppl | V Δppl | Δppl all | fit s | "
       "decode ms |");
 }
+
+// Issue 14: a crafted project with 2-D token_ids overflowed a buffer in `sweep`, and one with
+// 0-head queries divided by zero; both are refused naming the project and the dataset.
+TEST(Project, CraftedTokenIdsAndQueriesAreRefused) {
+  TempDir dir;
+  const auto path = dir / "p.kvw";
+  writeCapture(path, "cap", 1, 2, 4, 8);
+  auto addDataset = [&](const std::string& name, hid_t type, std::vector<hsize_t> dims,
+                        const void* data) {
+    auto f = h5::openFile(path, true);
+    h5::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+    h5::Handle ds(H5Dcreate2(f, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    ASSERT_GE(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), 0);
+  };
+  auto errorOf = [&](auto read) {
+    try {
+      read();
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::vector<std::int32_t> twoRows = {1, 2, 3, 4, 5, 6, 7, 8};
+  addDataset("captures/cap/token_ids", H5T_NATIVE_INT32, {2, 4}, twoRows.data());
+  EXPECT_EQ(errorOf([&] { Project::open(path).tokenIds("cap"); }),
+            path.string() + ": captures/cap/token_ids has shape [2, 4]; expected [4] (one id per token)");
+  {
+    auto f = h5::openFile(path, true);
+    ASSERT_GE(H5Ldelete(f, "captures/cap/token_ids", H5P_DEFAULT), 0);
+  }
+  const std::vector<std::int32_t> negative = {1, 2, -7, 4};
+  addDataset("captures/cap/token_ids", H5T_NATIVE_INT32, {4}, negative.data());
+  EXPECT_EQ(errorOf([&] { Project::open(path).tokenIds("cap"); }),
+            path.string() + ": captures/cap/token_ids holds token id -7 at position 2");
+
+  addDataset("captures/cap/queries", H5T_NATIVE_FLOAT, {1, 0, 4, 8}, nullptr);
+  EXPECT_EQ(errorOf([&] { Project::open(path); }),
+            path.string() + ": capture 'cap': queries [1, 0, 4, 8] do not fit keys [1, 2, 4, 8]");
+}
+
+// Issue 14: one flipped byte in the middle of the journal hid every later record, and compact
+// then deleted the journal. Now only the damaged records are skipped, reported and kept on disk.
+TEST(Project, DamagedJournalRecordIsSkippedAloneReportedAndKept) {
+  TempDir dir;
+  const auto project = dir / "p.kvw";
+  writeCapture(project, "cap", 1, 1, 4, 4);
+  RunJournal journal(project);
+  RunInfo run;
+  run.id = "r";
+  journal.beginRun(run);  // seq 1; results get seq 2..11
+  for (int i = 0; i < 10; ++i) journal.append("r", row(i, 0.5));
+  auto bytes = kvwb::test::readFile(journalPath(project));
+  std::vector<std::size_t> frames;  // frame k: 0 the journal header, 1 the run, 2.. the results
+  for (auto at = bytes.find("KVWJ"); at != std::string::npos; at = bytes.find("KVWJ", at + 1))
+    frames.push_back(at);
+  ASSERT_EQ(frames.size(), 12u);
+  bytes[frames[7] + 20] ^= 0x01;  // a payload byte of seq 7
+  bytes[frames[9]] ^= 0x01;       // the magic of seq 9
+  kvwb::test::writeFile(journalPath(project), bytes);
+
+  const auto read = readJournal(project);
+  EXPECT_EQ(read.damage, (std::vector<std::string>{
+                             "bytes " + std::to_string(frames[7]) + "-" + std::to_string(frames[8]) +
+                                 " are damaged; records 7 to 7 are lost",
+                             "bytes " + std::to_string(frames[9]) + "-" + std::to_string(frames[10]) +
+                                 " are damaged; records 9 to 9 are lost"}));
+  EXPECT_EQ(Project::open(project).results("r").size(), 8u);
+  journal.append("r", row(10, 0.5));  // appends after the damage, cutting nothing
+  EXPECT_EQ(Project::open(project).results("r").size(), 9u);
+  {
+    ProjectEdit fold(project);
+    EXPECT_EQ(fold.journalDamage().size(), 2u);
+    fold.commit();
+  }
+  EXPECT_TRUE(std::filesystem::exists(journalPath(project))) << "a damaged journal is kept";
+  EXPECT_EQ(Project::open(project).results("r").size(), 9u);
+  { ProjectEdit fold(project); fold.commit(); }
+  EXPECT_EQ(Project::open(project).results("r").size(), 9u) << "a kept journal folds once";
+
+  // A torn tail (a crash mid-append) is no damage: it is dropped silently and cut off.
+  TempDir dir2;
+  RunJournal torn(dir2 / "q.kvw");
+  torn.beginRun(run);
+  torn.append("r", row(0, 0.5));
+  const auto whole = kvwb::test::readFile(journalPath(dir2 / "q.kvw"));
+  kvwb::test::writeFile(journalPath(dir2 / "q.kvw"), whole + whole.substr(whole.rfind("KVWJ"), 30));
+  EXPECT_TRUE(readJournal(dir2 / "q.kvw").damage.empty());
+  EXPECT_EQ(readJournal(dir2 / "q.kvw").entries.size(), 2u);
+}

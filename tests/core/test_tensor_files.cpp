@@ -99,3 +99,65 @@ TEST(Npy, ReadsAndRejects) {
   kvwb::test::writeFile(dir / "y.h5", "not hdf5 at all");
   EXPECT_NE(openError(dir / "y.h5").find("not an HDF5 file"), std::string::npos);
 }
+
+// Issue 14: headers of 30,000+ characters overflowed the stack of the old regex parser.
+TEST(Npy, LongHeadersAreParsedOrRefusedByTheLimit) {
+  TempDir dir;
+  const auto data = kvwb::test::floatBytes({1, 2, 3, 4, 5, 6});
+  const std::string spaces(32000, ' ');
+  kvwb::test::writeFile(dir / "a.npy", kvwb::test::npyFromHeader(
+      "{" + spaces + "'descr': '<f4', 'fortran_order': False, 'shape': (" + spaces + "2, 3)}",
+      data));
+  const auto a = openTensorFile(dir / "a.npy");
+  EXPECT_EQ(a->tensors()[0].shape, (std::vector<std::int64_t>{2, 3}));
+
+  const std::string longDescr(3'000'000, 'x');
+  kvwb::test::writeFile(dir / "b.npy", kvwb::test::npyFromHeader(
+      "{'descr': '" + longDescr + "', 'fortran_order': False, 'shape': (6,)}", data));
+  EXPECT_NE(openError(dir / "b.npy").find("exceeds the limit of 65536 bytes"), std::string::npos);
+
+  std::string ones;
+  for (int i = 0; i < 100'000; ++i) ones += "1,";
+  kvwb::test::writeFile(dir / "c.npy", kvwb::test::npyFromHeader(
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (" + ones + "6)}", data));
+  EXPECT_NE(openError(dir / "c.npy").find("exceeds the limit"), std::string::npos);
+  kvwb::test::writeFile(dir / "d.npy", kvwb::test::npyFromHeader(
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (" + ones.substr(0, 200) + "6)}", data));
+  EXPECT_NE(openError(dir / "d.npy").find("more than 64 dimensions"), std::string::npos);
+}
+
+TEST(Npy, HeaderSyntax) {
+  TempDir dir;
+  const auto data = kvwb::test::floatBytes({1, 2, 3, 4, 5, 6});
+  auto shapeOf = [&](const std::string& header) {
+    kvwb::test::writeFile(dir / "h.npy", kvwb::test::npyFromHeader(header, data));
+    return openTensorFile(dir / "h.npy")->tensors()[0].shape;
+  };
+  // numpy takes the last of duplicate keys (it builds a Python dict).
+  EXPECT_EQ(shapeOf("{'shape': (6,), 'descr': '<f4', 'fortran_order': True, "
+                    "'fortran_order': False, 'shape': (3, 2)}"),
+            (std::vector<std::int64_t>{3, 2}));
+  EXPECT_EQ(shapeOf("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (2L, 3L), }\n"),
+            (std::vector<std::int64_t>{2, 3}));
+  auto errorOf = [&](const std::string& header) {
+    kvwb::test::writeFile(dir / "h.npy", kvwb::test::npyFromHeader(header, data));
+    return openError(dir / "h.npy");
+  };
+  EXPECT_NE(errorOf("{'descr': '<f4', 'fortran_order': False}").find("header has no 'shape'"),
+            std::string::npos);
+  EXPECT_NE(errorOf("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3}")
+                .find("malformed header at byte 55: expected ')'"),
+            std::string::npos);
+  EXPECT_NE(errorOf("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}")
+                .find("does not fit in 64 bits"),
+            std::string::npos);
+  EXPECT_NE(errorOf("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (6,)}")
+                .find("structured dtypes"),
+            std::string::npos);
+  EXPECT_NE(errorOf("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'x': 1}")
+                .find("unexpected key 'x'"),
+            std::string::npos);
+  EXPECT_NE(errorOf("{'descr': '<f4', 'fortran_order': False, 'shape': (-6,)}")
+                .find("negative dimension"),
+            std::string::npos);
+}

@@ -72,12 +72,16 @@ std::string npyBytes(const std::string& descr, const std::vector<std::int64_t>& 
   std::string header = "{'descr': '" + descr + "', 'fortran_order': " +
                        (fortranOrder ? "True" : "False") + ", 'shape': (" + dims + "), }";
   while ((10 + header.size() + 1) % 64 != 0) header += ' ';
-  header += '\n';
+  return npyFromHeader(header + '\n', data);
+}
+
+std::string npyFromHeader(const std::string& header, const std::string& data) {
+  const bool v1 = header.size() <= 0xffff;
   std::string out = "\x93NUMPY";
-  out += '\x01';
+  out += v1 ? '\x01' : '\x02';
   out += '\x00';
-  out += static_cast<char>(header.size() & 0xff);
-  out += static_cast<char>(header.size() >> 8);
+  for (std::size_t i = 0; i < (v1 ? 2u : 4u); ++i)
+    out += static_cast<char>((header.size() >> (8 * i)) & 0xff);
   return out + header + data;
 }
 

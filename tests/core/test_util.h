@@ -39,6 +39,8 @@ struct RawTensor {
 std::string safetensorsBytes(const std::vector<RawTensor>& tensors);
 std::string npyBytes(const std::string& descr, const std::vector<std::int64_t>& shape,
                      const std::string& data, bool fortranOrder = false);
+// A .npy stream with `header` verbatim (format 1.0, or 2.0 when it needs a 4-byte length).
+std::string npyFromHeader(const std::string& header, const std::string& data);
 std::string floatBytes(const std::vector<float>& v);
 
 // Runs /usr/bin/python3 with arguments; returns its exit code (127 when absent).

@@ -1,10 +1,11 @@
 // gui_screenshots PROJECT OUT_DIR [PRESET [WIDTHxHEIGHT [SWEEP.json]]]: grabs the main window
 // (default 1600x1000) with the Results tab of the project's latest sweep (OUT_DIR/pareto.png), its
-// scatter tab (OUT_DIR/scatter.png), its per-job summary tab (OUT_DIR/summary.png), the
-// parallel-coordinates plot (OUT_DIR/parallel.png) and the New Sweep dialog with PRESET (default
-// demo) loaded (OUT_DIR/sweep_dialog.png), offscreen. With SWEEP.json it then runs that sweep on
-// the project (adding its runs) and grabs the Jobs panel while it runs (OUT_DIR/jobs.png) and after
-// it ended (OUT_DIR/jobs_done.png). For docs/screenshots.
+// scatter tab (OUT_DIR/scatter.png), its per-job summary tab (OUT_DIR/summary.png), the first
+// capture's atlas (OUT_DIR/atlas.png), the parallel-coordinates plot (OUT_DIR/parallel.png) and
+// the New Sweep dialog with PRESET (default demo) loaded (OUT_DIR/sweep_dialog.png), offscreen.
+// With SWEEP.json it then runs that sweep on the project (adding its runs) and grabs the Jobs panel
+// while it runs (OUT_DIR/jobs.png) and after it ended (OUT_DIR/jobs_done.png). For
+// docs/screenshots.
 #include <QApplication>
 #include <QDir>
 #include <QTabWidget>
@@ -45,6 +46,11 @@ int main(int argc, char** argv) {
   saved = window.grab().save(out.filePath(QStringLiteral("scatter.png")), "PNG") && saved;
   showTab(QStringLiteral("Per job"));
   saved = window.grab().save(out.filePath(QStringLiteral("summary.png")), "PNG") && saved;
+  auto* central = window.findChild<QTabWidget*>(QStringLiteral("centralTabs"));
+  for (int i = 0; i < central->count(); ++i)
+    if (central->tabText(i).startsWith(QStringLiteral("Atlas"))) central->setCurrentIndex(i);
+  QTest::qWait(300);
+  saved = window.grab().save(out.filePath(QStringLiteral("atlas.png")), "PNG") && saved;
   kvwb::widgets::SweepDialog dialog(*window.projectModel().project(), &window);
   dialog.loadPreset(argc > 3 ? QString::fromLocal8Bit(argv[3]) : QStringLiteral("demo"));
   dialog.show();

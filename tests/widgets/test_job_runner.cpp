@@ -202,7 +202,7 @@ class TestJobRunner : public QObject {
 
   void panelFollowsSweep() {
     const auto project = path("sweep.kvw");
-    test::writeSyntheticDump(path("sweep.safetensors"), 4, 4, 256, 16);
+    test::writeSyntheticDump(path("sweep.safetensors"), 4, 8, 1024, 32);
     test::importInto(project, path("sweep.safetensors"));
     kvwb::widgets::ProjectSession session;
     session.open(project);
@@ -211,7 +211,7 @@ class TestJobRunner : public QObject {
     // Enough fits that the sweep reports progress between its first and its last job.
     auto spec = test::quickSweepSpec();
     spec["targets"]["layers"] = "all";
-    spec["methods"][0]["grid"]["rank"] = {1, 2, 3, 4, 6, 8};
+    spec["methods"][0]["grid"]["rank"] = {1, 2, 3, 4, 6, 8, 12, 16};
     std::vector<double> fractions;  // as the panel's bar shows them
     QStringList details;            // as the panel's detail line shows them while the job runs
     int startBar = -1;
@@ -236,13 +236,13 @@ class TestJobRunner : public QObject {
                                        [](double f) { return f > 0 && f < 1; });
     QVERIFY2(between >= 2, qPrintable(QStringLiteral("%1 reports between 0 and 1")
                                           .arg(between)));
-    // The detail line names the running job of the sweep (6 SVD ranks and 2 quantizations).
+    // The detail line names the running job of the sweep (8 SVD ranks and 2 quantizations).
     const auto named = std::count_if(details.begin(), details.end(), [](const QString& d) {
-      return d.contains(QRegularExpression(QStringLiteral("^job [1-8]/8 · (svd|quant) ")));
+      return d.contains(QRegularExpression(QStringLiteral("^job ([1-9]|10)/10 · (svd|quant) ")));
     });
     QVERIFY2(named >= 2, qPrintable(details.join('|')));
-    QVERIFY2(details.filter(QStringLiteral("job 8/8 · ")).size() > 0 ||
-                 details.filter(QStringLiteral("job 7/8 · ")).size() > 0,
+    QVERIFY2(details.filter(QStringLiteral("job 10/10 · ")).size() > 0 ||
+                 details.filter(QStringLiteral("job 9/10 · ")).size() > 0,
              qPrintable(details.join('|')));  // later jobs are named, not the first one forever
 
     // Elapsed time stops when the job ends: the panel's "done in" does not grow.

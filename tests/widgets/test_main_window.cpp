@@ -1,7 +1,8 @@
 // The main window: opens a project given on the command line's path, lists its captures in the
 // explorer, shows the selected capture's details, imports a dropped dump as a job, reports a
 // failed import in a message box naming the file, and analyzes a capture as a job whose stored
-// atlas then opens in a tab. Its ProjectSession emits only what a job or a re-read changed.
+// atlas then opens in a tab, on the metric chosen in the atlas before it. Its ProjectSession emits
+// only what a job or a re-read changed.
 #include <QAction>
 #include <QLabel>
 #include <QMessageBox>
@@ -159,6 +160,22 @@ class TestMainWindow : public QObject {
     MainWindow again;
     QVERIFY(again.openProject(project));
     QVERIFY(again.findChild<kvwb::widgets::AtlasView*>() != nullptr);
+  }
+
+  void newAtlasKeepsTheChosenMetric() {
+    QTemporaryDir dir;
+    const auto demo = test::copyDemoProject(dir.path().toStdString());
+    if (demo.empty()) QSKIP("datasets/demo.kvw is not in this checkout");
+    MainWindow w;
+    QVERIFY(w.openProject(QString::fromStdString(demo.string())));
+    const auto& captures = w.projectModel().project()->captures();
+    QVERIFY(captures.size() >= 2);
+    auto* first = w.openAtlas(QString::fromStdString(captures[0].name));
+    QVERIFY(first != nullptr);
+    first->setMetric(kvwb::core::StructureScalar::Rank90);
+    auto* second = w.openAtlas(QString::fromStdString(captures[1].name));
+    QVERIFY(second != nullptr && second != first);
+    QCOMPARE(second->metric(), kvwb::core::StructureScalar::Rank90);
   }
 
   void sessionEmitsWhatChanged() {

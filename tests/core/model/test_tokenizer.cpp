@@ -60,6 +60,34 @@ TEST(Tokenizer, MalformedFilesThrowInputError) {
   EXPECT_THROW(Tokenizer::load(dir / "missing.json"), InputError);
 }
 
+// Issue 14: id -1 wrote before the piece table (SIGSEGV), a negative added token aborted, and
+// -1,000,000 loaded; each is refused naming the file, the token and the id.
+TEST(Tokenizer, OutOfRangeIdsAreRefused) {
+  test::TempDir dir;
+  auto errorOf = [&](const nlohmann::json& vocab, const nlohmann::json& added) {
+    const nlohmann::json j = {{"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", {}}}},
+                              {"added_tokens", added}};
+    test::writeFile(dir / "tokenizer.json", j.dump());
+    try {
+      Tokenizer::load(dir / "tokenizer.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const auto none = nlohmann::json::array();
+  const std::string file = (dir / "tokenizer.json").string() + ": ";
+  EXPECT_EQ(errorOf({{"a", 0}, {"b", -1}}, none),
+            file + "token 'b' has id -1 (ids must be 0 to 1)");
+  EXPECT_EQ(errorOf({{"a", 0}, {"b", -1000000}}, none),
+            file + "token 'b' has id -1000000 (ids must be 0 to 1)");
+  EXPECT_EQ(errorOf({{"a", 0}, {"b", 1}}, {{{"id", -1}, {"content", "<s>"}}}),
+            file + "token '<s>' has id -1 (ids must be 0 to 2)");
+  EXPECT_EQ(errorOf({{"a", 0}, {"b", 1000000000}}, none),
+            file + "token 'b' has id 1000000000 (ids must be 0 to 1)");
+  EXPECT_EQ(errorOf({{"a", 0}, {"b", 1}}, {{{"id", 1}, {"content", "b"}}}), "");
+}
+
 TEST(Tokenizer, FindForIsTheOneLookup) {
   EXPECT_EQ(Tokenizer::findFor(test::modelDir("stories260K-hf")),
             test::modelDir("stories260K-hf") / "tokenizer.json");
