@@ -14,6 +14,7 @@
 #include <random>
 
 #include "core/compress/compressor.h"
+#include "core/sweep/target_batch.h"
 #include "core/project/project.h"
 
 namespace fs = std::filesystem;
@@ -557,25 +558,17 @@ TEST(RealData, DemoKeysAndValuesCompressSanely) {
   const auto p = Project::open(demoProject());
   const auto& c = p.captures().front();
   ASSERT_TRUE(c.hasQueries);
-  const auto g = c.queryHeads / c.kvHeads;
-  TargetBatch keys{0, c.tokens, c.headDim, {}}, values = keys, queries = keys;
-  for (std::int64_t l = 0; l < c.layers; ++l)
-    for (std::int64_t h = 0; h < c.kvHeads; ++h) {
-      const auto append = [&](TargetBatch& b, TensorKind kind, std::int64_t head) {
-        const auto m = p.readTarget(c.name, kind, l, head);
-        b.data.insert(b.data.end(), m.data.begin(), m.data.end());
-        ++b.n;
-      };
-      append(keys, TensorKind::Keys, h);
-      append(values, TensorKind::Values, h);
-      for (std::int64_t q = 0; q < g; ++q) append(queries, TensorKind::Queries, h * g + q);
-    }
+  // Every target of the capture, with its query group, as the sweep batches them.
+  TargetReader reader(p, c.name);
+  std::vector<TargetRef> refs;
+  for (int l = 0; l < c.layers; ++l)
+    for (int h = 0; h < c.kvHeads; ++h) refs.push_back({l, h});
+  const auto keyBatch = buildKindBatch(reader, refs, "K", c.tokens);
+  const auto& keys = keyBatch.targets;
+  const auto values = buildKindBatch(reader, refs, "V", c.tokens).targets;
   std::cout << "demo capture '" << c.name << "': " << keys.n << " targets of " << keys.t << " x "
             << keys.d << "\n";
-  FitInputs in;
-  in.queries = &queries;
-  in.queriesPerTarget = static_cast<int>(g);
-  in.keys = &keys;
+  FitInputs in = keyBatch.fitInputs(0);
   const auto report = [](const std::string& what, const TargetBatch& b, const BatchFit& f) {
     const double ratio = 2.0 * b.t * b.d / f.targets[0].bytes.total();
     std::cout << "  " << what << ": ratio " << ratio << " cos " << meanCosine(b, f) << " rel_err "

@@ -1,0 +1,128 @@
+// MainWindow's central tab area: opening and refreshing the Results, Compare and Atlas tabs, and
+// closing a project's tabs (the rest of the window is main_window.cpp). GUI thread only.
+#include <QStatusBar>
+#include <QTabBar>
+#include <QTabWidget>
+
+#include "app/main_window.h"
+#include "core/reports/counterpart.h"
+#include "widgets/atlas_data.h"
+#include "widgets/atlas_view.h"
+#include "widgets/compare_data.h"
+#include "widgets/compare_view.h"
+#include "widgets/results_view.h"
+
+namespace kvwb::app {
+
+widgets::ResultsView* MainWindow::openResults(const QStringList& runIds) {
+  const auto& project = m_session.project();
+  if (!project) return nullptr;
+  QStringList ids = runIds;
+  if (ids.isEmpty() && !m_session.model().runs().empty())
+    ids = sweepRuns(m_session.model().runs().back().id);
+  if (!m_results) {
+    m_results = new widgets::ResultsView;
+    m_results->setObjectName(QStringLiteral("results"));
+    m_results->setProject(*project);
+    connect(m_results, &widgets::ResultsView::fitSelected, this, &MainWindow::openCounterpart);
+    m_views->addTab(m_results, tr("Results"));
+  }
+  m_results->showRuns(ids);
+  m_views->setCurrentWidget(m_results);
+  return m_results;
+}
+
+void MainWindow::openCounterpart(const QString& runId, int layer, int head, const QString& kind,
+                                 const QString& paramsJson) {
+  if (layer < 0 || (kind != "K" && kind != "V")) {
+    statusBar()->showMessage(tr("Job aggregates have no single target to compare"), 5000);
+    return;
+  }
+  const auto& runs = m_session.model().runs();
+  const auto run = std::find_if(runs.begin(), runs.end(), [&](const core::RunInfo& r) {
+    return r.id == runId.toStdString();
+  });
+  if (run == runs.end()) return;
+  widgets::ComparePair pair;
+  pair.project = m_session.project()->path();
+  pair.capture = run->capture;
+  pair.layer = layer;
+  pair.head = head;
+  pair.kind = kind.toStdString();
+  pair.a = core::fitSpec(run->method, paramsJson.toStdString());
+  pair.b = core::counterpartSpec(pair.a);
+  openCompare(pair);
+}
+
+widgets::CompareView* MainWindow::openCompare(const widgets::ComparePair& pair) {
+  if (!m_compare) {
+    m_compare = new widgets::CompareView(m_session.jobs());
+    m_compare->setObjectName(QStringLiteral("compare"));
+    connect(m_compare, &widgets::CompareView::failed, this,
+            [this](const QString& message) { showError(tr("Compare"), message); });
+    connect(m_compare, &QObject::destroyed, this, [this] { m_compare = nullptr; });
+    m_views->addTab(m_compare, tr("Compare"));
+  }
+  m_compare->showFits(pair);
+  m_views->setCurrentWidget(m_compare);
+  return m_compare;
+}
+
+void MainWindow::compareSelectedTarget() {
+  const QString capture = currentCapture();
+  if (capture.isEmpty() || !m_session.project()) return;
+  widgets::AtlasTarget target;
+  if (const auto it = m_atlasViews.find(capture.toStdString()); it != m_atlasViews.end())
+    target = it->second->target();
+  const std::string kind = target.kind == 1 ? "V" : "K";  // pre-RoPE keys compare as keys
+  openCompare(widgets::sirenVsSvd(m_session.project()->path(), capture.toStdString(), target.layer,
+                                  target.head, kind, "tiny", 300));
+}
+
+void MainWindow::refreshAtlasTabs() {
+  for (auto it = m_atlasViews.begin(); it != m_atlasViews.end();) {
+    if (auto atlas = m_session.atlas(it->first)) {
+      it->second->setAtlas(std::move(atlas), m_session.atlases());
+      ++it;
+    } else {
+      m_views->removeTab(m_views->indexOf(it->second));
+      it->second->deleteLater();
+      it = m_atlasViews.erase(it);
+    }
+  }
+}
+
+void MainWindow::closeProjectTabs() {
+  for (const auto& [name, view] : m_atlasViews) {
+    m_views->removeTab(m_views->indexOf(view));
+    view->deleteLater();
+  }
+  m_atlasViews.clear();
+  if (m_results) {
+    m_views->removeTab(m_views->indexOf(m_results));
+    m_results->deleteLater();
+    m_results = nullptr;
+  }
+}
+
+widgets::AtlasView* MainWindow::openAtlas(const QString& capture) {
+  const std::string name = capture.toStdString();
+  auto atlas = m_session.atlas(name);
+  if (!atlas) return nullptr;
+  // A new atlas opens on the metric the user last looked at (the atlas in front, else any).
+  auto* shown = qobject_cast<widgets::AtlasView*>(m_views->currentWidget());
+  if (!shown && !m_atlasViews.empty()) shown = m_atlasViews.begin()->second;
+  widgets::AtlasView*& view = m_atlasViews[name];
+  if (!view) {
+    view = new widgets::AtlasView;
+    view->setObjectName(QStringLiteral("atlas:") + capture);
+    if (shown) view->setMetric(shown->metric());
+    view->setAtlas(std::move(atlas), m_session.atlases());
+    m_views->addTab(view, tr("Atlas · %1").arg(capture));
+  }
+  m_views->setCurrentWidget(view);
+  return view;
+}
+
+
+}  // namespace kvwb::app
