@@ -53,8 +53,10 @@ int main(int argc, char** argv) {
   if (cl.target) {
     auto* atlas = window.findChild<kvwb::widgets::AtlasView*>();
     const auto [layer, head, kind] = *cl.target;
-    if (atlas && atlas->atlas()->contains({layer, head, kind}))
+    if (atlas && atlas->atlas()->contains({layer, head, kind})) {
       atlas->selectTarget({layer, head, kind});
+      window.openAtlas(QString::fromStdString(atlas->atlas()->analysis().capture));  // in front
+    }
     else
       std::fprintf(stderr, "kvwb: --select: no such target in an opened atlas\n");
   }

@@ -32,6 +32,7 @@
 #include "widgets/atlas_data.h"
 #include "widgets/atlas_view.h"
 #include "widgets/capture_details.h"
+#include "widgets/project_overview.h"
 #include "widgets/compare_data.h"
 #include "widgets/compare_view.h"
 #include "widgets/extract_dialog.h"
@@ -65,16 +66,27 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setAcceptDrops(true);
   setDockNestingEnabled(true);
 
-  m_overview = new QLabel;
-  m_overview->setAlignment(Qt::AlignCenter);
-  m_overview->setWordWrap(true);
-  m_overview->setEnabled(false);
+  m_overview = new widgets::ProjectOverview(m_session);
+  connect(m_overview, &widgets::ProjectOverview::captureClicked, this, &MainWindow::selectCapture);
+  connect(m_overview, &widgets::ProjectOverview::runClicked, this,
+          [this](const QString& id) { openResults(sweepRuns(id.toStdString())); });
+  connect(m_overview, &widgets::ProjectOverview::actionClicked, this, [this](const QString& step) {
+    if (step == QLatin1String("import")) chooseDumps();
+    if (step == QLatin1String("extract")) extractFromModel();
+    if (step == QLatin1String("analyze")) analyzeAll();
+    if (step == QLatin1String("sweep")) newSweep();
+  });
   m_views = new QTabWidget;  // atlases, results and the comparison open here as tabs
   m_views->setObjectName(QStringLiteral("centralTabs"));
   m_views->setDocumentMode(true);
   m_views->setTabsClosable(true);
   m_views->addTab(m_overview, tr("Overview"));
   m_views->tabBar()->setTabButton(0, QTabBar::RightSide, nullptr);  // the overview stays
+  // The Details dock follows the atlas in front.
+  connect(m_views, &QTabWidget::currentChanged, this, [this] {
+    for (const auto& [name, view] : m_atlasViews)
+      if (view == m_views->currentWidget()) selectCapture(QString::fromStdString(name));
+  });
   connect(m_views, &QTabWidget::tabCloseRequested, this, [this](int index) {
     QWidget* view = m_views->widget(index);
     std::erase_if(m_atlasViews, [view](const auto& entry) { return entry.second == view; });
@@ -93,7 +105,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                      .arg(QString::fromStdString(gpu::describeDevice(gpu::resolveDevice("auto")))));
   m_device->setObjectName(QStringLiteral("deviceLabel"));
   statusBar()->addPermanentWidget(m_device);
-  updateOverview();
+  m_overview->refresh();
   updateActions();
 }
 
@@ -103,18 +115,21 @@ void MainWindow::connectSession() {
   using widgets::ProjectSession;
   connect(&m_session, &ProjectSession::projectOpened, this, [this] {
     closeProjectTabs();
-    updateOverview();
+    m_overview->refresh();
     updateActions();
   });
   connect(&m_session, &ProjectSession::capturesChanged, this, [this] {
-    updateOverview();
+    m_overview->refresh();
     updateActions();
   });
   connect(&m_session, &ProjectSession::runsChanged, this, [this] {
-    updateOverview();
+    m_overview->refresh();
     if (m_results) m_results->setProject(*m_session.project());
   });
-  connect(&m_session, &ProjectSession::analysesChanged, this, &MainWindow::refreshAtlasTabs);
+  connect(&m_session, &ProjectSession::analysesChanged, this, [this] {
+    refreshAtlasTabs();
+    m_overview->refresh();
+  });
   connect(&m_session, &ProjectSession::busyChanged, this, &MainWindow::updateActions);
   connect(&m_session, &ProjectSession::failed, this, &MainWindow::showError);
   connect(&m_session.jobs(), &widgets::JobRunner::jobFinished, this, &MainWindow::onJobFinished);
@@ -168,9 +183,9 @@ void MainWindow::createDocks() {
   // preferred sizes below do not all fit beside the tabs.
   m_tree->setMinimumWidth(
       m_tree->fontMetrics().horizontalAdvance(QStringLiteral("tinystories  5×4×512×8")));
-  jobsPanel->setMinimumHeight(7 * jobsPanel->fontMetrics().height());  // a job and its status
+  jobsPanel->setMinimumHeight(5 * jobsPanel->fontMetrics().height());  // a job and its status
   resizeDocks({projectDock, detailsDock}, {300, 340}, Qt::Horizontal);
-  resizeDocks({jobsDock}, {140}, Qt::Vertical);
+  resizeDocks({jobsDock}, {110}, Qt::Vertical);
 }
 
 void MainWindow::createMenus() {
@@ -181,13 +196,8 @@ void MainWindow::createMenus() {
   connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
   file->addSeparator();
   file->addAction(tr("&Import Dump…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::chooseDumps);
-  file->addAction(tr("&Extract from Model…"), QKeySequence(tr("Ctrl+E")), this, [this] {
-    std::set<std::string> taken;
-    if (m_session.project())
-      for (const core::CaptureInfo& c : m_session.project()->captures()) taken.insert(c.name);
-    widgets::ExtractDialog dialog(std::move(taken), this);
-    if (dialog.exec() == QDialog::Accepted) startExtraction(dialog.options());
-  });
+  file->addAction(tr("&Extract from Model…"), QKeySequence(tr("Ctrl+E")), this,
+                  &MainWindow::extractFromModel);
   file->addAction(tr("Export &Figure Set…"), this, [this] {
     if (!m_session.project()) return;
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for the figure set"));
@@ -335,10 +345,11 @@ bool MainWindow::openProject(const QString& path) {
   m_recent.add(path);
   setWindowTitle(tr("%1 — KV Workbench").arg(QFileInfo(path).fileName()));
   statusBar()->showMessage(QFileInfo(path).absoluteFilePath());
-  // A project with results opens on them; an opened atlas (the first capture's) stays in front.
+  // The results and the first capture's atlas open behind the Overview, the project's front page.
   if (!m_session.model().runs().empty()) openResults();
   const auto& captures = m_session.project()->captures();
   if (!captures.empty()) selectCapture(QString::fromStdString(captures.front().name));
+  m_views->setCurrentWidget(m_overview);
   return true;
 }
 
@@ -454,20 +465,12 @@ void MainWindow::onCurrentChanged(const QModelIndex& current) {
   updateActions();
 }
 
-void MainWindow::updateOverview() {
-  const auto& project = m_session.project();
-  if (!project) {
-    m_overview->setText(tr("Open a project (File → Open) or create one (File → New).\n"
-                           "Drop %1 KV dumps on the window to import them.")
-                            .arg(QString::fromStdString(core::dumpSuffixesText())));
-    return;
-  }
-  m_overview->setText(tr("%1\n\n%n capture(s), %2 run(s).\nSelect an analysed capture to open its "
-                         "structure atlas; Analysis → Analyze Capture computes one.\nCompression "
-                         "→ New Sweep compresses captures; select a run to see its results.",
-                         nullptr, static_cast<int>(project->captures().size()))
-                          .arg(QString::fromStdString(project->path().filename().string()))
-                          .arg(m_session.model().runs().size()));
+void MainWindow::extractFromModel() {
+  std::set<std::string> taken;
+  if (m_session.project())
+    for (const core::CaptureInfo& c : m_session.project()->captures()) taken.insert(c.name);
+  widgets::ExtractDialog dialog(std::move(taken), this);
+  if (dialog.exec() == QDialog::Accepted) startExtraction(dialog.options());
 }
 
 void MainWindow::showError(const QString& title, const QString& text) {

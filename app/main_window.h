@@ -29,6 +29,7 @@ class AtlasView;
 class CompareView;
 struct ComparePair;
 class CaptureDetails;
+class ProjectOverview;
 class ResultsView;
 }  // namespace kvwb::widgets
 
@@ -100,14 +101,14 @@ class MainWindow : public QMainWindow {
   void selectCapture(const QString& name);
   void onCurrentChanged(const QModelIndex& current);
   void onJobFinished(int id);
-  void updateOverview();
+  void extractFromModel();  // the extraction dialog, then the extraction job
   void showError(const QString& title, const QString& text);
 
   widgets::ProjectSession m_session;
   RecentProjects m_recent;
   QTreeView* m_tree = nullptr;
   widgets::CaptureDetails* m_details = nullptr;
-  QLabel* m_overview = nullptr;
+  widgets::ProjectOverview* m_overview = nullptr;
   QLabel* m_device = nullptr;
   QMenu* m_recentMenu = nullptr;
   QMenu* m_viewMenu = nullptr;

@@ -175,12 +175,10 @@ LineChart AtlasData::spectrum(const AtlasTarget& t) const {
     if (def.formula != core::scalar_formula::lowFrequencyShare) continue;
     const double p = def.parameter;
     const auto cutoff = std::lround(p * static_cast<double>(bins));
-    const std::string share = format("%.0f%%", 100 * s[def.id]);
     fractions += (fractions.empty() ? "" : "/") + format("%.0f", 100 * p);
-    shares += (shares.empty() ? " " : " / ") + share;
+    shares += (shares.empty() ? " " : " / ") + format("%.0f%%", 100 * s[def.id]);
     if (cutoff >= 2)
-      chart.markers.push_back(
-          {static_cast<double>(cutoff) - 0.5, format("%.0f%%: ", 100 * p) + share});
+      chart.markers.push_back({static_cast<double>(cutoff) - 0.5, format("%.0f%%", 100 * p)});
   }
   chart.note = a.kinds[static_cast<std::size_t>(t.kind)] + " energy in lowest " + fractions +
                "% bins:" + shares;
@@ -197,13 +195,11 @@ LineChart AtlasData::singularValues(const AtlasTarget& t) const {
     const auto y = row("singular", t.layer, t.head, static_cast<int>(k));
     chart.series.push_back(
         kindSeries(a.kinds[k], static_cast<int>(k), range(y.size(), 1), toDouble(y)));
-    const auto& s = m_scalars[targetIndex({t.layer, t.head, static_cast<int>(k)})];
-    chart.note += (k ? ", " : "eff. rank ") + a.kinds[k] +
-                  format(" %.1f", s[core::StructureScalar::EffectiveRank]);
+    const double rank =
+        scalar(core::StructureScalar::EffectiveRank, {t.layer, t.head, static_cast<int>(k)});
+    chart.note += (k ? ", " : "eff. rank ") + a.kinds[k] + format(" %.1f", rank);
+    chart.markers.push_back({rank, a.kinds[k]});
   }
-  const double selected = m_scalars[targetIndex(t)][core::StructureScalar::EffectiveRank];
-  chart.markers.push_back(
-      {selected, a.kinds[static_cast<std::size_t>(t.kind)] + format(" eff. rank %.1f", selected)});
   return chart;
 }
 
@@ -263,21 +259,29 @@ BarChart AtlasData::dimensionSensitivity(const AtlasTarget& t) const {
   const auto& a = m_analysis->array("dim_sensitivity");
   chart.x = range(static_cast<std::size_t>(a.shape[3]), 0);
   chart.grouped = true;
-  chart.sets.push_back({toDouble(slice(a, {t.layer, t.head, 0})), "K dim → mean", 0});
-  chart.sets.push_back({toDouble(slice(a, {t.layer, t.head, 1})), "V dim → mean", 1});
+  chart.sets.push_back({toDouble(slice(a, {t.layer, t.head, 0})), "K", 0});
+  chart.sets.push_back({toDouble(slice(a, {t.layer, t.head, 1})), "V", 1});
   return chart;
 }
 
 LineChart layerProfile(const std::vector<const AtlasData*>& atlases, core::StructureScalar metric,
-                       Spread spread) {
+                       Spread spread, const ProfileFocus& focus) {
   LineChart chart;
   chart.title = std::string(core::structureScalar(metric).title) + " across layers";
   chart.xLabel = "layer";
   chart.integerX = true;
-  chart.yLabel = spread == Spread::MinMax ? "mean over heads (band: min–max)"
-                                          : "mean over heads (band: ± std)";
   const bool byCapture = atlases.size() > 1;
+  chart.yLabel = "mean over heads";
+  const std::string band = spread == Spread::MinMax ? "min–max over heads" : "± std over heads";
   if (byCapture) chart.note = "solid: K, dashed: V";
+  if (byCapture && focus.capture) chart.note += "; band: " + focus.capture->label() + " " + band;
+  if (!byCapture) chart.note = "band: " + band;
+  const auto name = [&](const AtlasData* atlas) {
+    const auto same = std::count_if(atlases.begin(), atlases.end(), [&](const AtlasData* other) {
+      return other->label() == atlas->label();
+    });
+    return same > 1 ? atlas->analysis().capture : atlas->label();
+  };
   for (std::size_t c = 0; c < atlases.size(); ++c) {
     const auto& a = atlases[c]->analysis();
     for (int k = 0; k < std::min<int>(2, static_cast<int>(a.kinds.size())); ++k) {
@@ -309,15 +313,17 @@ LineChart layerProfile(const std::vector<const AtlasData*>& atlases, core::Struc
         band.high.push_back(high);
       }
       const int colour = byCapture ? static_cast<int>(c) : k;
-      line.label = (byCapture ? atlases[c]->label() + " " : std::string()) +
+      line.label = (byCapture ? name(atlases[c]) + " " : std::string()) +
                    a.kinds[static_cast<std::size_t>(k)];
       line.colour = band.colour = colour;
       line.dashed = k == 1;
       line.inLegend = !byCapture || k == 0;  // one entry per capture; the note explains the dashes
-      chart.bands.push_back(std::move(band));
+      if (!byCapture || (focus.capture && a.capture == focus.capture->analysis().capture))
+        chart.bands.push_back(std::move(band));
       chart.series.push_back(std::move(line));
     }
   }
+  if (focus.layer >= 0) chart.markers.push_back({static_cast<double>(focus.layer), "selected"});
   return chart;
 }
 

@@ -77,9 +77,17 @@ struct DrillDownPlot {
 // In grid order: left to right, then top to bottom.
 std::span<const DrillDownPlot> drillDownPlots();
 
+// What a layer profile singles out: the capture whose spread is drawn when several are overlaid
+// (none: no bands, the lines alone), and the layer marked as selected (-1: none).
+struct ProfileFocus {
+  const AtlasData* capture = nullptr;
+  int layer = -1;
+};
+
 // `metric` across layers for each capture and kind K and V: the mean over heads as a line, the
-// spread over heads as a band. Colours follow the capture when there are several, else the kind.
+// spread over heads as a band (one capture's only, when there are several). Colours follow the
+// capture when there are several, else the kind; captures sharing a label are named by capture.
 LineChart layerProfile(const std::vector<const AtlasData*>& atlases, core::StructureScalar metric,
-                       Spread spread);
+                       Spread spread, const ProfileFocus& focus = {});
 
 }  // namespace kvwb::widgets

@@ -6,6 +6,7 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <variant>
@@ -17,7 +18,8 @@
 namespace kvwb::widgets {
 namespace {
 
-constexpr int kGridColumns = 2;  // of the drill-down grid
+constexpr int kGridColumns = 2;           // of the drill-down grid
+constexpr int kDrillDownMinHeight = 190;  // px; below it a plot's title, legend and axes crowd
 
 template <typename Plot>
 Plot* namedPlot(const char* name) {
@@ -83,15 +85,25 @@ AtlasView::AtlasView(QWidget* parent) : QWidget(parent) {
   auto* targetLayout = new QVBoxLayout(targetPane);
   targetLayout->setContentsMargins(0, 0, 0, 0);
   targetLayout->addWidget(m_targetLabel);
-  auto* grid = new QGridLayout;
+  // The grid scrolls rather than squeeze its plots below a readable height (1366 x 768).
+  auto* gridPane = new QWidget;
+  auto* grid = new QGridLayout(gridPane);
+  grid->setContentsMargins(0, 0, 0, 0);
   grid->setSpacing(4);
   for (const DrillDownPlot& plot : drillDownPlots()) {
     const int i = static_cast<int>(m_targetPlots.size());
     m_targetPlots.push_back(
         std::visit([&](auto make) { return newPlot(plot.id, make); }, plot.chart));
+    m_targetPlots.back()->setMinimumHeight(kDrillDownMinHeight);
     grid->addWidget(m_targetPlots.back(), i / kGridColumns, i % kGridColumns);
   }
-  targetLayout->addLayout(grid, 1);
+  auto* scroll = new QScrollArea;
+  scroll->setObjectName(QStringLiteral("drillDownScroll"));
+  scroll->setWidget(gridPane);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  targetLayout->addWidget(scroll, 1);
 
   auto* body = new QSplitter(Qt::Horizontal);
   body->addWidget(overview);
@@ -120,21 +132,25 @@ void AtlasView::setAtlas(std::shared_ptr<const AtlasData> atlas,
   m_atlas = std::move(atlas);
   m_overlay = std::move(overlay);
   const auto& a = m_atlas->analysis();
-  m_title->setText(tr("<b>%1</b> &nbsp;%2 layers × %3 heads × %4 tokens, %5 · analysed on %6")
+  // Short (the Details dock has the rest): the combo boxes beside it keep their width.
+  m_title->setText(tr("<b>%1</b> &nbsp;%2×%3×%4")
                        .arg(QString::fromStdString(a.capture).toHtmlEscaped())
                        .arg(a.layers)
                        .arg(a.heads)
-                       .arg(a.tokens)
-                       .arg(QString::fromStdString(m_atlas->label()).toHtmlEscaped(),
-                            QString::fromStdString(a.device).toHtmlEscaped()));
+                       .arg(a.tokens));
+  m_title->setToolTip(tr("%1 layers × %2 KV heads × %3 tokens, prompt type %4, analysed on %5")
+                          .arg(a.layers)
+                          .arg(a.heads)
+                          .arg(a.tokens)
+                          .arg(QString::fromStdString(m_atlas->label()),
+                               QString::fromStdString(a.device)));
   for (std::size_t i = 0; i < m_targetPlots.size(); ++i) {
     const char* needs = drillDownPlots()[i].needs;
     m_targetPlots[i]->setVisible(!needs || a.has(needs));
   }
   if (!m_atlas->contains(m_target)) m_target = {};
   showHeatmap();
-  showProfile();
-  selectTarget(m_target);
+  selectTarget(m_target);  // shows the profile with the target's layer marked
 }
 
 void AtlasView::setOverlay(std::vector<std::shared_ptr<const AtlasData>> overlay) {
@@ -154,6 +170,9 @@ void AtlasView::showHeatmap() {
   if (!m_atlas) return;
   const auto mode = m_mode->currentIndex() == 1 ? HeatmapMode::Difference : HeatmapMode::SideBySide;
   m_heatmap->setData(m_atlas->heatmap(metric(), mode));
+  // The K − V panel selects keys: a pre-RoPE key target becomes the same head's keys.
+  if (mode == HeatmapMode::Difference && m_target.kind > 1)
+    selectTarget({m_target.layer, m_target.head, 0});
 }
 
 void AtlasView::showProfile() {
@@ -162,13 +181,14 @@ void AtlasView::showProfile() {
   for (const auto& a : m_overlay) atlases.push_back(a.get());
   if (atlases.empty()) atlases.push_back(m_atlas.get());
   const Spread spread = m_spread->currentIndex() == 1 ? Spread::StdDev : Spread::MinMax;
-  m_profile->setChart(layerProfile(atlases, metric(), spread));
+  m_profile->setChart(layerProfile(atlases, metric(), spread, {m_atlas.get(), m_target.layer}));
 }
 
 void AtlasView::selectTarget(const AtlasTarget& target) {
   m_target = target;
   if (!m_atlas) return;
   m_heatmap->setSelectedCell(target.layer, target.head);
+  showProfile();
   showTarget();
   Q_EMIT targetSelected(target.layer, target.head, target.kind);
 }

@@ -128,7 +128,7 @@ void JobsPanel::addRow(int id) {
   box->addWidget(row.bar);
   box->addWidget(row.detail);
 
-  m_list->insertWidget(m_list->count() - 1, row.frame);  // above the stretch
+  m_list->insertWidget(1, row.frame);  // newest first, under the (hidden) empty note
   m_empty->hide();
   m_rows.emplace(id, row);
   m_etaTimer.start();

@@ -1,12 +1,15 @@
 // gui_screenshots PROJECT OUT_DIR [PRESET [WIDTHxHEIGHT [SWEEP.json]]]: grabs the main window
-// (default 1600x1000) with the Results tab of the project's latest sweep (OUT_DIR/pareto.png), its
-// scatter tab (OUT_DIR/scatter.png), its per-job summary tab (OUT_DIR/summary.png), the first
-// capture's atlas (OUT_DIR/atlas.png), the parallel-coordinates plot (OUT_DIR/parallel.png) and
-// the New Sweep dialog with PRESET (default demo) loaded (OUT_DIR/sweep_dialog.png), offscreen.
+// (default 1600x1000) with the Overview (OUT_DIR/overview.png), the Results tab of the project's
+// latest sweep (OUT_DIR/pareto.png), its scatter tab (OUT_DIR/scatter.png), its per-job summary
+// tab (OUT_DIR/summary.png), the first capture's atlas (OUT_DIR/atlas.png) and its K − V view
+// (OUT_DIR/atlas_difference.png), SIREN vs SVD on its first target (OUT_DIR/compare.png), the
+// parallel-coordinates plot (OUT_DIR/parallel.png) and the New Sweep dialog with PRESET (default
+// demo) loaded (OUT_DIR/sweep_dialog.png), offscreen.
 // With SWEEP.json it then runs that sweep on the project (adding its runs) and grabs the Jobs panel
 // while it runs (OUT_DIR/jobs.png) and after it ended (OUT_DIR/jobs_done.png). For
 // docs/screenshots.
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QTabWidget>
 #include <QTest>
@@ -30,10 +33,13 @@ int main(int argc, char** argv) {
       QString::fromLocal8Bit(argc > 4 ? argv[4] : "1600x1000").split(QLatin1Char('x'));
   kvwb::app::MainWindow window;
   window.resize(size.value(0).toInt(), size.value(1).toInt());
-  if (!window.openProject(QString::fromLocal8Bit(argv[1])) || !window.openResults()) return 1;
+  if (!window.openProject(QString::fromLocal8Bit(argv[1]))) return 1;
   window.show();
   QTest::qWait(400);  // docks and plots lay out
-  bool saved = window.grab().save(out.filePath(QStringLiteral("pareto.png")), "PNG");
+  bool saved = window.grab().save(out.filePath(QStringLiteral("overview.png")), "PNG");
+  if (!window.openResults()) return 1;
+  QTest::qWait(400);
+  saved = window.grab().save(out.filePath(QStringLiteral("pareto.png")), "PNG");
   auto* parallel = window.findChild<kvwb::widgets::ResultsView*>()->parallelPlot();
   saved = parallel->grab().save(out.filePath(QStringLiteral("parallel.png")), "PNG") && saved;
   const auto showTab = [&](const QString& text) {
@@ -51,6 +57,15 @@ int main(int argc, char** argv) {
     if (central->tabText(i).startsWith(QStringLiteral("Atlas"))) central->setCurrentIndex(i);
   QTest::qWait(300);
   saved = window.grab().save(out.filePath(QStringLiteral("atlas.png")), "PNG") && saved;
+  auto* mode = central->currentWidget()->findChild<QComboBox*>(QStringLiteral("modeBox"));
+  mode->setCurrentIndex(1);  // K − V
+  QTest::qWait(300);
+  saved = window.grab().save(out.filePath(QStringLiteral("atlas_difference.png")), "PNG") && saved;
+  mode->setCurrentIndex(0);
+  window.compareSelectedTarget();
+  QTest::qWaitFor([&] { return window.jobRunner().runningCount() == 0; }, 600000);  // both fits
+  QTest::qWait(400);
+  saved = window.grab().save(out.filePath(QStringLiteral("compare.png")), "PNG") && saved;
   kvwb::widgets::SweepDialog dialog(*window.projectModel().project(), &window);
   dialog.loadPreset(argc > 3 ? QString::fromLocal8Bit(argv[3]) : QStringLiteral("demo"));
   dialog.show();
@@ -63,6 +78,7 @@ int main(int argc, char** argv) {
     if (id < 0) return 1;
     const auto& status = window.jobRunner().status(id);
     const auto running = [&] { return status.state == kvwb::widgets::JobState::Running; };
+    QTest::qWaitFor([&] { return status.started; }, 600000);
     QTest::qWaitFor([&] { return status.fraction > 0.3 || !running(); }, 600000);
     saved = window.grab().save(out.filePath(QStringLiteral("jobs.png")), "PNG") && saved;
     QTest::qWaitFor([&] { return !running(); }, 600000);

@@ -18,6 +18,7 @@
 #include "widgets/plots/heatmap_plot.h"
 #include "widgets/plots/line_plot.h"
 #include "widgets/plots/qcustomplot_include.h"
+#include "widgets/plots/text_fit.h"
 
 using namespace kvwb::widgets;
 using kvwb::core::StructureScalar;
@@ -185,7 +186,7 @@ class TestAtlasView : public QObject {
       QCOMPARE(title, std::string(plot.title));
     }
     // The spectrum's cut-off markers: one per low-frequency share of the scalar table that
-    // covers at least two bins, labelled with the selected target's share.
+    // covers at least two bins, labelled with the cut-off; the note gives the target's shares.
     const auto& spectrum = view.findChild<LinePlot*>(QStringLiteral("spectrumPlot"))->chart();
     const auto bins = static_cast<double>(m_analysis->array("spectrum").shape[3]);
     const auto scalars = m_analysis->scalars(0, 0, 0);
@@ -195,14 +196,74 @@ class TestAtlasView : public QObject {
           std::lround(def.parameter * bins) >= 2)
       {
         char label[64];
-        std::snprintf(label, sizeof label, "%.0f%%: %.0f%%", 100 * def.parameter,
-                      100 * scalars[def.id]);
+        std::snprintf(label, sizeof label, "%.0f%%", 100 * def.parameter);
         expected.push_back(label);
+        std::snprintf(label, sizeof label, "%.0f%%", 100 * scalars[def.id]);
+        QVERIFY2(spectrum.note.find(label) != std::string::npos, spectrum.note.c_str());
       }
     std::vector<std::string> labels;
     for (const auto& m : spectrum.markers) labels.push_back(m.label);
     QVERIFY(!expected.empty());
     QCOMPARE(labels, expected);
+  }
+
+  void smallPlotsWrapTheirTextsInsteadOfClipping() {
+    const QFont font;
+    const QString text = QStringLiteral("Attention-output sensitivity per dimension of the head");
+    const QString wrapped = wrapText(text, font, 150, 2);
+    const QStringList lines = wrapped.split(QLatin1Char('\n'));
+    QVERIFY(lines.size() <= 2);
+    for (const QString& line : lines) QVERIFY(QFontMetrics(font).horizontalAdvance(line) <= 150);
+    QCOMPARE(wrapText(QStringLiteral("short"), font, 150, 2), QStringLiteral("short"));
+    QCOMPARE(wrapText(QStringLiteral("two words"), font, 1000, 2), QStringLiteral("two words"));
+    // A plot narrower than its title and y label shows both whole, on two lines each.
+    LinePlot plot;
+    LineChart chart;
+    chart.title = "Autocorrelation over token lag";
+    chart.yLabel = "relative output change";
+    chart.series.push_back({{0, 1, 2}, {0, 1, 0}, "K"});
+    plot.setChart(chart);
+    plot.resize(190, 240);  // about the drill-down grid's smallest plot
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    plot.canvas()->replot();
+    QString title, yLabel;
+    for (QCPLayoutElement* element : plot.canvas()->plotLayout()->elements(true))
+      if (auto* t = qobject_cast<QCPTextElement*>(element); t && !t->text().isEmpty() && title.isEmpty())
+        title = t->text();
+    yLabel = plot.canvas()->yAxis->label();
+    QCOMPARE(title.simplified(), QString::fromStdString(chart.title));  // every word kept
+    QVERIFY(title.contains(QLatin1Char('\n')));
+    QCOMPARE(yLabel.simplified(), QString::fromStdString(chart.yLabel));
+    const QFontMetrics labelFont(plot.canvas()->yAxis->labelFont());
+    for (const QString& line : yLabel.split(QLatin1Char('\n')))
+      QVERIFY(labelFont.horizontalAdvance(line) <= plot.canvas()->axisRect()->height());
+    plot.resize(900, 600);  // room again: one line each
+    plot.canvas()->replot();
+    QVERIFY(!plot.canvas()->yAxis->label().contains(QLatin1Char('\n')));
+  }
+
+  void layerProfileBandsTheFocusAndMarksTheLayer() {
+    const auto code = std::make_shared<const AtlasData>(m_analysis, "fiction");  // same label
+    const std::vector<const AtlasData*> both = {m_atlas.get(), code.get()};
+    const LineChart plain = layerProfile(both, StructureScalar::Lag1Autocorr, Spread::MinMax);
+    QVERIFY(plain.bands.empty());  // several captures and no focus: lines only, no smear
+    QVERIFY(plain.markers.empty());
+    QCOMPARE(plain.series[0].label, m_analysis->capture + " K");  // shared label: by capture
+    const LineChart focused = layerProfile(both, StructureScalar::Lag1Autocorr, Spread::MinMax,
+                                           {m_atlas.get(), 2});
+    QVERIFY(!focused.bands.empty());
+    QCOMPARE(focused.markers.size(), std::size_t{1});
+    QCOMPARE(focused.markers[0].x, 2.0);
+    // The K − V view selects keys: a pre-RoPE key target becomes the keys of the same head.
+    AtlasView view;
+    showView(view);
+    if (m_analysis->kinds.size() > 2) {
+      view.selectTarget({1, 1, 2});
+      view.findChild<QComboBox*>(QStringLiteral("modeBox"))->setCurrentIndex(1);
+      QCOMPARE(view.target().kind, 0);
+      QCOMPARE(view.target().layer, 1);
+    }
   }
 
   void differenceModeShowsKMinusV() {

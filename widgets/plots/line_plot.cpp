@@ -9,6 +9,8 @@
 namespace kvwb::widgets {
 
 constexpr std::size_t kSmoothPoints = 400;
+constexpr int kBandFillAlpha = 28;
+constexpr int kBandEdgeAlpha = 110;
 namespace {
 
 // Values a log axis cannot show become gaps.
@@ -32,14 +34,18 @@ void LinePlot::setChart(const LineChart& chart) {
   styleAxes(plot->axisRect(), chart.xLabel, chart.yLabel, chart.logX, chart.logY);
   if (chart.integerX) integerTicks(plot->xAxis);
   for (const Band& band : chart.bands) {
+    // A light fill inside a thin outline: overlapping bands stay tellable apart.
     QColor fill = paletteColour(band.colour);
-    fill.setAlpha(45);
+    fill.setAlpha(kBandFillAlpha);
+    QColor edge = paletteColour(band.colour);
+    edge.setAlpha(kBandEdgeAlpha);
+    const QPen outline(edge, 0.8);
     auto* low = plot->addGraph();
-    low->setPen(Qt::NoPen);
+    low->setPen(outline);
     low->setData(toVector(band.x), plottable(band.low, chart.logY), true);
     low->removeFromLegend();
     auto* high = plot->addGraph();
-    high->setPen(Qt::NoPen);
+    high->setPen(outline);
     high->setBrush(fill);
     high->setChannelFillGraph(low);
     high->setData(toVector(band.x), plottable(band.high, chart.logY), true);

@@ -10,6 +10,8 @@ namespace kvwb::widgets {
 
 // The shape of a point marker (a method's, method_style.h).
 enum class MarkerShape { Disc, Square, Diamond, Triangle, TriangleDown, Cross, Plus, Star, Circle };
+// Filled shapes hide what lies below them; line shapes (cross, plus, star, circle) do not.
+constexpr bool isFilled(MarkerShape shape) { return shape <= MarkerShape::TriangleDown; }
 
 // One curve; NaN y values leave gaps. `colour` indexes the Okabe-Ito palette (plot_widget.h).
 struct Series {

@@ -6,12 +6,34 @@
 #include <QRegularExpression>
 #include <QVBoxLayout>
 #include <array>
+#include <cmath>
 
 #include "widgets/figure_export.h"
 #include "widgets/plots/qcustomplot_include.h"
+#include "widgets/plots/text_fit.h"
 
 namespace kvwb::widgets {
 namespace {
+
+// Marker labels: the share of the axis height one row of labels takes, the share of the axis
+// width a label is taken to span, and where along the axis labels move to the line's left.
+constexpr double kMarkerRowFraction = 0.1;
+constexpr double kMarkerLabelFraction = 0.22;
+constexpr double kMarkerFlipFraction = 0.6;
+constexpr int kMaxFitPasses = 3;  // wrapping a title shortens the axes: re-fit, then settle
+
+// A QCustomPlot whose texts are re-fitted to every layout, on screen and for an export.
+class FittingPlot : public QCustomPlot {
+ public:
+  using QCustomPlot::QCustomPlot;
+
+ protected:
+  void updateLayout() override {
+    QCustomPlot::updateLayout();
+    for (int pass = 0; pass < kMaxFitPasses && fitPlotTexts(*this); ++pass)
+      QCustomPlot::updateLayout();
+  }
+};
 
 // Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
 // deficiency. Blue and vermillion first: they are the K and V colours everywhere.
@@ -27,11 +49,11 @@ QFont plotFont(qreal points, bool bold = false) {
 
 }  // namespace
 
-PlotWidget::PlotWidget(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlot(this)) {
+PlotWidget::PlotWidget(QWidget* parent) : QWidget(parent), m_plot(new FittingPlot(this)) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(m_plot);
-  m_plot->setMinimumSize(220, 160);
+  m_plot->setMinimumSize(180, 130);
   m_plot->setAntialiasedElements(QCP::aeAll);
   m_plot->setNoAntialiasingOnDrag(true);
   // Rows: title, note, legend, axis rect; an empty note and a hidden legend take no height.
@@ -64,7 +86,7 @@ PlotWidget::PlotWidget(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlo
   connect(m_plot, &QWidget::customContextMenuRequested, this, [this](const QPoint& at) {
     QMenu menu(this);
     menu.addAction(tr("Export Figure…"), this, [this] {
-      QString name = m_title->text().simplified();
+      QString name = m_titleText.simplified();
       name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
       exportPlotInteractively(*this, name.isEmpty() ? QStringLiteral("figure") : name, this);
     });
@@ -109,7 +131,8 @@ void PlotWidget::clearCanvas() {
 }
 
 void PlotWidget::setTitle(const std::string& title) {
-  m_title->setText(QString::fromStdString(title));
+  m_titleText = QString::fromStdString(title);
+  m_title->setText(m_titleText);
 }
 
 void PlotWidget::styleAxis(QCPAxis* axis) {
@@ -163,24 +186,50 @@ void PlotWidget::styleAxes(QCPAxisRect* rect, const std::string& xLabel, const s
 void PlotWidget::setNote(const std::string& note) { m_note->setText(QString::fromStdString(note)); }
 
 void PlotWidget::addMarkers(const std::vector<Marker>& markers) {
+  if (markers.empty()) return;
   const QPen pen(QColor(90, 90, 90), 1, Qt::DashLine);
-  for (std::size_t i = 0; i < markers.size(); ++i) {
+  QCPAxis* x = m_plot->xAxis;
+  const QCPRange range = x->range();
+  // Where along the x axis (0 left, 1 right) a coordinate falls, on either scale.
+  const auto fraction = [&](double coord) {
+    if (x->scaleType() == QCPAxis::stLogarithmic && coord > 0 && range.lower > 0)
+      return std::log(coord / range.lower) / std::log(range.upper / range.lower);
+    return (coord - range.lower) / range.size();
+  };
+  // Labels share a row at the top unless they would touch; each row's right end so far.
+  std::vector<double> rowEnds;
+  for (const Marker& marker : markers) {
     auto* line = new QCPItemStraightLine(m_plot);
     line->setPen(pen);
     line->point1->setTypeY(QCPItemPosition::ptAxisRectRatio);
     line->point2->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    line->point1->setCoords(markers[i].x, 0);
-    line->point2->setCoords(markers[i].x, 1);
+    line->point1->setCoords(marker.x, 0);
+    line->point2->setCoords(marker.x, 1);
+    const double at = fraction(marker.x);
+    const bool rightHalf = at > kMarkerFlipFraction;  // label left of the line: stays inside
+    const double from = rightHalf ? at - kMarkerLabelFraction : at;
+    std::size_t row = 0;
+    while (row < rowEnds.size() && rowEnds[row] > from) ++row;
+    if (row == rowEnds.size()) rowEnds.push_back(0);
+    rowEnds[row] = from + kMarkerLabelFraction;
     auto* label = new QCPItemText(m_plot);
-    label->setText(QString::fromStdString(markers[i].label));
+    label->setText(QString::fromStdString(marker.label));
     label->setFont(plotFont(7.5));
     label->setColor(QColor(60, 60, 60));
     label->setBrush(QColor(255, 255, 255, 200));
-    label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    label->setPositionAlignment((rightHalf ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignTop);
     label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    label->position->setCoords(markers[i].x, 0.02 + 0.09 * static_cast<double>(i % 4));
+    label->position->setCoords(marker.x, kMarkerRowFraction * (0.2 + static_cast<double>(row)));
     label->setPadding(QMargins(3, 1, 3, 1));
   }
+  // Head room above the data for the label rows, so no label sits on a curve.
+  const double room = kMarkerRowFraction * (0.4 + static_cast<double>(rowEnds.size()));
+  QCPAxis* y = m_plot->yAxis;
+  const QCPRange r = y->range();
+  if (y->scaleType() == QCPAxis::stLogarithmic && r.lower > 0)
+    y->setRangeUpper(r.lower * std::pow(r.upper / r.lower, 1 / (1 - room)));
+  else
+    y->setRangeUpper(r.lower + r.size() / (1 - room));
 }
 
 void PlotWidget::addSpans(const std::vector<Span>& spans) {

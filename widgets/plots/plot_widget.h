@@ -42,7 +42,9 @@ class PlotWidget : public QWidget {
   void styleAxes(QCPAxisRect* rect, const std::string& xLabel, const std::string& yLabel,
                  bool logX = false, bool logY = false);
   void setNote(const std::string& note);                // small grey text under the title
-  void addMarkers(const std::vector<Marker>& markers);  // dashed vertical lines, labelled on top
+  // Dashed vertical lines labelled in rows at the top, with head room made above the data for them
+  // (call after the axis ranges are set).
+  void addMarkers(const std::vector<Marker>& markers);
   void addSpans(const std::vector<Span>& spans);        // light grey x intervals, behind the data
   // Nothing to draw: `text` in the middle of a 0..1 (log: 1..10) frame instead of a range
   // made up from no data.
@@ -55,6 +57,7 @@ class PlotWidget : public QWidget {
   static void setScale(QCPAxis* axis, bool log, int ticks);  // linear or log, with its ticker
 
   QCPTextElement* m_title;
+  QString m_titleText;  // in full (the element shows it fitted to the plot's width)
   QCPTextElement* m_note;
   QCPLayoutGrid* m_legendRow;  // holds the legend while it is shown
 };

@@ -10,6 +10,8 @@
 namespace kvwb::widgets {
 namespace {
 
+constexpr const char* kLineMarkerLayer = "lineMarkers";  // above "main"
+
 QCPCurve* addCurve(QCustomPlot* plot, const std::vector<ScatterPoint>& points) {
   auto* curve = new QCPCurve(plot->xAxis, plot->yAxis);
   QVector<double> t, x, y;
@@ -44,6 +46,9 @@ void oneTwoFiveTicks(QCPAxis* axis) {
 }  // namespace
 
 ScatterPlot::ScatterPlot(QWidget* parent) : PlotWidget(parent) {
+  // Line-shaped markers draw above filled ones: two methods' points on one spot stay visible.
+  canvas()->addLayer(QLatin1String(kLineMarkerLayer), canvas()->layer(QStringLiteral("main")),
+                     QCustomPlot::limAbove);
   canvas()->setMouseTracking(true);
   connect(canvas(), &QCustomPlot::mouseMove, this, &ScatterPlot::onMouseMove);
   connect(canvas(), &QCustomPlot::plottableClick, this,
@@ -74,6 +79,7 @@ void ScatterPlot::setChart(const ScatterChart& chart) {
     points->setName(QString::fromStdString(series.label));
     points->setLineStyle(QCPCurve::lsNone);
     points->setScatterStyle(markerStyle(series.shape, faded, 7));
+    if (!isFilled(series.shape)) points->setLayer(QLatin1String(kLineMarkerLayer));
     points->setSelectable(QCP::stSingleData);
     points->setSelectionDecorator(nullptr);  // a click selects a fit, not a highlight
     m_seriesOf[points] = static_cast<int>(s);
@@ -84,6 +90,7 @@ void ScatterPlot::setChart(const ScatterChart& chart) {
     line->setName(points->name());  // the legend shows the front: full colour, as drawn
     line->setPen(QPen(colour, 1.6));
     line->setScatterStyle(markerStyle(series.shape, colour, 9));
+    if (!isFilled(series.shape)) line->setLayer(QLatin1String(kLineMarkerLayer));
     line->setSelectable(QCP::stNone);
     points->removeFromLegend();
   }
