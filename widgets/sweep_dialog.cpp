@@ -1,6 +1,6 @@
 // SweepDialog: the form <-> sweep JSON mapping, method rows from core::methodDescriptors(), preset
-// loading, and the live plan (core::planSweep) with a size and rough CPU time estimate from the
-// descriptors' byte and FLOP estimates.
+// loading, and the live plan (core::planSweep) with its size (descriptors' byte estimates) and
+// time (descriptors' FLOPs at speeds timed in the background on the sweep's device).
 #include "widgets/sweep_dialog.h"
 
 #include <QCheckBox>
@@ -20,6 +20,7 @@
 #include <QSpinBox>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -30,10 +31,21 @@
 
 #include "core/compress/method_descriptor.h"
 #include "core/sweep/sweep.h"
+#include "gpu/device.h"
 #include "widgets/resource_paths.h"
 
 namespace kvwb::widgets {
 namespace {
+
+// Cancelled once the flag is set (by the dialog that started the work, when it closes).
+class StopFlagContext : public core::JobContext {
+ public:
+  explicit StopFlagContext(std::shared_ptr<std::atomic_bool> stop) : m_stop(std::move(stop)) {}
+  bool cancelled() const override { return *m_stop; }
+
+ private:
+  std::shared_ptr<std::atomic_bool> m_stop;
+};
 
 // Comma-separated values; commas inside [...], {...} or "..." do not split.
 std::vector<std::string> splitValues(const std::string& text) {
@@ -99,17 +111,6 @@ QString indicesText(const nlohmann::json& value) {
   if (!value.is_array()) return QStringLiteral("all");
   return QString::fromStdString(joinValues(value));
 }
-
-// The time estimate: a fixed cost per job plus the fit FLOPs of its targets
-// (MethodDescriptor::fitFlops) at one CPU speed, measured on the siren-baseline preset
-// (docs/FINDINGS.md, 2 CPU threads, OpenBLAS): the medium SIREN's 40 targets, 133,376 weights x
-// 6 FLOPs per weight and token x 448 tokens x 2000 epochs = 28.7 TFLOP, took 414 s, about 7e10
-// FLOP/s (the tiny SIREN runs nearer 2e10: small matrices use the cores less well). The per-job
-// cost (reading targets, metrics, Δ perplexity) is the demo preset's, about 4 s on those cores;
-// Δ perplexity per target adds about 1 s per target.
-constexpr double kCpuFlopsPerSecond = 7e10;
-constexpr double kJobSeconds = 4.0;
-constexpr double kPerTargetPplSeconds = 1.0;
 
 std::string numberText(double v) {
   char buffer[32];
@@ -448,35 +449,18 @@ void SweepDialog::updateSummary() {
     // its message names the method and the parameter.
     const core::SweepSpec parsed = core::parseSweepSpec(spec(), "sweep dialog");
     const auto jobs = core::planSweep(m_project, parsed);
-    double seconds = 0, targets = 0, raw = 0, bytes = 0;
-    for (const core::SweepJob& job : jobs) {
-      const core::CaptureInfo& c = m_project.capture(job.capture);
-      const auto count = [](const std::vector<int>& chosen, std::int64_t all) {
-        return chosen.empty() ? static_cast<double>(all) : static_cast<double>(chosen.size());
-      };
-      const double n = count(parsed.layers, c.layers) * count(parsed.heads, c.kvHeads) *
-                       static_cast<double>(parsed.kinds.size());
-      const core::MethodDescriptor& method = core::methodDescriptor(job.method);
-      const core::TargetShape shape{job.seqLength, c.headDim};
-      const double flops = core::estimateFitFlops(method, job.params, shape);
-      targets += n;
-      raw += n * shape.rawFloat16Bytes();
-      bytes += n * core::estimateBytes(method, job.params, shape);  // NaN when it cannot say
-      seconds += kJobSeconds + (parsed.deltaPpl == "per_target" ? n * kPerTargetPplSeconds : 0.0) +
-                 (std::isfinite(flops) ? n * flops / kCpuFlopsPerSecond : 0.0);
-    }
-    m_jobs = static_cast<int>(jobs.size());
-    const QString size = std::isfinite(bytes) && bytes > 0
-                             ? tr("about %1 for %2 of float16 (%3×); ")
-                                   .arg(QString::fromStdString(sizeText(bytes)),
-                                        QString::fromStdString(sizeText(raw)))
-                                   .arg(raw / bytes, 0, 'g', 3)
-                             : QString();
-    text = tr("%1, %2 target fits; %3roughly %4 on 2 CPU cores (finished jobs of the same name "
-              "and spec are skipped).")
+    const core::SweepSize size = core::sweepSize(m_project, parsed, jobs);
+    m_jobs = size.jobs;
+    const QString bytes = std::isfinite(size.bytes) && size.bytes > 0
+                              ? tr("about %1 for %2 of float16 (%3×); ")
+                                    .arg(QString::fromStdString(sizeText(size.bytes)),
+                                         QString::fromStdString(sizeText(size.rawFloat16Bytes)))
+                                    .arg(size.rawFloat16Bytes / size.bytes, 0, 'g', 3)
+                              : QString();
+    text = tr("%1, %2 target fits; %3%4 (finished jobs of the same name and spec are skipped).")
                .arg(m_jobs == 1 ? tr("1 job") : tr("%1 jobs").arg(m_jobs))
-               .arg(static_cast<qint64>(targets))
-               .arg(size, durationText(seconds));
+               .arg(static_cast<qint64>(size.targetFits))
+               .arg(bytes, timeText(parsed, jobs));
   } catch (const std::exception& e) {
     text = QString::fromStdString(e.what());
   }
@@ -484,5 +468,40 @@ void SweepDialog::updateSummary() {
   m_summary->setStyleSheet(m_jobs > 0 ? QString() : QStringLiteral("color: #b00020;"));
   m_buttons->button(QDialogButtonBox::Ok)->setEnabled(m_jobs > 0);
 }
+
+QString SweepDialog::timeText(const core::SweepSpec& spec, const std::vector<core::SweepJob>& jobs) {
+  const std::string device = gpu::resolveDevice(spec.device);
+  if (m_speed.device != device) m_speed = {};  // speeds hold for the device they were timed on
+  const QString where = QString::fromStdString(gpu::describeDevice(device));
+  if (!m_timingError.isEmpty()) return tr("cannot time the methods: %1").arg(m_timingError);
+  if (m_speed.covers(spec))
+    return tr("about %1 on %2 (from the methods timed on it)")
+        .arg(durationText(core::predictSweepSeconds(m_project, spec, jobs, m_speed)), where);
+  startTiming(spec);
+  return tr("timing the methods on %1…").arg(where);
+}
+
+void SweepDialog::startTiming(const core::SweepSpec& spec) {
+  if (m_timing) return;  // the summary is updated again when it ends, and times what is left
+  m_timing = new QFutureWatcher<core::SweepSpeed>(this);
+  connect(m_timing, &QFutureWatcherBase::finished, this, [this] {
+    try {
+      m_speed = m_timing->result();
+    } catch (const std::exception& e) {  // said instead of an estimate; not retried
+      m_timingError = QString::fromStdString(e.what());
+    }
+    m_timing->deleteLater();
+    m_timing = nullptr;
+    updateSummary();
+  });
+  // The work opens its own copy of the project and stops when the dialog goes away.
+  m_timing->setFuture(QtConcurrent::run(
+      [path = m_project.path(), spec, known = m_speed, stop = m_stopTiming] {
+        StopFlagContext ctx(stop);
+        return core::measureSweepSpeed(core::Project::open(path), spec, ctx, known);
+      }));
+}
+
+SweepDialog::~SweepDialog() { *m_stopTiming = true; }
 
 }  // namespace kvwb::widgets

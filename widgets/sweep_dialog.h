@@ -2,17 +2,22 @@
 // row of comma-separated values per declared parameter (its default grid to start; type, range
 // and doc as tooltip; its default beside it), captures, targets (layers, heads, K/V), sequence
 // lengths, metrics and device, or a preset from resources/presets to start from; shows the
-// planned job count with a size and rough CPU time estimate, or the validation error, as it is
-// edited. spec() is the sweep JSON (docs/SWEEPS.md) it builds. GUI thread only.
+// planned job count with a size and time estimate, or the validation error, as it is edited. The
+// time comes from core::measureSweepSpeed on the sweep's device, run in the background the first
+// time a method appears (core/sweep/sweep_estimate.h). spec() is the sweep JSON (docs/SWEEPS.md) it builds. GUI thread only.
 #pragma once
 
 #include <QDialog>
+#include <QFutureWatcher>
 #include <QString>
+#include <atomic>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/project/project.h"
+#include "core/sweep/sweep_estimate.h"
 
 class QCheckBox;
 class QComboBox;
@@ -31,6 +36,7 @@ class SweepDialog : public QDialog {
 
  public:
   explicit SweepDialog(const core::Project& project, QWidget* parent = nullptr);
+  ~SweepDialog() override;  // stops a timing in flight
 
   // The spec the form describes; throws std::invalid_argument naming the field it cannot read.
   nlohmann::json spec() const;
@@ -39,6 +45,7 @@ class SweepDialog : public QDialog {
   bool loadPreset(const QString& name);
   int jobCount() const { return m_jobs; }  // planned jobs of the current spec, -1 when invalid
   QString summary() const;                 // the job count and estimate line, or the error
+  bool timing() const { return m_timing != nullptr; }  // methods are being timed for the estimate
 
   // resources/presets of the source tree (KVWB_SOURCE_DIR), else next to the executable.
   static QString presetDirectory();
@@ -49,9 +56,17 @@ class SweepDialog : public QDialog {
   QTreeWidgetItem* addMethod(const std::string& method, bool checked,
                              std::map<std::string, std::string> values);
   void updateSummary();
+  // The time estimate from the speeds timed so far on the spec's device, or a note that timing
+  // has started.
+  QString timeText(const core::SweepSpec& spec, const std::vector<core::SweepJob>& jobs);
+  void startTiming(const core::SweepSpec& spec);
 
   core::Project m_project;
   int m_jobs = -1;
+  core::SweepSpeed m_speed;  // timed so far, on m_speed.device
+  QFutureWatcher<core::SweepSpeed>* m_timing = nullptr;  // while timing
+  QString m_timingError;                                  // why timing failed, if it did
+  std::shared_ptr<std::atomic_bool> m_stopTiming = std::make_shared<std::atomic_bool>(false);
   QComboBox* m_preset;
   QLineEdit* m_name;
   QTreeWidget* m_methods;

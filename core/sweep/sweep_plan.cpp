@@ -12,6 +12,14 @@ std::string sweepJobKey(const std::string& capture, const std::string& method,
                        "|" + metrics.dump());
 }
 
+double targetFits(const SweepSpec& spec, const CaptureInfo& capture) {
+  const auto count = [](const std::vector<int>& chosen, std::int64_t all) {
+    return static_cast<double>(chosen.empty() ? all : static_cast<std::int64_t>(chosen.size()));
+  };
+  return count(spec.layers, capture.layers) * count(spec.heads, capture.kvHeads) *
+         static_cast<double>(spec.kinds.size());
+}
+
 std::uint64_t sweepJobSeed(const SweepSpec& spec, const SweepJob& job) {
   return spec.seed ^ stableHash(job.key);
 }

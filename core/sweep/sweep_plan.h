@@ -22,6 +22,9 @@ struct SweepJob {
 // for a capture it lacks or a sequence length that does not fit.
 std::vector<SweepJob> planSweep(const Project& project, const SweepSpec& spec);
 
+// How many targets one job of the spec fits on `capture`: its layers x KV heads x kinds.
+double targetFits(const SweepSpec& spec, const CaptureInfo& capture);
+
 // The job's key: 16 hex digits of stableHash("capture|method|params|length|metrics").
 std::string sweepJobKey(const std::string& capture, const std::string& method,
                         const nlohmann::json& params, int seqLength, const nlohmann::json& metrics);

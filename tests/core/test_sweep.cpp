@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -330,4 +331,36 @@ TEST(LegacyProject, ProjectsWrittenBeforeTheRedesignOpenAndResume) {
   EXPECT_EQ(s.jobs, 4);
   EXPECT_EQ(s.skipped, 4) << "every job is recognised by its key";
   EXPECT_EQ(s.done, 0);
+}
+
+// The time estimate against the real run: the demo preset on two of the five layers (both kinds,
+// every head, Δ perplexity per job). Tolerance: within a factor of 2 either way, what a user
+// planning a sweep needs and what timing noise on a shared 2-core machine allows.
+TEST_F(SweepOnDemo, TimeEstimateFromMeasuredSpeedsMatchesTheRealRun) {
+  auto spec = loadSweepSpec(kvwb::test::sourceDir() / "resources/presets/demo.json");
+  spec.layers = {1, 3};
+  spec.device = "cpu";
+  const auto project = Project::open(m_dir / "p.kvw");
+  const auto jobs = planSweep(project, spec);
+  JobContext ctx;
+  const SweepSpeed speed = measureSweepSpeed(project, spec, ctx);
+  EXPECT_TRUE(speed.covers(spec));
+  EXPECT_GT(speed.pplSeconds, 0);  // the demo captures have their model
+  const double predicted = predictSweepSeconds(project, spec, jobs, speed);
+  const SweepSize size = sweepSize(project, spec, jobs);
+  EXPECT_EQ(size.jobs, static_cast<int>(jobs.size()));
+  EXPECT_EQ(size.targetFits, static_cast<double>(jobs.size()) * 2 * 4 * 2);  // layers x heads x kinds
+
+  const auto start = std::chrono::steady_clock::now();
+  runSweep(m_dir / "p.kvw", spec, ctx);
+  const double real = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("sweep time: predicted %.1f s, real %.1f s\n", predicted, real);
+  EXPECT_GT(predicted, real / 2);
+  EXPECT_LT(predicted, real * 2);
+  // A speed that lacks a method predicts nothing rather than a made-up time.
+  SweepSpeed partial = speed;
+  partial.secondsPerFlop.erase("svd");
+  partial.secondsPerTarget.erase("svd");
+  EXPECT_FALSE(partial.covers(spec));
+  EXPECT_TRUE(std::isnan(predictSweepSeconds(project, spec, jobs, partial)));
 }
