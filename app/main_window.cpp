@@ -24,6 +24,7 @@
 #include <QTreeView>
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include "core/formats/tensor_file.h"
 #include "core/reports/counterpart.h"
@@ -32,11 +33,11 @@
 #include "widgets/atlas_data.h"
 #include "widgets/atlas_view.h"
 #include "widgets/capture_details.h"
-#include "widgets/project_overview.h"
 #include "widgets/compare_data.h"
 #include "widgets/compare_view.h"
 #include "widgets/extract_dialog.h"
 #include "widgets/jobs_panel.h"
+#include "widgets/project_overview.h"
 #include "widgets/results_view.h"
 #include "widgets/sweep_dialog.h"
 
@@ -198,6 +199,9 @@ void MainWindow::createMenus() {
   file->addAction(tr("&Import Dump…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::chooseDumps);
   file->addAction(tr("&Extract from Model…"), QKeySequence(tr("Ctrl+E")), this,
                   &MainWindow::extractFromModel);
+  m_mergeAction = file->addAction(tr("&Merge Shards…"), this, &MainWindow::chooseShards);
+  m_mergeAction->setStatusTip(
+      tr("Fold sweep shard files (a cluster array's tasks, kvwb-cli sweep --shard) into the project"));
   file->addAction(tr("Export &Figure Set…"), this, [this] {
     if (!m_session.project()) return;
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for the figure set"));
@@ -246,6 +250,7 @@ void MainWindow::updateActions() {
   m_compareAction->setEnabled(!currentCapture().isEmpty());
   m_analyzeAllAction->setEnabled(!m_session.analyzing() && captures);
   m_sweepAction->setEnabled(!m_session.sweeping() && captures);
+  m_mergeAction->setEnabled(project.has_value());
 }
 
 QString MainWindow::currentCapture() const {
@@ -290,7 +295,12 @@ void MainWindow::newSweep() {
   if (!m_session.project()) return;
   auto* dialog = new widgets::SweepDialog(*m_session.project(), this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
-  connect(dialog, &QDialog::accepted, this, [this, dialog] { startSweep(dialog->spec()); });
+  connect(dialog, &QDialog::accepted, this, [this, dialog] {
+    if (const auto& cluster = dialog->clusterRun())
+      startClusterSweep(dialog->spec(), *cluster);
+    else
+      startSweep(dialog->spec());
+  });
   dialog->open();  // window-modal without a nested event loop
 }
 
@@ -463,6 +473,48 @@ void MainWindow::onCurrentChanged(const QModelIndex& current) {
   if (const auto* run = model.runAt(current)) openResults(sweepRuns(run->id));
   openAtlas(currentCapture());
   updateActions();
+}
+
+int MainWindow::startClusterSweep(const nlohmann::json& spec, const widgets::ClusterRun& run) {
+  try {
+    const core::SweepSpec parsed = core::parseSweepSpec(spec, "sweep");
+    return m_session.clusterSweep(parsed, run.options, run.submit, [this](const QString& message) {
+      statusBar()->showMessage(message, 15000);
+      auto* box = new QMessageBox(QMessageBox::Information, tr("Cluster Sweep"), message,
+                                  QMessageBox::Ok, this);
+      box->setAttribute(Qt::WA_DeleteOnClose);
+      box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+      box->open();
+    });
+  } catch (const std::exception& e) {
+    showError(tr("Cluster Sweep"), QString::fromStdString(e.what()));
+    return -1;
+  }
+}
+
+void MainWindow::chooseShards() {
+  const auto& project = m_session.project();
+  if (!project) return;
+  const QString dir = QString::fromStdString(project->path().parent_path().string());
+  const QStringList files = QFileDialog::getOpenFileNames(
+      this, tr("Merge Shards"), dir, tr("Sweep shards (*.shard-*-of-*)"));
+  if (files.isEmpty()) return;
+  std::vector<std::filesystem::path> shards;
+  for (const QString& file : files) shards.push_back(toPath(file));
+  mergeShards(shards);
+}
+
+int MainWindow::mergeShards(const std::vector<std::filesystem::path>& shards) {
+  return m_session.mergeShards(shards, [this](const core::MergeReport& report) {
+    std::ostringstream text;
+    core::writeMergeReport(report, text);
+    auto* box = new QMessageBox(report.complete() ? QMessageBox::Information : QMessageBox::Warning,
+                                tr("Merge Shards"), QString::fromStdString(text.str()),
+                                QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+    openResults();
+  });
 }
 
 void MainWindow::extractFromModel() {

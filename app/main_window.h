@@ -16,6 +16,7 @@
 
 #include "app/recent_projects.h"
 #include "core/capture/capture_extract.h"
+#include "widgets/cluster_dialog.h"
 #include "widgets/project_session.h"
 
 class QAction;
@@ -66,6 +67,12 @@ class MainWindow : public QMainWindow {
   // shows its runs and follows them while it runs. Returns the job id, or -1 (with an error
   // shown) without a project, with an invalid spec, or while another sweep runs.
   int startSweep(const nlohmann::json& spec);
+  // Writes (and with run.submit, submits and follows) the sweep `spec` as a Slurm job array of
+  // shards plus a merge job, as a job. Returns the job id, or -1 (with an error shown).
+  int startClusterSweep(const nlohmann::json& spec, const widgets::ClusterRun& run);
+  // Merges sweep shard files into the open project as a job, then shows the merge report and the
+  // results. Returns the job id, or -1 without a project.
+  int mergeShards(const std::vector<std::filesystem::path>& shards);
   // Opens (or shows) the Results tab with the rows of `runIds`; with none, the runs of the
   // project's latest sweep. Null without a project.
   widgets::ResultsView* openResults(const QStringList& runIds = {});
@@ -97,6 +104,7 @@ class MainWindow : public QMainWindow {
   void newProject();
   void chooseProject();
   void chooseDumps();
+  void chooseShards();  // File → Merge Shards…
   void fillRecentMenu();
   void selectCapture(const QString& name);
   void onCurrentChanged(const QModelIndex& current);
@@ -117,6 +125,7 @@ class MainWindow : public QMainWindow {
   QAction* m_analyzeAllAction = nullptr;
   QAction* m_sweepAction = nullptr;
   QAction* m_compareAction = nullptr;
+  QAction* m_mergeAction = nullptr;
   widgets::ResultsView* m_results = nullptr;  // the Results tab, while open
   widgets::CompareView* m_compare = nullptr;  // the Compare tab, while open
   QString m_guiProgram;                         // empty: QCoreApplication::applicationFilePath()

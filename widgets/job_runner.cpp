@@ -1,5 +1,5 @@
-// JobRunner: QtConcurrent::run in promise mode (so a started task sees cancel()) on the CPU pool
-// or the device lane, one QFutureWatcher per job delivering progress and the end of the job on the
+// JobRunner: QtConcurrent::run in promise mode (so a started task sees cancel()) on the CPU pool,
+// the device lane or the waiting pool, one QFutureWatcher per job delivering progress and the end of the job on the
 // GUI thread.
 #include "widgets/job_runner.h"
 
@@ -58,6 +58,7 @@ double JobStatus::etaSeconds() const {
 JobRunner::JobRunner(int cpuThreads, QObject* parent) : QObject(parent) {
   m_cpuPool.setMaxThreadCount(cpuThreads);
   m_deviceLane.setMaxThreadCount(1);
+  m_waitingPool.setMaxThreadCount(kWaitingJobs);
 }
 
 JobRunner::~JobRunner() {
@@ -67,6 +68,7 @@ JobRunner::~JobRunner() {
   }
   m_cpuPool.waitForDone();
   m_deviceLane.waitForDone();
+  m_waitingPool.waitForDone();
 }
 
 int JobRunner::startErased(const QString& title, const std::string& device, Erased work) {
@@ -111,7 +113,9 @@ int JobRunner::startErased(const QString& title, const std::string& device, Eras
     Q_EMIT jobFinished(id);
   });
 
-  QThreadPool* pool = device == "cpu" ? &m_cpuPool : &m_deviceLane;
+  QThreadPool* pool = device == "cpu"           ? &m_cpuPool
+                      : device == kWaitingLane ? &m_waitingPool
+                                               : &m_deviceLane;
   job->watcher.setFuture(
       QtConcurrent::run(pool, [this, id, work = std::move(work)](QPromise<Outcome>& promise) {
         QMetaObject::invokeMethod(this, [this, id] { markStarted(id); }, Qt::QueuedConnection);

@@ -53,10 +53,14 @@ class JobRunner : public QObject {
  public:
   // `cpuThreads`: how many CPU jobs run at once (the device lane always runs one).
   explicit JobRunner(int cpuThreads, QObject* parent = nullptr);
+  static constexpr const char* kWaitingLane = "waiting";
+  static constexpr int kWaitingJobs = 8;  // at once on the waiting pool
   ~JobRunner() override;  // cancels every running job and waits for it
 
   // Starts `work(ctx)`: on the CPU pool when `device` is "cpu" (as gpu::resolveDevice names it),
-  // else queued on the device lane behind the GPU jobs started before it. Exceptions thrown by
+  // on a pool of its own for kWaitingLane (jobs that wait on other machines, such as a cluster's
+  // tasks, and hold no CPU slot), else queued on the device lane behind the GPU jobs started
+  // before it. Exceptions thrown by
   // `work` end the job: core::Cancelled as Cancelled, anything else as Failed with its message. On
   // success, `apply(result)` runs on the GUI thread before jobFinished. Returns the job id.
   template <typename Work, typename Apply>
@@ -84,6 +88,7 @@ class JobRunner : public QObject {
   struct Job;
   QThreadPool m_cpuPool;
   QThreadPool m_deviceLane;  // one thread: GPU jobs run one after another
+  QThreadPool m_waitingPool;
   std::map<int, std::unique_ptr<Job>> m_jobs;
   int m_nextId = 1;
 };

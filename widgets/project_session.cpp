@@ -4,6 +4,7 @@
 #include "widgets/project_session.h"
 
 #include <QThread>
+#include <chrono>
 
 #include "core/analysis/capture_analysis.h"
 #include "core/capture/capture_import.h"
@@ -205,6 +206,49 @@ int ProjectSession::sweep(const core::SweepSpec& spec,
   m_sweepRefresh.start();
   Q_EMIT busyChanged();
   return m_sweepJob;
+}
+
+int ProjectSession::clusterSweep(const core::SweepSpec& spec, const core::SlurmOptions& options,
+                                 bool submit, std::function<void(const QString&)> then) {
+  if (!project()) return -1;
+  return m_jobs.start(
+      tr("Sweep %1 on the cluster").arg(QString::fromStdString(spec.name)), JobRunner::kWaitingLane,
+      [spec, options, submit, path = project()->path()](core::JobContext& ctx) -> std::string {
+        const core::SlurmScripts scripts = core::writeSlurmScripts(path, spec, options);
+        if (!submit)
+          return "Wrote " + scripts.array.string() + " (" + std::to_string(scripts.tasks) +
+                 " tasks) and " + scripts.merge.string() + ". Submit: jid=$(sbatch --parsable " +
+                 scripts.array.string() + ") && sbatch --dependency=afterany:${jid%%;*} " +
+                 scripts.merge.string();
+        const core::SlurmSubmission ids = core::submitSlurm(scripts);
+        ctx.report(0, "submitted array job " + ids.arrayJob + " (cancel here stops following; "
+                      "scancel " + ids.arrayJob + " " + ids.mergeJob + " stops the tasks)");
+        const auto status = core::followClusterSweep(
+            path, spec.name, ctx, std::chrono::milliseconds(kClusterPollMs));
+        const auto& p = status.progress;
+        return "Array job " + ids.arrayJob + " ended: " + core::taskStatesText(status) + "; " +
+               std::to_string(p.planned - static_cast<int>(p.missing.size())) + " of " +
+               std::to_string(p.planned) + " jobs committed" +
+               (p.missing.empty() ? "." : " (rerun the failed tasks, then File → Merge Shards…).");
+      },
+      [this, then = std::move(then)](const std::string& message) {
+        reload();  // the merge job has written the project
+        if (then) then(QString::fromStdString(message));
+      });
+}
+
+int ProjectSession::mergeShards(const std::vector<std::filesystem::path>& shards,
+                                std::function<void(const core::MergeReport&)> then) {
+  if (!project()) return -1;
+  return m_jobs.start(
+      tr("Merge %n shard(s)", nullptr, static_cast<int>(shards.size())), "cpu",
+      [shards, path = project()->path()](core::JobContext& ctx) {
+        return core::mergeShards(path, shards, ctx);
+      },
+      [this, then = std::move(then)](const core::MergeReport& report) {
+        reload();
+        if (then) then(report);
+      });
 }
 
 void ProjectSession::onJobFinished(int id) {

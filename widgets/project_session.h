@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/capture/capture_extract.h"
+#include "core/sweep/slurm.h"
 #include "core/sweep/sweep.h"
 #include "widgets/job_runner.h"
 #include "widgets/project_model.h"
@@ -64,10 +65,20 @@ class ProjectSession : public QObject {
   // Runs `spec` (already parsed); -1 also while another sweep runs. While it runs the session
   // re-reads the project every kSweepRefreshMs, so runsChanged follows the committed jobs.
   int sweep(const core::SweepSpec& spec, std::function<void(const core::SweepSummary&)> then);
+  // Writes the Slurm scripts of `spec` beside the project (core/sweep/slurm.h); with `submit`,
+  // submits them and follows the array's tasks (progress: the share of its jobs committed) until
+  // the merge job has ended, then re-reads the project. `then` gets what happened, in a sentence.
+  // Cancelling stops following; the Slurm jobs keep running.
+  int clusterSweep(const core::SweepSpec& spec, const core::SlurmOptions& options, bool submit,
+                   std::function<void(const QString&)> then);
+  // Merges sweep shard files into the project (core::mergeShards), then re-reads it.
+  int mergeShards(const std::vector<std::filesystem::path>& shards,
+                  std::function<void(const core::MergeReport&)> then);
   bool analyzing() const { return m_analyzeJob >= 0; }
   bool sweeping() const { return m_sweepJob >= 0; }
 
   static constexpr int kSweepRefreshMs = 1500;
+  static constexpr int kClusterPollMs = 5000;  // how often a cluster sweep's tasks are checked
 
  Q_SIGNALS:
   void projectOpened();    // another project is open: views start over

@@ -32,6 +32,7 @@
 #include "core/compress/method_descriptor.h"
 #include "core/sweep/sweep.h"
 #include "gpu/device.h"
+#include "widgets/cluster_dialog.h"
 #include "widgets/resource_paths.h"
 
 namespace kvwb::widgets {
@@ -198,10 +199,12 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
   m_name->setToolTip(tr("Runs are named <sweep>.<capture>.<method>; the same name and spec resume"));
 
   m_methods->setObjectName(QStringLiteral("methods"));
-  m_methods->setHeaderLabels(
-      {tr("Method / parameter"), tr("Values (comma-separated)"), tr("Default")});
+  m_methods->setHeaderLabels({tr("Method / parameter"), tr("Values, comma-separated"), tr("Default")});
   m_methods->setRootIsDecorated(true);
   m_methods->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+  // The values column is as wide as its header at least: the header says how to fill it.
+  m_methods->setColumnWidth(
+      1, m_methods->header()->fontMetrics().horizontalAdvance(m_methods->headerItem()->text(1)) + 24);
   m_methods->setEditTriggers(QAbstractItemView::AllEditTriggers);
   m_methods->setToolTip(
       tr("Check the methods to run. Every combination of the listed values is a "
@@ -234,6 +237,10 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
   m_summary->setObjectName(QStringLiteral("summary"));
   m_summary->setWordWrap(true);
   m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Run Sweep"));
+  m_cluster = m_buttons->addButton(tr("Run on Cluster (Slurm)…"), QDialogButtonBox::ActionRole);
+  m_cluster->setObjectName(QStringLiteral("runOnCluster"));
+  m_cluster->setToolTip(tr("Write (and submit) a Slurm job array running the sweep in shards, "
+                           "plus a merge job"));
 
   auto* targets = new QHBoxLayout;
   targets->addWidget(new QLabel(tr("layers")));
@@ -277,6 +284,15 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
   });
   connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
   connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+  connect(m_cluster, &QPushButton::clicked, this, [this] {
+    auto* options = new ClusterDialog(this);
+    options->setAttribute(Qt::WA_DeleteOnClose);
+    connect(options, &QDialog::accepted, this, [this, options] {
+      m_clusterRun = options->run();
+      accept();
+    });
+    options->open();
+  });
   connect(m_methods, &QTreeWidget::itemChanged, this, [this](QTreeWidgetItem* item) {
     if (!item->parent()) item->setExpanded(item->checkState(0) == Qt::Checked);  // its grid
     updateSummary();
@@ -467,6 +483,7 @@ void SweepDialog::updateSummary() {
   m_summary->setText(text);
   m_summary->setStyleSheet(m_jobs > 0 ? QString() : QStringLiteral("color: #b00020;"));
   m_buttons->button(QDialogButtonBox::Ok)->setEnabled(m_jobs > 0);
+  if (m_cluster) m_cluster->setEnabled(m_jobs > 0);
 }
 
 QString SweepDialog::timeText(const core::SweepSpec& spec, const std::vector<core::SweepJob>& jobs) {

@@ -13,11 +13,13 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/project/project.h"
 #include "core/sweep/sweep_estimate.h"
+#include "widgets/cluster_dialog.h"
 
 class QCheckBox;
 class QComboBox;
@@ -25,6 +27,7 @@ class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QPushButton;
 class QSpinBox;
 class QTreeWidget;
 class QTreeWidgetItem;
@@ -46,6 +49,8 @@ class SweepDialog : public QDialog {
   int jobCount() const { return m_jobs; }  // planned jobs of the current spec, -1 when invalid
   QString summary() const;                 // the job count and estimate line, or the error
   bool timing() const { return m_timing != nullptr; }  // methods are being timed for the estimate
+  // Set when the user chose "Run on Cluster (Slurm)…" (and accepted its options) over Run Sweep.
+  const std::optional<ClusterRun>& clusterRun() const { return m_clusterRun; }
 
   // resources/presets of the source tree (KVWB_SOURCE_DIR), else next to the executable.
   static QString presetDirectory();
@@ -83,6 +88,8 @@ class SweepDialog : public QDialog {
   QSpinBox* m_seed;
   QLabel* m_summary;
   QDialogButtonBox* m_buttons;
+  QPushButton* m_cluster = nullptr;
+  std::optional<ClusterRun> m_clusterRun;
 };
 
 }  // namespace kvwb::widgets

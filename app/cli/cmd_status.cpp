@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
+#include "app/cli/progress.h"
 #include "core/sweep/slurm.h"
 
 namespace kvwb::cli {
@@ -18,6 +19,8 @@ std::string stateText(const core::SlurmJobState& s) {
   return s.state + (s.detail.empty() ? "" : " (" + s.detail + ")");
 }
 
+constexpr std::chrono::seconds kFollowPoll(5);
+
 }  // namespace
 
 void addStatusCommand(CLI::App& app) {
@@ -26,7 +29,15 @@ void addStatusCommand(CLI::App& app) {
       "status",
       "Show the project's sharded sweeps: each shard's committed jobs and each Slurm task's state");
   cmd->add_option("project", *project, "Project file (.kvw)")->required()->check(CLI::ExistingFile);
-  cmd->callback([project] {
+  auto follow = std::make_shared<std::string>();
+  cmd->add_option("--follow", *follow,
+                  "Follow this sweep until its merge job has ended (Ctrl-C stops following, not "
+                  "the Slurm jobs), then show the status");
+  cmd->callback([project, follow] {
+    if (!follow->empty()) {
+      TerminalProgress progress("sweep " + *follow + " on the cluster");
+      core::followClusterSweep(*project, *follow, progress, kFollowPoll);
+    }
     const auto sweeps = core::clusterStatus(*project);
     if (sweeps.empty()) std::cout << "no shard files or Slurm scripts beside " << *project << "\n";
     for (const auto& s : sweeps) {

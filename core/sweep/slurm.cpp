@@ -1,9 +1,12 @@
 // Slurm job arrays for sweeps (see slurm.h): the scripts, sbatch, and the tasks' states.
 #include "core/sweep/slurm.h"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "core/base/errors.h"
 #include "core/project/time_stamp.h"
@@ -323,6 +326,49 @@ std::vector<SweepClusterStatus> clusterStatus(const std::filesystem::path& proje
     out.push_back(std::move(status));
   }
   return out;
+}
+
+std::string taskStatesText(const SweepClusterStatus& status) {
+  std::map<std::string, int> counts;
+  for (const auto& [task, state] : status.tasks) ++counts[state.state.empty() ? "not known" : state.state];
+  std::string text;
+  for (const auto& [state, n] : counts) text += (text.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+  if (text.empty()) text = status.schedulerNote.empty() ? "no tasks known" : status.schedulerNote;
+  if (status.merge) text += " · merge " + (status.merge->state.empty() ? "not known" : status.merge->state);
+  return text;
+}
+
+bool clusterSweepEnded(const SweepClusterStatus& status) {
+  static const std::set<std::string> active = {"PENDING",   "RUNNING",    "REQUEUED", "CONFIGURING",
+                                               "COMPLETING", "SUSPENDED", "RESIZING"};
+  if (!status.submission) return true;  // nothing submitted: nothing to wait for
+  if (status.merge && !status.merge->state.empty())
+    return !active.count(status.merge->state.substr(0, status.merge->state.find(' ')));
+  return status.progress.planned > 0 && status.progress.alreadyInProject == status.progress.planned;
+}
+
+SweepClusterStatus followClusterSweep(const std::filesystem::path& project, const std::string& sweep,
+                                      JobContext& ctx, std::chrono::milliseconds poll) {
+  constexpr auto kCancelCheck = std::chrono::milliseconds(100);
+  for (;;) {
+    const auto all = clusterStatus(project);
+    const auto it = std::find_if(all.begin(), all.end(), [&](const auto& s) { return s.sweep == sweep; });
+    if (it == all.end()) throw InputError(project, "no sharded sweep '" + sweep + "' beside it");
+    const MergeReport& p = it->progress;
+    const int committed = p.planned - static_cast<int>(p.missing.size());
+    const double fraction = p.planned ? static_cast<double>(committed) / p.planned : 0.0;
+    const std::string text = std::to_string(committed) + "/" + std::to_string(p.planned) +
+                             " jobs committed · " + taskStatesText(*it);
+    if (clusterSweepEnded(*it)) {
+      ctx.report(1.0, text);
+      return *it;
+    }
+    ctx.report(std::min(fraction, std::nextafter(1.0, 0.0)), text);
+    for (auto waited = std::chrono::milliseconds(0); waited < poll; waited += kCancelCheck) {
+      ctx.checkCancelled();
+      std::this_thread::sleep_for(kCancelCheck);
+    }
+  }
 }
 
 }  // namespace kvwb::core

@@ -12,6 +12,7 @@
 //   for (const auto& s : kvwb::core::clusterStatus("p.kvw")) ...
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -67,5 +68,19 @@ struct SweepClusterStatus {
 
 // Every sweep with shard files or Slurm scripts beside `project`, by name.
 std::vector<SweepClusterStatus> clusterStatus(const std::filesystem::path& project);
+
+// "3 RUNNING, 1 PENDING · merge PENDING": the tasks' states counted, then the merge job's.
+std::string taskStatesText(const SweepClusterStatus& status);
+
+// Whether the sweep has ended: its merge job is in a final state (or, once the scheduler has
+// forgotten it, every planned job is in the project).
+bool clusterSweepEnded(const SweepClusterStatus& status);
+
+// Follows `sweep` of `project` until it has ended, checking every `poll`: reports the share of
+// its planned jobs committed (in the project or a shard) and the tasks' states. Returns the last
+// status; throws InputError when the project has no such sweep. Cancelling stops following only:
+// the Slurm jobs keep running.
+SweepClusterStatus followClusterSweep(const std::filesystem::path& project, const std::string& sweep,
+                                      JobContext& ctx, std::chrono::milliseconds poll);
 
 }  // namespace kvwb::core

@@ -135,6 +135,10 @@ array=$(sed -n 's/^submitted array job \([0-9]*\) and merge job \([0-9]*\).*/\1/
 merge=$(sed -n 's/^submitted array job \([0-9]*\) and merge job \([0-9]*\).*/\2/p' <<<"$out")
 [ -n "$array" ] && [ -n "$merge" ] || fail "no job ids in: $out"
 submitted=("$array" "$merge")
+# Followed as the GUI's Jobs panel follows it (core::followClusterSweep), until the merge has ended.
+follow_log="$work/follow.log"
+"$cli" status "$project" --follow cluster >"$follow_log" 2>&1 &
+follower=$!
 check "array script" grep -q "^#SBATCH --array=0-2$" "$scripts/array.sbatch"
 check "array calls the cli by its path" grep -q "^kvwb_cli=$cli$" "$scripts/array.sbatch"
 check "merge depends on the array, afterany" contains "$(scontrol show job "$merge")" "Dependency=afterany:${array}_\*"
@@ -151,6 +155,13 @@ echo "killed task ${array}_$victim: $(shard_line)"
 merge_gone() { [ -z "$(squeue -h -j "$merge" 2>/dev/null)" ]; }
 wait_for 600 "the merge job" merge_gone
 echo "array and merge: $((SECONDS - start)) s"
+follower_gone() { ! kill -0 "$follower" 2>/dev/null; }
+wait_for 60 "status --follow to end with the merge" follower_gone
+wait "$follower"; rc=$?
+follow=$(cat "$follow_log")
+echo "$follow" | tail -5
+check "status --follow ends when the merge has" test "$rc" = 0
+check "status --follow reports the merge job's end" contains "$follow" "merge job $merge  *FAILED"
 log=$(cat "$scripts/logs/merge-$merge.out" 2>/dev/null)
 echo "$log"
 check "merge job ran" contains "$log" "job(s) planned"
