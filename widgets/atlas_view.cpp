@@ -78,8 +78,9 @@ AtlasView::AtlasView(QWidget* parent) : QWidget(parent) {
   auto* overview = new QSplitter(Qt::Vertical);
   overview->addWidget(m_heatmap);
   overview->addWidget(m_profile);
-  overview->setStretchFactor(0, 3);
-  overview->setStretchFactor(1, 2);
+  overview->setStretchFactor(0, 1);
+  overview->setStretchFactor(1, 1);
+  m_profile->setMinimumHeight(kDrillDownMinHeight);
 
   auto* targetPane = new QWidget;
   auto* targetLayout = new QVBoxLayout(targetPane);

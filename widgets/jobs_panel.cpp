@@ -108,6 +108,7 @@ void JobsPanel::addRow(int id) {
   row.bar->setRange(0, kBarSteps);
   row.bar->setValue(0);
   row.bar->setTextVisible(false);
+  row.bar->setMaximumHeight(row.bar->fontMetrics().height() / 2);  // a slim bar: the status line fits
   row.bar->setObjectName(QStringLiteral("jobProgress"));
   row.detail = new QLabel;
   row.detail->setObjectName(QStringLiteral("jobDetail"));

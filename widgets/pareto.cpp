@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "core/reports/results_summary.h"
 #include "widgets/plots/method_style.h"
@@ -41,9 +40,8 @@ std::string targetText(const ResultEntry& e) {
 // Which sweep job a row belongs to: its run and the job hash its parameters carry (a target's
 // parameters add per-target ones, so they differ from the aggregate's).
 std::string jobKey(const ResultEntry& e) {
-  const auto params = nlohmann::json::parse(e.row.paramsJson, nullptr, false);
-  const auto job = params.is_object() ? params.find("job") : params.end();
-  return e.runId + "|" + (job != params.end() ? job->dump() : e.row.paramsJson);
+  const std::string job = jobOf(e);
+  return e.runId + "|" + (job.empty() ? e.row.paramsJson : job);
 }
 
 // The fit a click on each job aggregate opens, by jobKey: the job's worst K or V target (lowest

@@ -1,6 +1,6 @@
-// ResultsView: lays out the run list, plots and table; reads the checked runs' rows once per
-// reload and rebuilds the table, summary and plots from them whenever the runs, the row scope or
-// a chosen axis change.
+// ResultsView: lays out the run list, plots and table; reads the checked runs' rows and predicts
+// their decode times once per reload and rebuilds the table, summary and plots from them whenever
+// the runs, the row scope, a chosen axis or the decode device or context change.
 #include "widgets/results_view.h"
 
 #include <QComboBox>
@@ -12,6 +12,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
@@ -29,21 +30,28 @@
 namespace kvwb::widgets {
 namespace {
 
-// Adds resultAxes() entries (all, or the fit metrics only) with their index as item data.
-void addAxes(QComboBox* combo, bool metricsOnly) {
-  const auto& axes = resultAxes();
-  for (std::size_t i = 0; i < axes.size(); ++i)
-    if (!metricsOnly || axes[i].metric)
-      combo->addItem(QString::fromStdString(axes[i].title), static_cast<int>(i));
-}
+QString qstr(std::string_view text) { return QString::fromUtf8(text.data(), qsizetype(text.size())); }
 
-const ResultAxis& currentAxis(const QComboBox* combo) {
-  return resultAxes()[static_cast<std::size_t>(combo->currentData().toInt())];
+// Adds resultAxes() entries (all, or the fit metrics only), then the predicted decode time, with
+// their names as item data; ResultsView::updateDecodeTimes titles the decode item.
+void addAxes(QComboBox* combo, bool metricsOnly) {
+  for (const ResultAxis& axis : resultAxes())
+    if (!metricsOnly || axis.metric) combo->addItem(qstr(axis.title), qstr(axis.name));
+  combo->addItem(QString(), qstr(kDecodeAxisName));
 }
 
 void selectAxis(QComboBox* combo, std::string_view name) {
-  const int index = combo->findData(axisIndex(name));
+  const int index = combo->findData(qstr(name));
   if (index >= 0) combo->setCurrentIndex(index);
+}
+
+// A chart with the predicted decode time on an axis notes the raw cache's time, the baseline.
+ScatterChart withRawDecode(ScatterChart chart, const ResultAxis& x, const ResultAxis& y,
+                           const DecodeTimes& times) {
+  const std::string raw = times.rawText();
+  if ((x.name == kDecodeAxisName || y.name == kDecodeAxisName) && !raw.empty())
+    chart.note += "; " + raw;
+  return chart;
 }
 
 }  // namespace
@@ -56,6 +64,8 @@ ResultsView::ResultsView(QWidget* parent)
       m_x(new QComboBox),
       m_scatterX(new QComboBox),
       m_scatterY(new QComboBox),
+      m_device(new QComboBox),
+      m_context(new QSpinBox),
       m_filter(new QLineEdit),
       m_model(new ResultsModel(this)),
       m_proxy(new ResultsProxy(this)),
@@ -128,6 +138,7 @@ ResultsView::ResultsView(QWidget* parent)
   m_parallel->setObjectName(QStringLiteral("parallelPlot"));
   plots->addTab(m_parallel, tr("Parallel coordinates"));
   plots->addTab(buildSummaryPage(), tr("Per job"));
+  plots->setCornerWidget(buildDecodeControls(), Qt::TopRightCorner);
 
   auto* right = new QSplitter(Qt::Vertical);
   right->addWidget(plots);
@@ -154,12 +165,14 @@ ResultsView::ResultsView(QWidget* parent)
   });
   for (QComboBox* combo : {m_quality, m_x, m_scatterX, m_scatterY})
     connect(combo, &QComboBox::currentIndexChanged, this, &ResultsView::updatePlots);
+  connect(m_device, &QComboBox::currentIndexChanged, this, &ResultsView::updateDecodeTimes);
+  connect(m_context, &QSpinBox::valueChanged, this, &ResultsView::updateDecodeTimes);
   connect(m_filter, &QLineEdit::textChanged, m_proxy,
           &QSortFilterProxyModel::setFilterFixedString);
   connect(exportButton, &QPushButton::clicked, this, &ResultsView::chooseCsv);
   for (ScatterPlot* plot : {m_pareto, m_scatter})
     connect(plot, &ScatterPlot::fitSelected, this, &ResultsView::fitSelected);
-  updatePlots();
+  updateDecodeTimes();
 }
 
 void ResultsView::setProject(const core::Project& project) {
@@ -205,22 +218,72 @@ void ResultsView::fillRunList() {
   }
 }
 
-void ResultsView::reloadRows() {
+std::vector<core::RunInfo> ResultsView::checkedRuns() const {
   std::vector<core::RunInfo> shown;
   for (const core::RunInfo& run : m_runInfos)
     if (m_shown.contains(run.id)) shown.push_back(run);
+  return shown;
+}
+
+void ResultsView::reloadRows() {
   m_loaded.clear();
   if (m_project) {
     try {
-      m_loaded = core::loadRunResults(*m_project, shown);
+      m_loaded = core::loadRunResults(*m_project, checkedRuns());
     } catch (const std::exception& e) {
       qWarning("results: %s", e.what());  // a journal mid-write: the next refresh reads it
     }
   }
   m_model->setEntries(resultEntries(m_loaded));
   m_table->resizeColumnsToContents();
+  updateDecodeTimes();
+}
+
+QWidget* ResultsView::buildDecodeControls() {
+  for (const std::string& name : core::deviceNames())
+    m_device->addItem(QString::fromStdString(deviceLabel(name)), QString::fromStdString(name));
+  m_device->setCurrentIndex(m_device->findData(QString::fromLatin1(kDefaultDecodeDevice)));
+  m_device->setToolTip(tr("Device of the predicted decode time (axis and Per job column): "
+                          "datasheet figures, or CPU, this machine measured (a few seconds, once)"));
+  m_context->setRange(1, 1 << 24);
+  m_context->setValue(static_cast<int>(kDefaultDecodeContext));
+  m_context->setStepType(QAbstractSpinBox::AdaptiveDecimalStepType);
+  m_context->setKeyboardTracking(false);  // predict once the number is entered, not per digit
+  m_context->setPrefix(tr("L="));  // compact: the plot tabs beside it must fit at 1366 px
+  m_context->setToolTip(tr("Context length L (tokens) of the predicted decode step"));
+  auto* box = new QWidget;
+  auto* layout = new QHBoxLayout(box);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(new QLabel(tr("decode")));
+  layout->addWidget(m_device);
+  layout->addWidget(m_context);
+  return box;
+}
+
+void ResultsView::updateDecodeTimes() {
+  const std::string device = m_device->currentData().toString().toStdString();
+  const std::int64_t context = m_context->value();
+  DecodeTimes times{.context = context};
+  try {
+    times = m_project ? predictDecodeTimes(*m_project, checkedRuns(), context, device)
+                      : DecodeTimes{.context = context, .device = core::deviceProfile(device)};
+  } catch (const std::exception& e) {
+    // A run of a method this build does not know: no times; the axis and the column stay empty.
+    qWarning("results: decode cost: %s", e.what());
+    times.device.name = device;
+  }
+  m_decode = std::make_shared<const DecodeTimes>(std::move(times));
+  m_decodeAxis = decodeTimeAxis(m_decode);
+  for (QComboBox* combo : {m_quality, m_x, m_scatterX, m_scatterY})
+    combo->setItemText(combo->findData(qstr(kDecodeAxisName)), qstr(m_decodeAxis.title));
   updateSummary();
   updatePlots();
+}
+
+const ResultAxis& ResultsView::axisOf(const QComboBox* combo) const {
+  const std::string name = combo->currentData().toString().toStdString();
+  return name == kDecodeAxisName ? m_decodeAxis
+                                 : resultAxes()[static_cast<std::size_t>(axisIndex(name))];
 }
 
 QWidget* ResultsView::buildSummaryPage() {
@@ -249,24 +312,40 @@ QWidget* ResultsView::buildSummaryPage() {
 
 void ResultsView::updateSummary() {
   const auto summary = core::summarizeResults(m_loaded, core::SummaryGrouping::Job);
-  m_summary->setSummary(summary);
+  m_summary->setSummary(summary, *m_decode);
   m_summaryTable->resizeColumnsToContents();
-  const QString common = m_summary->commonParamsText();
-  m_summaryCommon->setText(common.isEmpty() ? QString() : tr("Shared by every row of a method:\n%1").arg(common));
+  QStringList notes;
+  if (const QString common = m_summary->commonParamsText(); !common.isEmpty())
+    notes << tr("Shared by every row of a method:\n%1").arg(common);
+  if (const std::string raw = m_decode->rawText(); !raw.empty())
+    notes << tr("Decode time predicted for the %1").arg(QString::fromStdString(raw));
+  m_summaryCommon->setText(notes.join(QLatin1Char('\n')));
 }
 
 void ResultsView::updatePlots() {
   const bool aggregates = m_rows->currentData().toBool();
-  m_pareto->setChart(
-      buildParetoChart(m_model->entries(), currentAxis(m_quality), currentAxis(m_x), aggregates));
-  m_scatter->setChart(buildScatterChart(m_model->entries(), currentAxis(m_scatterX),
-                                        currentAxis(m_scatterY), aggregates));
+  const ResultAxis &quality = axisOf(m_quality), &x = axisOf(m_x);
+  m_pareto->setChart(withRawDecode(buildParetoChart(m_model->entries(), quality, x, aggregates),
+                                   x, quality, *m_decode));
+  const ResultAxis &scatterX = axisOf(m_scatterX), &scatterY = axisOf(m_scatterY);
+  m_scatter->setChart(
+      withRawDecode(buildScatterChart(m_model->entries(), scatterX, scatterY, aggregates),
+                    scatterX, scatterY, *m_decode));
   m_parallel->setChart(buildParallelChart(m_model->entries(), aggregates));
 }
 
 void ResultsView::setPareto(core::FitMetric quality, core::FitMetric x) {
   selectAxis(m_quality, core::fitMetric(quality).column);
   selectAxis(m_x, core::fitMetric(x).column);
+}
+
+void ResultsView::setParetoX(std::string_view axis) { selectAxis(m_x, axis); }
+
+void ResultsView::setDecodeCost(const QString& device, int context) {
+  const QSignalBlocker blockDevice(m_device), blockContext(m_context);  // one prediction for both
+  m_device->setCurrentIndex(m_device->findData(device.toLower()));
+  m_context->setValue(context);
+  updateDecodeTimes();
 }
 
 void ResultsView::setAggregates(bool aggregates) {

@@ -1,14 +1,17 @@
 // The results of a project's runs: a checkable run list, the Pareto front (any fit metric against
-// another; cosine against ratio by default), a scatter of any two result axes, parallel
-// coordinates, the per-job summary (the seed's tables, as kvwb-cli summary prints them) and the
+// another or the predicted decode time; cosine against ratio by default), a scatter of any two
+// result axes, parallel coordinates, the per-job summary (the seed's tables, as kvwb-cli summary
+// prints them, with the predicted decode time on the chosen device and context) and the
 // sortable, filterable table, all over the rows of the checked runs; CSV export through
 // core::writeResultsCsv. GUI thread only; refresh() re-reads the project (a running sweep's
 // journal included): the run list once and each checked run's rows once, shared by the table,
-// the plots, the summary and the export.
+// the plots, the summary and the export; the decode times are predicted once per reload and per
+// change of device or context.
 #pragma once
 
 #include <QStringList>
 #include <QWidget>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -21,6 +24,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QSpinBox;
 class QTableView;
 
 namespace kvwb::widgets {
@@ -44,6 +48,10 @@ class ResultsView : public QWidget {
 
   // The quality (y) and x metrics of the Pareto plot; the rows it and the table show.
   void setPareto(core::FitMetric quality, core::FitMetric x);
+  void setParetoX(std::string_view axis);  // a resultAxes() name or kDecodeAxisName
+  // The device profile (a name of core::deviceNames()) and context length of the predicted
+  // decode time, the decode axis's and the summary's.
+  void setDecodeCost(const QString& device, int context);
   void setAggregates(bool aggregates);
   // Writes every row of the shown runs as last read; false (with the message in `error`) when it
   // cannot.
@@ -63,7 +71,11 @@ class ResultsView : public QWidget {
 
  private:
   void fillRunList();
+  std::vector<core::RunInfo> checkedRuns() const;  // of m_runInfos
   void reloadRows();  // reads the checked runs' rows (once) and updates every view of them
+  QWidget* buildDecodeControls();
+  void updateDecodeTimes();  // predicts the checked runs' decode times, then updates the views
+  const ResultAxis& axisOf(const QComboBox* combo) const;
   QWidget* buildSummaryPage();
   void updateSummary();
   void updatePlots();
@@ -73,12 +85,16 @@ class ResultsView : public QWidget {
   std::vector<core::RunInfo> m_runInfos;  // the project's runs as of the last refresh()
   std::set<std::string> m_shown;
   std::vector<core::RunResults> m_loaded;  // the checked runs' rows as of the last reload
+  std::shared_ptr<const DecodeTimes> m_decode;
+  ResultAxis m_decodeAxis;  // reads m_decode
   QListWidget* m_runs;
   QComboBox* m_rows;
   QComboBox* m_quality;
   QComboBox* m_x;
   QComboBox* m_scatterX;
   QComboBox* m_scatterY;
+  QComboBox* m_device;
+  QSpinBox* m_context;
   QLineEdit* m_filter;
   ResultsModel* m_model;
   ResultsProxy* m_proxy;

@@ -1,6 +1,7 @@
 // Table model over core::summaryTable: sweep results one row per job (means per kind, Δ
-// perplexity, fit and decode time), the table `kvwb-cli summary` prints. Sort it through a
-// NumericSortProxy (Qt::UserRole holds metric values). GUI thread only.
+// perplexity, fit and decode time), the table `kvwb-cli summary` prints, plus each job's predicted
+// decode time on a device (DecodeTimes). Sort it through a NumericSortProxy (Qt::UserRole holds
+// metric values). GUI thread only.
 #pragma once
 
 #include <QAbstractTableModel>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "core/reports/results_summary.h"
+#include "widgets/results_data.h"
 
 namespace kvwb::widgets {
 
@@ -17,7 +19,9 @@ class SummaryModel : public QAbstractTableModel {
  public:
   explicit SummaryModel(QObject* parent = nullptr);
 
-  void setSummary(const core::ResultsSummary& summary);  // resets the model
+  // Resets the model; the predicted decode time is a column after the ratio (else last before
+  // the note).
+  void setSummary(const core::ResultsSummary& summary, const DecodeTimes& decode);
   // "siren: config=medium · epochs=2000 …", one line per method: what all its rows share.
   QString commonParamsText() const;
 
@@ -28,7 +32,11 @@ class SummaryModel : public QAbstractTableModel {
                       int role = Qt::DisplayRole) const override;
 
  private:
+  void insertDecodeColumn(const core::ResultsSummary& summary, const DecodeTimes& decode);
+
   core::SummaryTable m_table;
+  int m_decodeColumn = -1;
+  QString m_decodeTip;  // the decode column's header tooltip: context and device in full
   std::map<std::string, std::string> m_commonParams;
 };
 

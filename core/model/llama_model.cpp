@@ -153,9 +153,10 @@ struct LlamaModel::Impl {
 
   Cache emptyCache() const { return Cache(w.config.numLayers); }
 
-  // NLL of ids[C..] given the (optionally substituted) context cache; see perplexityWithCache.
-  torch::Tensor continuationNll(const std::vector<int>& ids, int context,
-                                const std::vector<CacheSubstitution>& subs) const {
+  // Logits predicting ids[C..] given the (optionally substituted) context cache, [n - C, vocab]:
+  // see perplexityWithCache.
+  torch::Tensor continuationLogits(const std::vector<int>& ids, int context,
+                                   const std::vector<CacheSubstitution>& subs) const {
     const ModelConfig& c = w.config;
     Cache cache = emptyCache();
     forward({ids.begin(), ids.begin() + context}, 0, cache, true, nullptr);
@@ -172,14 +173,18 @@ struct LlamaModel::Impl {
       (s.keys ? cache[s.layer].k : cache[s.layer].v)[s.head].copy_(data);
     }
     const auto first = forward({ids[context - 1]}, context - 1, cache, false, nullptr);
-    auto logits = first;
-    if (static_cast<std::size_t>(context) + 1 < ids.size())
-      logits = torch::cat(
-          {first, forward({ids.begin() + context, ids.end() - 1}, context, cache, true, nullptr)});
+    if (static_cast<std::size_t>(context) + 1 >= ids.size()) return first;
+    return torch::cat(
+        {first, forward({ids.begin() + context, ids.end() - 1}, context, cache, true, nullptr)});
+  }
+
+  // NLL of ids[C..] under continuationLogits, float64.
+  torch::Tensor continuationNll(const std::vector<int>& ids, int context,
+                                const std::vector<CacheSubstitution>& subs) const {
     const auto targets =
         torch::tensor(std::vector<std::int64_t>(ids.begin() + context, ids.end()), torch::kLong)
             .to(device);
-    return -torch::log_softmax(logits, -1)
+    return -torch::log_softmax(continuationLogits(ids, context, subs), -1)
                 .gather(1, targets.unsqueeze(1))
                 .squeeze(1)
                 .to(torch::kFloat64);
@@ -262,6 +267,15 @@ double LlamaModel::meanNll(const std::vector<int>& ids) const {
           .to(m_impl->device);
   const auto logp = torch::log_softmax(logits.narrow(0, 0, logits.size(0) - 1), -1);
   return -logp.gather(1, targets.unsqueeze(1)).to(torch::kFloat64).mean().item<double>();
+}
+
+std::vector<float> LlamaModel::continuationLogits(
+    const std::vector<int>& ids, int contextLength,
+    const std::vector<CacheSubstitution>& substitutions) const {
+  torch::NoGradGuard noGrad;
+  if (contextLength < 1 || static_cast<std::size_t>(contextLength) >= ids.size())
+    throw std::invalid_argument("continuationLogits: need 1 <= context < number of tokens");
+  return toFloats(m_impl->continuationLogits(ids, contextLength, substitutions));
 }
 
 PerplexityResult LlamaModel::perplexityWithCache(

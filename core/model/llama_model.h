@@ -92,6 +92,10 @@ class LlamaModel {
   // procedure without substitutions for the exact reference. Needs 1 <= C < ids.size().
   PerplexityResult perplexityWithCache(const std::vector<int>& ids, int contextLength,
                                        const std::vector<CacheSubstitution>& substitutions) const;
+  // The logits of that procedure's predictions of ids[contextLength..], [ids.size() -
+  // contextLength, vocab] row-major float32 (what core/quality/quality_stats.h compares).
+  std::vector<float> continuationLogits(const std::vector<int>& ids, int contextLength,
+                                        const std::vector<CacheSubstitution>& substitutions) const;
 
  private:
   struct Impl;

@@ -4,12 +4,14 @@
 // tab (OUT_DIR/summary.png), the first capture's atlas (OUT_DIR/atlas.png) and its K − V view
 // (OUT_DIR/atlas_difference.png), SIREN vs SVD on its first target (OUT_DIR/compare.png), the
 // parallel-coordinates plot (OUT_DIR/parallel.png) and the New Sweep dialog with PRESET (default
-// demo) loaded (OUT_DIR/sweep_dialog.png), offscreen.
+// demo) loaded (OUT_DIR/sweep_dialog.png) and its Run on Cluster options (OUT_DIR/cluster_dialog.png),
+// offscreen.
 // With SWEEP.json it then runs that sweep on the project (adding its runs) and grabs the Jobs panel
 // while it runs (OUT_DIR/jobs.png) and after it ended (OUT_DIR/jobs_done.png). For
 // docs/screenshots.
 #include <QApplication>
 #include <QComboBox>
+#include <QPushButton>
 #include <QDir>
 #include <QTabWidget>
 #include <QTest>
@@ -20,6 +22,7 @@
 #include "app/main_window.h"
 #include "widgets/plots/line_plot.h"
 #include "widgets/results_view.h"
+#include "widgets/cluster_dialog.h"
 #include "widgets/sweep_dialog.h"
 
 int main(int argc, char** argv) {
@@ -70,8 +73,18 @@ int main(int argc, char** argv) {
   dialog.loadPreset(argc > 3 ? QString::fromLocal8Bit(argv[3]) : QStringLiteral("demo"));
   dialog.show();
   QTest::qWait(300);
+  QTest::qWaitFor([&] { return !dialog.timing(); }, 120000);  // the time estimate
   saved = dialog.grab().save(out.filePath(QStringLiteral("sweep_dialog.png")), "PNG") && saved;
+  dialog.findChild<QPushButton*>(QStringLiteral("runOnCluster"))->click();
+  QTest::qWait(300);
+  auto* cluster = dialog.findChild<kvwb::widgets::ClusterDialog*>();
+  saved = cluster && cluster->grab().save(out.filePath(QStringLiteral("cluster_dialog.png")), "PNG") && saved;
+  if (cluster) cluster->reject();
   dialog.hide();
+  // The Pareto front against the predicted decode time (OUT_DIR/pareto_decode.png).
+  window.openResults()->setParetoX(kvwb::widgets::kDecodeAxisName);
+  showTab(QStringLiteral("Pareto front"));
+  saved = window.grab().save(out.filePath(QStringLiteral("pareto_decode.png")), "PNG") && saved;
   if (argc > 5) {
     std::ifstream specFile(argv[5]);
     const int id = window.startSweep(nlohmann::json::parse(specFile));

@@ -1,8 +1,9 @@
 // The results views over a real sweep of a synthetic capture: the table model (one column per fit
 // metric of the table) and its proxy pass QAbstractItemModelTester, sort numerically and filter
 // by scope and text; the view plots the Pareto front per method, a click on a job aggregate emits
-// fitSelected with the job's worst target, the CSV export writes every row of the shown runs, and
-// the per-job summary tab holds each job's means.
+// fitSelected with the job's worst target, the CSV export writes every row of the shown runs, the
+// per-job summary tab holds each job's means, and the predicted decode time axis and summary column
+// hold core::decodeCostOfRuns's times.
 #include <QAbstractItemModelTester>
 #include <QSet>
 #include <QSignalSpy>
@@ -11,8 +12,11 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
+#include "core/decode/decode_cost_report.h"
 #include "test_fixture.h"
 #include "widgets/plots/qcustomplot_include.h"
 #include "widgets/plots/scatter_plot.h"
@@ -164,13 +168,9 @@ class TestResultsView : public QObject {
     SummaryModel& summary = view.summaryModel();
     QAbstractItemModelTester tester(&summary, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(summary.rowCount(), kAggregates);  // one row per job
-    int kCos = -1, method = -1, params = -1;
-    for (int c = 0; c < summary.columnCount(); ++c) {
-      const QString h = summary.headerData(c, Qt::Horizontal).toString();
-      if (h == QStringLiteral("K cos")) kCos = c;
-      if (h == QStringLiteral("method")) method = c;
-      if (h == QStringLiteral("params")) params = c;
-    }
+    const int kCos = summaryColumn(summary, QStringLiteral("K cos"));
+    const int method = summaryColumn(summary, QStringLiteral("method"));
+    const int params = summaryColumn(summary, QStringLiteral("params"));
     QVERIFY(kCos >= 0 && method >= 0 && params >= 0);
     QVERIFY(summary.commonParamsText().contains(QStringLiteral("svd")));
     // Each row's K cosine is the mean over that job's K targets in the per-target rows.
@@ -186,6 +186,64 @@ class TestResultsView : public QObject {
       QCOMPARE(n, 8);  // 2 layers x 4 heads
       QVERIFY(qAbs(summary.index(row, kCos).data(Qt::UserRole).toDouble() - sum / n) < 1e-12);
     }
+  }
+
+  // The decode axis as Pareto x: each job aggregate at its job's predicted time (per-target rows
+  // at their job's), labelled with the device, the raw cache's time noted; the Per job column
+  // holds the same times.
+  void predictedDecodeTime() {
+    ResultsView view;
+    view.setProject(kvwb::core::Project::open(m_project));
+    view.showRuns(m_runs);
+    view.setDecodeCost(QStringLiteral("h200"), 4096);
+    view.setParetoX(kDecodeAxisName);
+    const auto project = kvwb::core::Project::open(m_project);
+    const auto report = kvwb::core::decodeCostOfRuns(project, project.runs(), 4096,
+                                                     kvwb::core::deviceProfile("h200"));
+    std::map<std::pair<std::string, std::string>, double> want;
+    for (const auto& row : report.rows)
+      if (!row.run.empty()) want[{row.run, row.job}] = row.predicted.micros;
+    QCOMPARE(want.size(), std::size_t{kAggregates});
+    const auto jobTime = [&](const FitRef& fit) {
+      return want.at({fit.runId, nlohmann::json::parse(fit.paramsJson)["job"].get<std::string>()});
+    };
+    const ScatterChart& chart = view.paretoPlot()->chart();
+    QCOMPARE(chart.xLabel, std::string("decode time (predicted, H200) (µs)"));
+    QVERIFY(chart.logX);
+    QVERIFY(chart.note.find("raw float16 cache: ") != std::string::npos);  // the baseline
+    std::size_t points = 0;
+    for (const auto& s : chart.series)
+      for (const auto& p : s.points) {
+        QCOMPARE(p.x, jobTime(p.fit));
+        ++points;
+      }
+    QCOMPARE(points, std::size_t{kAggregates});
+    view.setAggregates(false);
+    for (const auto& s : view.paretoPlot()->chart().series)
+      for (const auto& p : s.points) QCOMPARE(p.x, jobTime(p.fit));
+
+    SummaryModel& summary = view.summaryModel();
+    const int column = summaryColumn(summary, QStringLiteral("decode µs (predicted, H200)"));
+    const int method = summaryColumn(summary, QStringLiteral("method"));
+    QVERIFY(column >= 0 && method >= 0);
+    QVERIFY(summary.headerData(column, Qt::Horizontal, Qt::ToolTipRole).toString().contains("4096"));
+    // Each row's time is its job's: the report's rows of that method hold it, each once.
+    std::multiset<std::pair<std::string, double>> expected, shown;
+    for (const auto& row : report.rows)
+      if (!row.run.empty()) expected.insert({row.method, row.predicted.micros});
+    for (int row = 0; row < summary.rowCount(); ++row)
+      shown.insert({summary.index(row, method).data().toString().toStdString(),
+                    summary.index(row, column).data(Qt::UserRole).toDouble()});
+    QVERIFY(shown == expected);
+    view.setDecodeCost(QStringLiteral("a100"), 4096);
+    QVERIFY(summaryColumn(summary, QStringLiteral("decode µs (predicted, A100)")) >= 0);
+  }
+
+ private:
+  static int summaryColumn(const SummaryModel& summary, const QString& header) {
+    for (int c = 0; c < summary.columnCount(); ++c)
+      if (summary.headerData(c, Qt::Horizontal).toString() == header) return c;
+    return -1;
   }
 };
 

@@ -30,7 +30,7 @@ class FittingPlot : public QCustomPlot {
  protected:
   void updateLayout() override {
     QCustomPlot::updateLayout();
-    for (int pass = 0; pass < kMaxFitPasses && fitPlotTexts(*this); ++pass)
+    for (int pass = 0; pass < kMaxFitPasses && (fitPlotTexts(*this) | fitTickCounts(*this)); ++pass)
       QCustomPlot::updateLayout();
   }
 };

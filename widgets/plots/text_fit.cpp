@@ -3,6 +3,7 @@
 
 #include <QFontMetrics>
 #include <QStringList>
+#include <algorithm>
 
 #include "widgets/plots/qcustomplot_include.h"
 
@@ -12,6 +13,23 @@ namespace {
 constexpr int kTitleLines = 2;
 constexpr int kAxisLabelLines = 2;
 constexpr int kTextPaddingPx = 8;
+// Space kept between neighbouring tick labels; never fewer ticks than this.
+constexpr int kTickGapPx = 10;
+constexpr int kMinTicks = 2;
+// The tick count the plot asked for (kept per ticker: a new chart sets a new ticker).
+constexpr const char* kTicker = "kvwbTicker";
+constexpr const char* kAskedTicks = "kvwbAskedTicks";
+
+// The room one tick label takes along `axis`: its widest label's width on a horizontal axis, a
+// line's height on a vertical one.
+int tickRoom(const QCPAxis* axis) {
+  const QFontMetrics metrics(axis->tickLabelFont());
+  if (axis->orientation() == Qt::Vertical) return metrics.height() + kTickGapPx;
+  int widest = metrics.horizontalAdvance(QLatin1Char('0'));
+  for (const QString& label : axis->tickVectorLabels())
+    widest = std::max(widest, metrics.horizontalAdvance(label));
+  return widest + kTickGapPx;
+}
 
 // The full text of an element is kept in a property beside the fitted text last set, so a text
 // set since (by setText/setLabel) is recognised as the new full text.
@@ -62,6 +80,24 @@ QString wrapText(const QString& text, const QFont& font, int width, int maxLines
   }
   for (QString& line : lines) line = metrics.elidedText(line, Qt::ElideRight, width);
   return lines.join(QLatin1Char('\n'));
+}
+
+bool fitTickCounts(QCustomPlot& plot) {
+  bool changed = false;
+  for (QCPAxisRect* rect : plot.axisRects())
+    for (QCPAxis* axis : rect->axes()) {
+      const auto ticker = reinterpret_cast<quintptr>(axis->ticker().data());
+      if (axis->property(kTicker).value<quintptr>() != ticker) {
+        axis->setProperty(kTicker, ticker);
+        axis->setProperty(kAskedTicks, axis->ticker()->tickCount());
+      }
+      const int asked = axis->property(kAskedTicks).toInt();
+      const int wanted = std::clamp(axisLength(axis) / tickRoom(axis), std::min(kMinTicks, asked), asked);
+      if (axis->ticker()->tickCount() == wanted) continue;
+      axis->ticker()->setTickCount(wanted);
+      changed = true;
+    }
+  return changed;
 }
 
 bool fitPlotTexts(QCustomPlot& plot) {

@@ -179,6 +179,35 @@ TEST(LlamaModel, OneSubstitutedTargetChangesScoresAndBadTargetsThrow) {
                std::invalid_argument);
 }
 
+// The continuation's logits are what its perplexity scores: their NLL of the next ids is the
+// reported mean NLL, with and without a substituted target; without one, they equal the plain
+// forward pass's logits at those positions.
+TEST(LlamaModel, ContinuationLogitsAreWhatPerplexityScores) {
+  const auto ids = textTokens("tinystories.txt", 80);
+  const int context = 64;
+  const int vocab = hfModel().config().vocabSize;
+  std::vector<float> zeros(static_cast<std::size_t>(context) * 8, 0.f);
+  for (const auto& subs : {std::vector<CacheSubstitution>{}, std::vector<CacheSubstitution>{{2, 1, false, zeros}}}) {
+    const auto logits = hfModel().continuationLogits(ids, context, subs);
+    ASSERT_EQ(logits.size(), (ids.size() - context) * static_cast<std::size_t>(vocab));
+    double nll = 0;
+    for (std::size_t t = 0; t + context < ids.size(); ++t) {
+      const float* row = logits.data() + t * vocab;
+      double top = row[0], sum = 0;
+      for (int v = 0; v < vocab; ++v) top = std::max(top, static_cast<double>(row[v]));
+      for (int v = 0; v < vocab; ++v) sum += std::exp(row[v] - top);
+      nll += top + std::log(sum) - row[ids[context + t]];
+    }
+    nll /= static_cast<double>(ids.size() - context);
+    const auto r = hfModel().perplexityWithCache(ids, context, subs);
+    EXPECT_NEAR(nll, r.meanNll, 1e-5);
+  }
+  const auto exact = hfModel().continuationLogits(ids, context, {});
+  const auto full = hfModel().logits(ids);
+  for (std::size_t i = 0; i < exact.size(); ++i)
+    ASSERT_NEAR(exact[i], full[(context - 1) * vocab + i], 1e-4) << "logit " << i;
+}
+
 TEST(LlamaModel, BadCheckpointsThrowInputError) {
   test::TempDir dir;
   const std::string bin = test::readFile(binPath());
