@@ -7,6 +7,8 @@ gui=1
 pkgs=(build-essential cmake ninja-build ccache pkg-config
       libtorch-dev libhdf5-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libzip-dev zlib1g-dev libgtest-dev
       python3-numpy python3-h5py python3-torch
+      # tools/fuzz.sh: clang with the libFuzzer and sanitizer runtimes (Debian 12: clang 14).
+      clang libclang-rt-14-dev
       # LibTorch (and NumPy) link libblas.so.3; without this Debian resolves it to the reference
       # BLAS, ~30x slower matmuls (6 vs 200 GFLOP/s on 2 cores). OpenMP build: torch's threads.
       libopenblas0-openmp)

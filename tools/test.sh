@@ -6,3 +6,6 @@ cd "$(dirname "$0")/.."
 tools/install_deps.sh
 tools/build.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 900
+# Fuzz smoke (fuzz/README.md): each libFuzzer target ~10 s from its seeds; fails on a defect not
+# already kept in fuzz/crashes/; prints "skipped" where clang or the libFuzzer runtime is missing.
+tools/fuzz.sh --smoke

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   kvwb::cli::addMergeCommand(app);
   kvwb::cli::addSlurmCommand(app);
   kvwb::cli::addStatusCommand(app);
+  kvwb::cli::addQualityCommand(app);
   kvwb::gpu::configureThreads();
   try {
     app.parse(argc, argv);

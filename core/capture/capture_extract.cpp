@@ -6,12 +6,21 @@
 #include <sstream>
 
 #include "core/base/errors.h"
+#include "core/formats/dtype.h"
 #include "core/model/llama_model.h"
 #include "core/model/tokenizer.h"
 #include "core/project/project.h"
 #include "core/project/time_stamp.h"
 
 namespace kvwb::core {
+
+std::string readText(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file, "cannot read text file");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 std::filesystem::path captureModelPath(const std::filesystem::path& project,
                                        const std::string& metadataJson) {
@@ -37,14 +46,6 @@ std::filesystem::path recordedModelPath(const std::filesystem::path& model,
   return relative;
 }
 
-std::string readText(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file, "cannot read text file");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 nlohmann::json configJson(const ModelConfig& c) {
   return {{"model_type", c.modelType},       {"hidden_size", c.hiddenSize},
           {"intermediate_size", c.intermediateSize}, {"num_hidden_layers", c.numLayers},
@@ -52,6 +53,28 @@ nlohmann::json configJson(const ModelConfig& c) {
           {"head_dim", c.headDim},           {"vocab_size", c.vocabSize},
           {"rms_norm_eps", c.rmsNormEps},    {"rope_theta", c.ropeTheta},
           {"rope_scaling", c.ropeScaling.type}, {"tie_word_embeddings", c.tieWordEmbeddings}};
+}
+
+// The last guard of extraction: whatever the checkpoint holds, a capture with NaN or Inf is never
+// stored (import refuses the same data).
+void requireFinite(const KvCapture& kv, const std::filesystem::path& model) {
+  for (int l = 0; l < kv.numLayers; ++l) {
+    const auto& layer = kv.layers[l];
+    const std::pair<const char*, const std::vector<float>*> tensors[] = {
+        {"keys", &layer.keys},
+        {"values", &layer.values},
+        {"queries", &layer.queries},
+        {"pre-RoPE keys", &layer.keysPreRope}};
+    for (const auto& [name, values] : tensors) {
+      const auto bad = findNonFinite(DType::F32, values->data(), values->size());
+      if (bad >= 0)
+        throw InputError(model, std::string("the model produced NaN or Inf in layer ") +
+                                    std::to_string(l) + " " + name + " at element " +
+                                    std::to_string(bad) +
+                                    " (check its weights, rope_theta and rms_norm_eps); nothing "
+                                    "was stored");
+    }
+  }
 }
 
 }  // namespace
@@ -89,6 +112,7 @@ CaptureInfo extractCapture(const ExtractOptions& o, const std::filesystem::path&
   request.queries = true;
   const auto kv = model.capture(ids, request);
   ctx.checkCancelled();
+  requireFinite(kv, o.model);
 
   const auto& cfg = model.config();
   CaptureInfo info;

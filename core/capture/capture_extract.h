@@ -31,6 +31,9 @@ CaptureInfo extractCapture(const ExtractOptions& options, const std::filesystem:
 // project's folder (so a project and its model move together), falling back to the absolute
 // path recorded at extraction (a project copied elsewhere on the same machine).
 // Returns an empty path when the metadata names no model.
+// The whole text of a prompt file; throws InputError naming it when it cannot be read.
+std::string readText(const std::filesystem::path& file);
+
 std::filesystem::path captureModelPath(const std::filesystem::path& project, const std::string& metadataJson);
 
 }  // namespace kvwb::core

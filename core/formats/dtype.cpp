@@ -3,6 +3,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 namespace kvwb::core {
@@ -67,10 +68,18 @@ std::optional<DType> dtypeFromNumpyDescr(std::string_view s) {
 }
 
 namespace {
+// Element i of an array of T at `src`, which need not be aligned for T (a .npy header of any
+// length puts the data at any offset of a mapped file).
+template <typename T>
+T loadUnaligned(const void* src, std::size_t i) {
+  T v;
+  std::memcpy(&v, static_cast<const std::byte*>(src) + i * sizeof(T), sizeof(T));
+  return v;
+}
+
 template <typename T, typename F>
 void forEachFloat(DType t, const void* src, std::size_t n, F&& f) {
-  const auto* p = static_cast<const T*>(src);
-  for (std::size_t i = 0; i < n; ++i) f(i, static_cast<float>(p[i]));
+  for (std::size_t i = 0; i < n; ++i) f(i, static_cast<float>(loadUnaligned<T>(src, i)));
 }
 
 template <typename F>
@@ -91,16 +100,14 @@ void convertToFloat(DType t, const void* src, std::size_t n, float* dst) {
 
 std::int64_t findNonFinite(DType t, const void* src, std::size_t n) {
   if (t == DType::F32) {  // hot path for large dumps: branch-free scan, then locate
-    const auto* p = static_cast<const float*>(src);
     for (std::size_t i = 0; i < n; ++i)
-      if (!std::isfinite(p[i])) return static_cast<std::int64_t>(i);
+      if (!std::isfinite(loadUnaligned<float>(src, i))) return static_cast<std::int64_t>(i);
     return -1;
   }
   if (t == DType::F16 || t == DType::BF16) {  // exponent bits all ones <=> NaN or Inf
-    const auto* p = static_cast<const std::uint16_t*>(src);
     const std::uint16_t mask = t == DType::F16 ? 0x7C00 : 0x7F80;
     for (std::size_t i = 0; i < n; ++i)
-      if ((p[i] & mask) == mask) return static_cast<std::int64_t>(i);
+      if ((loadUnaligned<std::uint16_t>(src, i) & mask) == mask) return static_cast<std::int64_t>(i);
     return -1;
   }
   std::int64_t found = -1;

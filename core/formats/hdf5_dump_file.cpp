@@ -1,6 +1,7 @@
 // HDF5 dump reader: every numeric dataset, named by its path without the leading '/'.
 // Floating datasets of any width (also custom bfloat16 types) are read as float32, except IEEE
-// half which stays float16; integers are read as int64.
+// half which stays float16; integers are read as int64. Refused: external links, external or
+// virtual storage, unreadable object headers, and shapes the stored bytes cannot hold.
 #include <map>
 #include <mutex>
 
@@ -16,7 +17,18 @@ class Hdf5DumpFile final : public TensorFile {
  public:
   explicit Hdf5DumpFile(const std::filesystem::path& path)
       : TensorFile(path), m_file(h5::openFile(path, false)) {
-    H5Ovisit(m_file, H5_INDEX_NAME, H5_ITER_NATIVE, &Hdf5DumpFile::visit, this);
+    // Listed first and examined after the walk: nothing is thrown through HDF5's C frames.
+    for (const auto& link : h5::linksBelow(m_file, path)) {
+      if (link.type == H5L_TYPE_SOFT) continue;  // inside the file: its target has a hard link
+      if (link.type != H5L_TYPE_HARD)
+        throw InputError(path, "'" + link.path +
+                                   "' is an external link; a dump must hold its "
+                                   "data itself");
+      H5O_info_t info;
+      if (H5Oget_info_by_name(m_file, link.path.c_str(), &info, H5P_DEFAULT) < 0)
+        throw InputError(path, "object '" + link.path + "' has a corrupt header");
+      if (info.type == H5O_TYPE_DATASET) add(link.path);
+    }
   }
 
   std::span<const std::byte> read(const std::string& name) const override {
@@ -26,7 +38,7 @@ class Hdf5DumpFile final : public TensorFile {
     auto it = m_cache.find(name);
     if (it != m_cache.end()) return it->second;
     std::vector<std::byte> buf(info->nbytes());
-    h5::Handle ds(H5Dopen2(m_file, name.c_str(), H5P_DEFAULT));
+    const auto ds = h5::openDataset(m_file, name, m_path);
     if (H5Dread(ds, memoryType(info->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
       throw InputError(m_path, "dataset '" + name + "' cannot be read (truncated or corrupt)");
     return m_cache.emplace(name, std::move(buf)).first->second;
@@ -40,13 +52,8 @@ class Hdf5DumpFile final : public TensorFile {
       default: return H5T_NATIVE_INT64;
     }
   }
-  static herr_t visit(hid_t obj, const char* name, const H5O_info_t* info, void* self) {
-    if (info->type != H5O_TYPE_DATASET) return 0;
-    static_cast<Hdf5DumpFile*>(self)->add(obj, name);
-    return 0;
-  }
-  void add(hid_t loc, const std::string& name) {
-    h5::Handle ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT));
+  void add(const std::string& name) {
+    const auto ds = h5::openDataset(m_file, name, m_path);
     h5::Handle type(H5Dget_type(ds));
     TensorInfo info;
     info.name = name;
@@ -59,6 +66,7 @@ class Hdf5DumpFile final : public TensorFile {
     } else {
       return;  // strings, compounds: not tensors
     }
+    h5::checkedDatasetBytes(ds, name, m_path);
     info.shape = h5::datasetShape(ds);
     checkedByteSize(m_path, name, info.shape, dtypeSize(info.dtype));
     m_tensors.push_back(std::move(info));

@@ -1,6 +1,7 @@
 // .npy and .npz readers. .npy is memory-mapped; .npz members (stored or deflated) are read with
-// libzip on first use and cached.
+// libzip on first use, checked against their size and CRC-32, and cached.
 #include <zip.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -10,8 +11,8 @@
 #include <optional>
 #include <string_view>
 
-#include "core/formats/checked_shape.h"
 #include "core/base/errors.h"
+#include "core/formats/checked_shape.h"
 #include "core/formats/mapped_file.h"
 #include "core/formats/npy_header.h"
 
@@ -210,9 +211,10 @@ class NpyFile final : public TensorFile {
 
 class NpzFile final : public TensorFile {
  public:
-  explicit NpzFile(const std::filesystem::path& path) : TensorFile(path) {
+  explicit NpzFile(const std::filesystem::path& path)
+      : TensorFile(path), m_archiveSize(std::filesystem::file_size(path)) {
     int err = 0;
-    m_zip = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err);
+    m_zip.reset(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err));
     if (!m_zip) {
       zip_error_t ze;
       zip_error_init_with_code(&ze, err);
@@ -220,9 +222,11 @@ class NpzFile final : public TensorFile {
       zip_error_fini(&ze);
       throw InputError(path, "not a readable .npz (zip) archive: " + msg);
     }
-    const auto n = zip_get_num_entries(m_zip, 0);
+    const auto n = zip_get_num_entries(m_zip.get(), 0);
     for (zip_int64_t i = 0; i < n; ++i) {
-      const std::string member = zip_get_name(m_zip, i, 0);
+      const char* raw = zip_get_name(m_zip.get(), i, 0);
+      if (!raw) throw InputError(path, "entry " + std::to_string(i) + " has no readable name");
+      const std::string member = raw;
       if (member.size() < 4 || member.substr(member.size() - 4) != ".npy") continue;
       const auto name = member.substr(0, member.size() - 4);
       const auto [prefix, total] = readPrefix(i, member);
@@ -230,9 +234,6 @@ class NpzFile final : public TensorFile {
       m_tensors.push_back(m_headers.back().info);
       m_index.push_back(i);
     }
-  }
-  ~NpzFile() override {
-    if (m_zip) zip_discard(m_zip);
   }
 
   std::span<const std::byte> read(const std::string& name) const override {
@@ -245,41 +246,72 @@ class NpzFile final : public TensorFile {
   }
 
  private:
+  // A member's stat, checked before anything is allocated or inflated: it must be stored or
+  // deflated (what numpy writes), its compressed bytes must fit in the archive, and its size must
+  // be one those bytes can hold (kMaxCompressionRatio).
+  zip_stat_t statMember(zip_int64_t index, const std::string& member) const {
+    zip_stat_t st;
+    constexpr auto kNeeded =
+        ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC;
+    if (zip_stat_index(m_zip.get(), index, 0, &st) != 0 || (st.valid & kNeeded) != kNeeded)
+      throw InputError(m_path, "member '" + member + "': cannot stat");
+    if (st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE)
+      throw InputError(m_path, "member '" + member + "' uses compression method " +
+                                   std::to_string(st.comp_method) +
+                                   " (numpy writes stored or deflated members)");
+    if (st.comp_size > m_archiveSize)
+      throw InputError(m_path, "member '" + member + "' claims " + std::to_string(st.comp_size) +
+                                   " compressed bytes, more than the archive's " +
+                                   std::to_string(m_archiveSize));
+    checkStoredBytes(m_path, "member '" + member + "'", st.size, st.comp_size,
+                     st.comp_method == ZIP_CM_DEFLATE);
+    return st;
+  }
+
+  // Up to `limit` first bytes of a member (inflated).
+  std::vector<std::byte> readBytes(zip_int64_t index, const std::string& member,
+                                   std::size_t limit) const {
+    std::vector<std::byte> buf(limit);
+    zip_file_t* f = zip_fopen_index(m_zip.get(), index, 0);
+    if (!f) throw InputError(m_path, "member '" + member + "': " + zip_strerror(m_zip.get()));
+    const auto got = zip_fread(f, buf.data(), buf.size());
+    const std::string zerr = zip_file_strerror(f);
+    zip_fclose(f);
+    if (got < 0) throw InputError(m_path, "member '" + member + "' is corrupt: " + zerr);
+    buf.resize(static_cast<std::size_t>(got));
+    return buf;
+  }
+
   // The first bytes of a member (enough for any .npy header) and the member's full size.
   std::pair<std::vector<std::byte>, std::size_t> readPrefix(zip_int64_t index,
                                                             const std::string& member) const {
-    zip_stat_t st;
-    if (zip_stat_index(m_zip, index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
-      throw InputError(m_path, "member '" + member + "': cannot stat");
-    std::vector<std::byte> buf(std::min<zip_uint64_t>(st.size, kNpyPrefixBytes + kMaxNpyHeaderBytes));
-    zip_file_t* f = zip_fopen_index(m_zip, index, 0);
-    if (!f) throw InputError(m_path, "member '" + member + "': " + zip_strerror(m_zip));
-    const auto got = zip_fread(f, buf.data(), buf.size());
-    zip_fclose(f);
-    if (got < 0) throw InputError(m_path, "member '" + member + "' is corrupt");
-    buf.resize(static_cast<std::size_t>(got));
-    return {std::move(buf), static_cast<std::size_t>(st.size)};
+    const auto st = statMember(index, member);
+    const auto limit = std::min<zip_uint64_t>(st.size, kNpyPrefixBytes + kMaxNpyHeaderBytes);
+    return {readBytes(index, member, limit), static_cast<std::size_t>(st.size)};
   }
 
+  // The whole member, inflated and checked against its size and CRC-32.
   std::span<const std::byte> readMember(zip_int64_t index, const std::string& member) const {
     std::lock_guard lock(m_mutex);
     auto it = m_cache.find(index);
     if (it != m_cache.end()) return it->second;
-    zip_stat_t st;
-    if (zip_stat_index(m_zip, index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
-      throw InputError(m_path, "member '" + member + "': cannot stat");
-    std::vector<std::byte> buf(st.size);
-    zip_file_t* f = zip_fopen_index(m_zip, index, 0);
-    if (!f) throw InputError(m_path, "member '" + member + "': " + zip_strerror(m_zip));
-    const auto got = zip_fread(f, buf.data(), buf.size());
-    const std::string zerr = zip_file_strerror(f);
-    zip_fclose(f);
-    if (got < 0 || static_cast<zip_uint64_t>(got) != st.size)
-      throw InputError(m_path, "member '" + member + "' is truncated or corrupt: " + zerr);
+    const auto st = statMember(index, member);
+    auto buf = readBytes(index, member, st.size);
+    if (buf.size() != st.size)
+      throw InputError(m_path, "member '" + member +
+                                   "' is truncated: " + std::to_string(buf.size()) + " of " +
+                                   std::to_string(st.size) + " bytes");
+    const auto crc = crc32_z(0L, reinterpret_cast<const Bytef*>(buf.data()), buf.size());
+    if (crc != st.crc)
+      throw InputError(m_path, "member '" + member + "' fails its CRC-32 check (corrupt data)");
     return m_cache.emplace(index, std::move(buf)).first->second;
   }
 
-  zip_t* m_zip = nullptr;
+  struct ZipCloser {
+    void operator()(zip_t* z) const { zip_discard(z); }
+  };
+  std::uint64_t m_archiveSize = 0;
+  std::unique_ptr<zip_t, ZipCloser> m_zip;
   std::vector<NpyHeader> m_headers;
   std::vector<zip_int64_t> m_index;
   mutable std::mutex m_mutex;

@@ -1,14 +1,16 @@
 // Checkpoint loaders: Hugging Face safetensors (single file or sharded with an index) and
 // llama2.c .bin files, into torch tensors on the chosen device and dtype.
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/base/errors.h"
 #include "core/formats/mapped_file.h"
-#include "core/model/llama_weights.h"
 #include "core/formats/tensor_file.h"
+#include "core/model/llama_weights.h"
 
 namespace kvwb::core {
 namespace {
@@ -69,9 +71,14 @@ class SafetensorsCheckpoint {
     if (info.shape != shape)
       throw InputError(file->path(), "tensor " + name + " has shape " + shapeString(info.shape) +
                                          ", expected " + shapeString(shape));
+    const auto type = scalarTypeOf(info.dtype, file->path(), name);
     const auto bytes = file->read(name);
-    auto t = torch::empty(
-        shape, torch::TensorOptions().dtype(scalarTypeOf(info.dtype, file->path(), name)));
+    const auto bad =
+        findNonFinite(info.dtype, bytes.data(), static_cast<std::size_t>(info.numel()));
+    if (bad >= 0)
+      throw InputError(file->path(), "tensor " + name + " holds NaN or Inf at element " +
+                                         std::to_string(bad) + " (a cache from it would too)");
+    auto t = torch::empty(shape, torch::TensorOptions().dtype(type));
     std::memcpy(t.data_ptr(), bytes.data(), bytes.size());  // copy: file data may be unaligned
     return t.to(device, dtype);
   }
@@ -145,7 +152,7 @@ LlamaWeights loadLlama2cWeights(const std::filesystem::path& bin, torch::Device 
   c.numLayers = header[2];
   c.numHeads = header[3];
   c.numKvHeads = header[4];
-  c.vocabSize = header[5] < 0 ? -header[5] : header[5];
+  c.vocabSize = header[5] == std::numeric_limits<std::int32_t>::min() ? 0 : std::abs(header[5]);
   c.tieWordEmbeddings = header[5] > 0;
   c.maxPositions = header[6];
   c.headDim = c.numHeads > 0 ? c.hiddenSize / c.numHeads : 0;
@@ -163,6 +170,11 @@ LlamaWeights loadLlama2cWeights(const std::filesystem::path& bin, torch::Device 
     throw InputError(bin, "size " + std::to_string(bytes.size()) +
                               " bytes does not match the header (" + std::to_string(expected) +
                               " bytes expected)");
+  const auto bad =
+      findNonFinite(DType::F32, bytes.data() + sizeof header, static_cast<std::size_t>(floats));
+  if (bad >= 0)
+    throw InputError(bin,
+                     "weight " + std::to_string(bad) + " (a float after the header) is NaN or Inf");
   std::size_t offset = sizeof header;
   auto next = [&](std::vector<std::int64_t> shape) {
     auto t = torch::empty(shape, torch::kFloat32);

@@ -1,8 +1,11 @@
 // Hugging Face config.json → ModelConfig, with the defaults transformers applies.
 #include "core/model/model_config.h"
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/base/errors.h"
 
@@ -18,19 +21,35 @@ T optionalField(const json& j, const char* key, T fallback) {
   return it->get<T>();
 }
 
-int requiredInt(const json& j, const char* key, const std::filesystem::path& path) {
+// `value` as an int: refuses fractions (3.7), floating spellings (1e30) and anything outside the
+// int range instead of letting JSON's conversion truncate it. `key` labels the error.
+int strictInt(const json& value, const char* key, const std::filesystem::path& path) {
+  const std::string field = std::string("\"") + key + "\"";
+  if (!value.is_number_integer())
+    throw InputError(path, field + " must be an integer, got " + value.dump());
+  const bool fits = value.is_number_unsigned()
+                        ? value.get<std::uint64_t>() <= std::numeric_limits<int>::max()
+                        : value.get<std::int64_t>() >= std::numeric_limits<int>::min() &&
+                              value.get<std::int64_t>() <= std::numeric_limits<int>::max();
+  if (!fits) throw InputError(path, field + " = " + value.dump() + " is out of range");
+  return static_cast<int>(value.get<std::int64_t>());
+}
+
+// The int at `key`; `fallback` when absent or null, an error naming the field when there is none.
+int intField(const json& j, const char* key, std::optional<int> fallback,
+             const std::filesystem::path& path) {
   const auto it = j.find(key);
-  if (it == j.end() || !it->is_number_integer())
-    throw InputError(path, std::string("missing integer field \"") + key + "\"");
-  return it->get<int>();
+  if (it != j.end() && !it->is_null()) return strictInt(*it, key, path);
+  if (!fallback) throw InputError(path, std::string("missing integer field \"") + key + "\"");
+  return *fallback;
 }
 
 // eos_token_id may be a list (Llama 3.1 instruct); the first entry is the stop token we use.
-int tokenId(const json& j, const char* key, int fallback) {
+int tokenId(const json& j, const char* key, int fallback, const std::filesystem::path& path) {
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  if (it->is_array()) return it->empty() ? fallback : (*it)[0].get<int>();
-  return it->get<int>();
+  if (it->is_array()) return it->empty() ? fallback : strictInt((*it)[0], key, path);
+  return strictInt(*it, key, path);
 }
 
 RopeScaling parseRopeScaling(const json& j, const std::filesystem::path& path) {
@@ -44,11 +63,12 @@ RopeScaling parseRopeScaling(const json& j, const std::filesystem::path& path) {
   s.lowFreqFactor = optionalField<double>(r, "low_freq_factor", s.lowFreqFactor);
   s.highFreqFactor = optionalField<double>(r, "high_freq_factor", s.highFreqFactor);
   s.originalMaxPositions =
-      optionalField<int>(r, "original_max_position_embeddings", s.originalMaxPositions);
+      intField(r, "original_max_position_embeddings", s.originalMaxPositions, path);
   if (s.type != "default" && s.type != "linear" && s.type != "llama3")
     throw InputError(path, "unsupported rope_scaling type \"" + s.type +
                                "\" (supported: default, linear, llama3)");
-  if (s.factor <= 0) throw InputError(path, "rope_scaling.factor must be positive");
+  if (!(s.factor > 0) || !std::isfinite(s.factor))
+    throw InputError(path, "rope_scaling.factor must be positive and finite");
   if (s.type == "llama3" && s.highFreqFactor <= s.lowFreqFactor)
     throw InputError(path, "rope_scaling: high_freq_factor must exceed low_freq_factor");
   return s;
@@ -68,14 +88,14 @@ ModelConfig parseModelConfig(const std::filesystem::path& configJson) {
   ModelConfig c;
   try {
     c.modelType = optionalField<std::string>(j, "model_type", "llama");
-    c.hiddenSize = requiredInt(j, "hidden_size", configJson);
-    c.intermediateSize = requiredInt(j, "intermediate_size", configJson);
-    c.numLayers = requiredInt(j, "num_hidden_layers", configJson);
-    c.numHeads = requiredInt(j, "num_attention_heads", configJson);
-    c.numKvHeads = optionalField<int>(j, "num_key_value_heads", c.numHeads);
-    c.headDim = optionalField<int>(j, "head_dim", c.numHeads > 0 ? c.hiddenSize / c.numHeads : 0);
-    c.vocabSize = requiredInt(j, "vocab_size", configJson);
-    c.maxPositions = optionalField<int>(j, "max_position_embeddings", 2048);
+    c.hiddenSize = intField(j, "hidden_size", std::nullopt, configJson);
+    c.intermediateSize = intField(j, "intermediate_size", std::nullopt, configJson);
+    c.numLayers = intField(j, "num_hidden_layers", std::nullopt, configJson);
+    c.numHeads = intField(j, "num_attention_heads", std::nullopt, configJson);
+    c.numKvHeads = intField(j, "num_key_value_heads", c.numHeads, configJson);
+    c.headDim = intField(j, "head_dim", c.numHeads > 0 ? c.hiddenSize / c.numHeads : 0, configJson);
+    c.vocabSize = intField(j, "vocab_size", std::nullopt, configJson);
+    c.maxPositions = intField(j, "max_position_embeddings", 2048, configJson);
     c.rmsNormEps = optionalField<double>(j, "rms_norm_eps", 1e-6);
     c.ropeTheta = optionalField<double>(j, "rope_theta", 10000.0);
     c.ropeScaling = parseRopeScaling(j, configJson);
@@ -83,8 +103,8 @@ ModelConfig parseModelConfig(const std::filesystem::path& configJson) {
     const bool attentionBias = optionalField<bool>(j, "attention_bias", false);
     c.qkvBias = attentionBias || c.modelType == "qwen2";
     c.outputBias = attentionBias;
-    c.bosTokenId = tokenId(j, "bos_token_id", 1);
-    c.eosTokenId = tokenId(j, "eos_token_id", 2);
+    c.bosTokenId = tokenId(j, "bos_token_id", 1, configJson);
+    c.eosTokenId = tokenId(j, "eos_token_id", 2, configJson);
     c.torchDtype = optionalField<std::string>(j, "torch_dtype", "float32");
   } catch (const json::exception& e) {
     throw InputError(configJson, std::string("field of the wrong type: ") + e.what());
@@ -104,6 +124,17 @@ void validateModelConfig(const ModelConfig& c, const std::filesystem::path& sour
                                  " is not a multiple of num_key_value_heads " +
                                  std::to_string(c.numKvHeads));
   if (c.headDim % 2 != 0) throw InputError(source, "head_dim must be even for RoPE");
+  for (const int heads : {c.numHeads, c.numKvHeads})
+    if (static_cast<std::int64_t>(heads) * c.headDim > std::numeric_limits<int>::max())
+      throw InputError(source, "heads x head_dim " + std::to_string(heads) + " x " +
+                                   std::to_string(c.headDim) + " is out of range");
+  // Both feed every layer: a zero or negative value turns the whole cache into NaN or Inf.
+  if (!(c.ropeTheta > 0) || !std::isfinite(c.ropeTheta))
+    throw InputError(source,
+                     "rope_theta " + std::to_string(c.ropeTheta) + " must be positive and finite");
+  if (!(c.rmsNormEps > 0) || !std::isfinite(c.rmsNormEps))
+    throw InputError(
+        source, "rms_norm_eps " + std::to_string(c.rmsNormEps) + " must be positive and finite");
 }
 
 }  // namespace kvwb::core

@@ -3,9 +3,11 @@
 #include "core/model/tokenizer.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <queue>
 
 #include "core/base/errors.h"
@@ -355,17 +357,29 @@ void Tokenizer::encodeWord(std::string_view word, std::vector<int>& out) const {
   out.insert(out.end(), ids.begin(), ids.end());
 }
 
+namespace {
+
+// The byte a byte-fallback piece "<0xHH>" stands for; nullopt for any other piece.
+std::optional<unsigned char> fallbackByte(const std::string& piece) {
+  if (piece.size() != 6 || !piece.starts_with("<0x") || piece[5] != '>') return std::nullopt;
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(piece.data() + 3, piece.data() + 5, value, 16);
+  if (error != std::errc() || end != piece.data() + 5) return std::nullopt;
+  return static_cast<unsigned char>(value);
+}
+
+}  // namespace
+
 std::string Tokenizer::decode(const std::vector<int>& ids) const {
   std::string joined;
   for (const int id : ids) {
     if (id < 0 || id >= vocabSize() || isSpecial(id)) continue;
     const std::string& p = m_pieces[id];
-    if (m_style == Style::SentencePiece && p.size() == 6 && p.starts_with("<0x") && p[5] == '>' &&
-        !m_byteIds.empty()) {
-      joined += static_cast<char>(std::stoi(p.substr(3, 2), nullptr, 16));
-    } else {
-      joined += p;
-    }
+    const auto byte = m_style == Style::SentencePiece && !m_byteIds.empty() ? fallbackByte(p) : std::nullopt;
+    if (byte)
+      joined += static_cast<char>(*byte);
+    else
+      joined += p;  // also a piece that only looks like "<0x..>"
   }
   if (m_style == Style::ByteLevel) return unicodeToBytes(joined);
   std::string text = m_spaceMarker == " " ? joined : replaceAll(joined, m_spaceMarker, " ");

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base/errors.h"
+#include "core/formats/checked_shape.h"
 #include "core/formats/h5.h"
 #include "core/formats/tensor_file.h"
 #include "core/project/results_table.h"
@@ -51,50 +52,94 @@ void checkFormat(hid_t file, const std::filesystem::path& path) {
   if (version < 1) throw InputError(path, "project has no valid format version");
 }
 
+// Why `name` cannot name a capture, or "" when it can: it becomes an HDF5 path element and is
+// printed to terminals, so no '/', no leading '.', no control characters, valid UTF-8 only.
+std::string nameProblem(const std::string& name) {
+  if (name.empty()) return "is empty";
+  if (name.find('/') != std::string::npos) return "contains '/'";
+  if (name[0] == '.') return "starts with '.'";
+  for (std::size_t i = 0; i < name.size();) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (c < 0x20 || c == 0x7f) return "contains a control character";
+    const std::size_t n = c < 0x80           ? 1
+                          : (c >> 5) == 0x6  ? 2
+                          : (c >> 4) == 0xe  ? 3
+                          : (c >> 3) == 0x1e ? 4
+                                             : 0;
+    if (n == 0 || i + n > name.size()) return "is not valid UTF-8";
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(name[i + k]) & 0xc0) != 0x80) return "is not valid UTF-8";
+    i += n;
+  }
+  return "";
+}
+
+// `name` with control characters and non-ASCII bytes as \xNN, safe to print to a terminal.
+std::string printable(const std::string& name) {
+  std::string out;
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    static constexpr char kHex[] = "0123456789abcdef";
+    if (c >= 0x20 && c < 0x7f)
+      out += ch;
+    else
+      out += std::string("\\x") + kHex[c >> 4] + kHex[c & 15];
+  }
+  return out;
+}
+
+// The shape of 4-D dataset `kind` of capture group `g`, checked against the bytes it stores.
+std::vector<std::int64_t> captureShape(hid_t g, const std::string& capture, TensorKind kind,
+                                       const std::filesystem::path& path) {
+  const std::string name = "captures/" + capture + "/" + datasetName(kind);
+  const auto ds = h5::openDataset(g, datasetName(kind), path);
+  h5::checkedDatasetBytes(ds, name, path);
+  const auto shape = h5::datasetShape(ds);
+  if (shape.size() != 4) throw InputError(path, name + " " + shapeString(shape) + " is not 4-D");
+  return shape;
+}
+
 CaptureInfo readCaptureInfo(hid_t captures, const std::string& name,
                             const std::filesystem::path& path) {
-  h5::Handle g(H5Gopen2(captures, name.c_str(), H5P_DEFAULT));
+  if (const auto problem = nameProblem(name); !problem.empty())
+    throw InputError(path, "capture name '" + printable(name) + "' " + problem +
+                               " (the file is crafted or corrupt)");
+  const auto g = h5::openGroup(captures, name, path);
   CaptureInfo c;
   c.name = name;
-  if (H5Lexists(g, "keys", H5P_DEFAULT) <= 0 || H5Lexists(g, "values", H5P_DEFAULT) <= 0)
+  if (!h5::exists(g, "keys", path) || !h5::exists(g, "values", path))
     throw InputError(path, "capture '" + name + "' lacks keys or values");
-  h5::Handle keys(H5Dopen2(g, "keys", H5P_DEFAULT));
-  const auto shape = h5::datasetShape(keys);
-  if (shape.size() != 4) throw InputError(path, "capture '" + name + "': keys are not 4-D");
+  const auto shape = captureShape(g, name, TensorKind::Keys, path);
   c.layers = shape[0];
   c.kvHeads = shape[1];
   c.tokens = shape[2];
   c.headDim = shape[3];
   if (c.layers < 1 || c.kvHeads < 1 || c.tokens < 1 || c.headDim < 1)
     throw InputError(path, "capture '" + name + "': keys " + shapeString(shape) + " are empty");
+  c.hasQueries = h5::exists(g, "queries", path);
+  c.hasKeysPreRope = h5::exists(g, "keys_prerope", path);
+  for (const auto kind : {TensorKind::Values, TensorKind::KeysPreRope}) {
+    if (kind == TensorKind::KeysPreRope && !c.hasKeysPreRope) continue;
+    const auto other = captureShape(g, name, kind, path);
+    if (other != shape)
+      throw InputError(path, "capture '" + name + "': " + datasetName(kind) + " " +
+                                 shapeString(other) + " do not match keys " + shapeString(shape));
+  }
+  const auto keys = h5::openDataset(g, "keys", path);
   h5::Handle type(H5Dget_type(keys));
   c.storageDtype = H5Tget_size(type) == 2 ? "float16" : "float32";
-  c.hasQueries = H5Lexists(g, "queries", H5P_DEFAULT) > 0;
-  c.hasKeysPreRope = H5Lexists(g, "keys_prerope", H5P_DEFAULT) > 0;
   c.queryHeads = c.kvHeads;
   if (c.hasQueries) {
-    h5::Handle q(H5Dopen2(g, "queries", H5P_DEFAULT));
-    const auto qShape = h5::datasetShape(q);
+    const auto qShape = captureShape(g, name, TensorKind::Queries, path);
     // 0 query heads would divide by zero in every grouped-query mapping.
-    if (qShape.size() != 4 || qShape[0] != c.layers || qShape[1] < 1 ||
-        qShape[1] % c.kvHeads != 0 || qShape[2] != c.tokens || qShape[3] != c.headDim)
+    if (qShape[0] != c.layers || qShape[1] < 1 || qShape[1] % c.kvHeads != 0 ||
+        qShape[2] != c.tokens || qShape[3] != c.headDim)
       throw InputError(path, "capture '" + name + "': queries " + shapeString(qShape) +
                                  " do not fit keys " + shapeString(shape));
     c.queryHeads = qShape[1];
   }
   c.metadataJson = h5::readStringAttr(g, "metadata").value_or("{}");
   return c;
-}
-
-std::vector<std::string> childNames(hid_t group) {
-  std::vector<std::string> names;
-  H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr,
-             [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
-               static_cast<std::vector<std::string>*>(out)->push_back(name);
-               return 0;
-             },
-             &names);
-  return names;
 }
 
 h5::Handle createTrackedGroup(hid_t parent, const std::string& name) {
@@ -145,6 +190,25 @@ void fsyncPath(const std::filesystem::path& p, int flags) {
   }
 }
 
+// The file a project path names: itself, or the file at the end of its symlinks (also one that
+// does not exist yet).
+std::filesystem::path symlinkTarget(const std::filesystem::path& project) {
+  if (!std::filesystem::is_symlink(project)) return project;
+  if (std::filesystem::exists(project)) return std::filesystem::canonical(project);
+  return (std::filesystem::absolute(project).parent_path() / std::filesystem::read_symlink(project))
+      .lexically_normal();
+}
+
+// File access in the 1.8 file format, for every object an edit adds (also to a project written
+// in the earliest format): it checksums metadata (superblock, object headers, B-trees), so a
+// flipped bit there is reported instead of parsed, and stores attributes above 64 KiB (dense
+// storage). HDF5 1.8 and later (h5py) read it.
+h5::Handle format18() {
+  h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+  return fapl;
+}
+
 void removeStaleCopies(const std::filesystem::path& project) {
   const auto dir = project.parent_path().empty() ? std::filesystem::path(".") : project.parent_path();
   const auto prefix = project.filename().string() + ".tmp-";
@@ -175,9 +239,9 @@ void Project::refresh() {
   const auto file = h5::openFile(m_path, false);
   checkFormat(file, m_path);
   m_captures.clear();
-  if (H5Lexists(file, "captures", H5P_DEFAULT) <= 0) return;
-  h5::Handle captures(H5Gopen2(file, "captures", H5P_DEFAULT));
-  for (const auto& name : childNames(captures))
+  if (!h5::exists(file, "captures", m_path)) return;
+  const auto captures = h5::openGroup(file, "captures", m_path);
+  for (const auto& name : h5::childNames(captures, "captures", m_path))
     m_captures.push_back(readCaptureInfo(captures, name, m_path));
 }
 
@@ -202,9 +266,9 @@ FloatMatrix Project::readTarget(const std::string& captureName, TensorKind kind,
                                  " out of range");
   const auto file = h5::openFile(m_path, false);
   const std::string dsPath = "captures/" + captureName + "/" + datasetName(kind);
-  if (!h5::exists(file, dsPath))
+  if (!h5::exists(file, dsPath, m_path))
     throw InputError(m_path, "capture '" + captureName + "' has no " + datasetName(kind));
-  h5::Handle ds(H5Dopen2(file, dsPath.c_str(), H5P_DEFAULT));
+  const auto ds = h5::openDataset(file, dsPath, m_path);
   FloatMatrix m;
   m.rows = c.tokens;
   m.cols = c.headDim;
@@ -217,9 +281,8 @@ FloatMatrix Project::readTarget(const std::string& captureName, TensorKind kind,
   // Half storage is read raw and widened here: HDF5's generic float conversion is ~20x slower.
   const bool half = c.storageDtype == "float16";
   std::vector<std::uint16_t> raw(half ? m.data.size() : 0);
-  const herr_t rc = half ? H5Dread(ds, h5::halfType(), memSpace, fileSpace, H5P_DEFAULT, raw.data())
-                         : H5Dread(ds, H5T_NATIVE_FLOAT, memSpace, fileSpace, H5P_DEFAULT, m.data.data());
-  if (rc < 0) throw InputError(m_path, "cannot read " + dsPath + " (corrupt file?)");
+  h5::read(ds, half ? h5::halfType() : H5T_NATIVE_FLOAT, memSpace, fileSpace,
+           half ? static_cast<void*>(raw.data()) : m.data.data(), m_path);
   if (half) convertToFloat(DType::F16, raw.data(), raw.size(), m.data.data());
   return m;
 }
@@ -227,16 +290,16 @@ FloatMatrix Project::readTarget(const std::string& captureName, TensorKind kind,
 std::vector<std::int32_t> Project::tokenIds(const std::string& captureName) const {
   const auto file = h5::openFile(m_path, false);
   const std::string dsPath = "captures/" + captureName + "/token_ids";
-  if (!h5::exists(file, dsPath)) return {};
-  h5::Handle ds(H5Dopen2(file, dsPath.c_str(), H5P_DEFAULT));
+  if (!h5::exists(file, dsPath, m_path)) return {};
+  const auto ds = h5::openDataset(file, dsPath, m_path);
+  h5::checkedDatasetBytes(ds, dsPath, m_path);
   const auto shape = h5::datasetShape(ds);
   const auto tokens = capture(captureName).tokens;
   if (shape != std::vector<std::int64_t>{tokens})
     throw InputError(m_path, dsPath + " has shape " + shapeString(shape) + "; expected [" +
                                  std::to_string(tokens) + "] (one id per token)");
   std::vector<std::int32_t> ids(static_cast<std::size_t>(tokens));
-  if (H5Dread(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids.data()) < 0)
-    throw InputError(m_path, "cannot read " + dsPath + " (corrupt file?)");
+  if (tokens > 0) h5::read(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, ids.data(), m_path);
   const auto negative = std::find_if(ids.begin(), ids.end(), [](std::int32_t id) { return id < 0; });
   if (negative != ids.end())
     throw InputError(m_path, dsPath + " holds token id " + std::to_string(*negative) +
@@ -247,34 +310,31 @@ std::vector<std::int32_t> Project::tokenIds(const std::string& captureName) cons
 std::string Project::analysisAttrs(const std::string& captureName) const {
   const auto file = h5::openFile(m_path, false);
   const std::string path = "analysis/" + captureName;
-  if (!h5::exists(file, path)) return "";
-  h5::Handle g(H5Gopen2(file, path.c_str(), H5P_DEFAULT));
-  return h5::readStringAttr(g, "attrs").value_or("");
+  if (!h5::exists(file, path, m_path)) return "";
+  return h5::readStringAttr(h5::openGroup(file, path, m_path), "attrs").value_or("");
 }
 
 std::vector<std::string> Project::analysisArrays(const std::string& captureName) const {
   const auto file = h5::openFile(m_path, false);
   const std::string path = "analysis/" + captureName;
-  if (!h5::exists(file, path)) return {};
-  h5::Handle g(H5Gopen2(file, path.c_str(), H5P_DEFAULT));
-  return childNames(g);
+  if (!h5::exists(file, path, m_path)) return {};
+  return h5::childNames(h5::openGroup(file, path, m_path), path, m_path);
 }
 
 NamedArray Project::readAnalysisArray(const std::string& captureName,
                                       const std::string& name) const {
   const auto file = h5::openFile(m_path, false);
   const std::string path = "analysis/" + captureName + "/" + name;
-  if (!h5::exists(file, path))
+  if (!h5::exists(file, path, m_path))
     throw InputError(m_path, "no analysis array " + path + " (run kvwb-cli analyze)");
-  h5::Handle ds(H5Dopen2(file, path.c_str(), H5P_DEFAULT));
+  const auto ds = h5::openDataset(file, path, m_path);
   NamedArray a;
   a.name = name;
   a.shape = h5::datasetShape(ds);
-  std::int64_t n = 1;
-  for (auto d : a.shape) n *= d;
+  const auto n = checkedByteSize(m_path, path, a.shape, sizeof(float)) / sizeof(float);
+  h5::checkedDatasetBytes(ds, path, m_path);
   a.data.resize(static_cast<std::size_t>(n));
-  if (n > 0 && H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.data.data()) < 0)
-    throw InputError(m_path, "cannot read " + path);
+  if (n > 0) h5::read(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, a.data.data(), m_path);
   return a;
 }
 
@@ -282,12 +342,12 @@ std::vector<RunInfo> Project::runs() const {
   const auto journal = readJournal(m_path);  // journal before file: see run_journal.h
   const auto file = h5::openFile(m_path, false);
   std::vector<RunInfo> out;
-  if (H5Lexists(file, "runs", H5P_DEFAULT) > 0) {
-    h5::Handle runs(H5Gopen2(file, "runs", H5P_DEFAULT));
-    for (const auto& id : childNames(runs)) {
-      h5::Handle g(H5Gopen2(runs, id.c_str(), H5P_DEFAULT));
+  if (h5::exists(file, "runs", m_path)) {
+    const auto runs = h5::openGroup(file, "runs", m_path);
+    for (const auto& id : h5::childNames(runs, "runs", m_path)) {
+      const auto g = h5::openGroup(runs, id, m_path);
       out.push_back(readRunAttrs(g, id));
-      out.back().resultCount = countResults(g);
+      out.back().resultCount = countResults(g, m_path);
     }
   }
   for (const auto& e : pendingEntries(file, journal)) {
@@ -305,9 +365,8 @@ std::vector<ResultRow> Project::results(const std::string& runId) const {
   const auto file = h5::openFile(m_path, false);
   std::vector<ResultRow> out;
   const std::string groupPath = "runs/" + runId;
-  if (h5::exists(file, groupPath)) {
-    h5::Handle g(H5Gopen2(file, groupPath.c_str(), H5P_DEFAULT));
-    out = readResults(g);
+  if (h5::exists(file, groupPath, m_path)) {
+    out = readResults(h5::openGroup(file, groupPath, m_path), m_path);
   }
   for (const auto& e : pendingEntries(file, journal))
     if (e.type == "result" && e.runId == runId) out.push_back(e.result);
@@ -318,30 +377,43 @@ std::vector<ResultRow> Project::results(const std::string& runId) const {
 // ProjectEdit
 
 struct ProjectEdit::Impl {
-  std::filesystem::path project, temp;
+  // project: the path the edit was asked for (its journal and lock sit beside it); target: the
+  // file the commit replaces, the project itself or, for a symlink, the file it names (written
+  // through: the link stays a link).
+  std::filesystem::path project, target, temp;
   ProjectLock lock;
   h5::Handle file;
   bool foldedJournal = false;
   std::vector<std::string> journalDamage;
   explicit Impl(const std::filesystem::path& p) : project(p), lock(p) {}
+  ~Impl() {  // a failed or abandoned edit (also one whose constructor threw) leaves no copy
+    file.reset();
+    std::error_code ec;
+    if (!temp.empty()) std::filesystem::remove(temp, ec);
+  }
 };
 
 ProjectEdit::ProjectEdit(const std::filesystem::path& project)
     : m_impl(std::make_unique<Impl>(project)) {
   h5::silenceErrorPrinting();
   auto& d = *m_impl;
-  d.temp = project.string() + ".tmp-" + std::to_string(::getpid());
-  removeStaleCopies(project);  // left by writers that crashed; we hold the lock, none is live
+  d.target = symlinkTarget(project);
+  d.temp = d.target.string() + ".tmp-" + std::to_string(::getpid());
+  removeStaleCopies(d.target);  // left by writers that crashed; we hold the lock, none is live
   if (std::filesystem::exists(project)) {
     Project::open(project);  // validates before copying
-    std::filesystem::copy_file(project, d.temp);
-    d.file = h5::Handle(H5Fopen(d.temp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
-    if (!d.file.valid()) throw InputError(project, "cannot open a working copy");
+    std::error_code ec;
+    std::filesystem::copy_file(project, d.temp, ec);
+    if (ec)
+      throw InputError(project,
+                       "cannot make the working copy " + d.temp.string() + ": " + ec.message());
+    d.file = h5::Handle(h5::check(H5Fopen(d.temp.c_str(), H5F_ACC_RDWR, format18()), project,
+                                  "open the working copy " + d.temp.string()));
   } else {
     h5::Handle fcpl(H5Pcreate(H5P_FILE_CREATE));
     H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-    d.file = h5::Handle(H5Fcreate(d.temp.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT));
-    if (!d.file.valid()) throw InputError(project, "cannot create project file");
+    d.file = h5::Handle(h5::check(H5Fcreate(d.temp.c_str(), H5F_ACC_TRUNC, fcpl, format18()),
+                                  project, "create the project file " + d.temp.string()));
     h5::writeStringAttr(d.file, "format", kFormatName);
     h5::writeIntAttr(d.file, "version", kFormatVersion);
     for (const char* g : {"captures", "analysis", "runs"}) createTrackedGroup(d.file, g);
@@ -367,41 +439,30 @@ ProjectEdit::ProjectEdit(const std::filesystem::path& project)
   }
   for (const auto& [id, list] : rows) {
     h5::Handle g(H5Gopen2(runs, id.c_str(), H5P_DEFAULT));
-    appendResults(g, list);
+    appendResults(g, list, d.project);
   }
   h5::writeStringAttr(d.file, "journal_id", journal.journalId);
   h5::writeIntAttr(d.file, "journal_applied_seq", journal.entries.back().seq);
   d.foldedJournal = true;
 }
 
-ProjectEdit::~ProjectEdit() {
-  if (!m_impl) return;
-  m_impl->file.reset();
-  std::error_code ec;
-  std::filesystem::remove(m_impl->temp, ec);
-}
+ProjectEdit::~ProjectEdit() = default;
 
 void ProjectEdit::createCapture(const CaptureInfo& info) {
   auto& d = *m_impl;
   h5::Handle captures(H5Gopen2(d.file, "captures", H5P_DEFAULT));
   if (H5Lexists(captures, info.name.c_str(), H5P_DEFAULT) > 0)
     throw InputError(d.project, "a capture named '" + info.name + "' already exists");
-  if (info.name.empty() || info.name.find('/') != std::string::npos || info.name[0] == '.')
-    throw InputError(d.project, "invalid capture name '" + info.name + "'");
+  if (const auto problem = nameProblem(info.name); !problem.empty())
+    throw InputError(d.project, "capture name '" + printable(info.name) + "' " + problem);
   const auto g = createTrackedGroup(captures, info.name);
   h5::writeStringAttr(g, "metadata", info.metadataJson);
   const hid_t storage = info.storageDtype == "float16" ? h5::halfType() : H5T_IEEE_F32LE;
-  auto make = [&](TensorKind kind, std::int64_t heads) {
-    const hsize_t dims[4] = {static_cast<hsize_t>(info.layers), static_cast<hsize_t>(heads),
-                             static_cast<hsize_t>(info.tokens), static_cast<hsize_t>(info.headDim)};
-    const hsize_t chunk[4] = {1, 1, dims[2], dims[3]};
-    h5::Handle space(H5Screate_simple(4, dims, nullptr));
-    h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
-    H5Pset_chunk(dcpl, 4, chunk);
-    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
-    h5::Handle ds(h5::check(
-        H5Dcreate2(g, datasetName(kind), storage, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-        "create capture dataset"));
+  auto make = [&](TensorKind kind, std::int64_t heads) {  // a target (layer, head) is one chunk
+    const auto tokens = static_cast<hsize_t>(info.tokens), dim = static_cast<hsize_t>(info.headDim);
+    h5::createDataset(g, datasetName(kind), storage,
+                      {static_cast<hsize_t>(info.layers), static_cast<hsize_t>(heads), tokens, dim},
+                      {1, 1, tokens, dim});
   };
   make(TensorKind::Keys, info.kvHeads);
   make(TensorKind::Values, info.kvHeads);
@@ -434,48 +495,45 @@ void ProjectEdit::writeLayer(const std::string& capture, TensorKind kind, std::i
     convertToFloat(srcType, data.data(), n, converted.data());
     src = converted.data();
   }
-  h5::check(H5Dwrite(ds, memType, memSpace, fileSpace, H5P_DEFAULT, src), "write capture layer");
+  h5::check(H5Dwrite(ds, memType, memSpace, fileSpace, H5P_DEFAULT, src), d.project,
+            "write " + dsPath + " layer " + std::to_string(layer));
 }
 
 void ProjectEdit::writeTokenIds(const std::string& capture, std::span<const std::int32_t> ids) {
   auto& d = *m_impl;
   const std::string dsPath = "captures/" + capture + "/token_ids";
-  const hsize_t n = ids.size();
-  h5::Handle space(H5Screate_simple(1, &n, nullptr));
-  h5::Handle ds(h5::check(H5Dcreate2(d.file, dsPath.c_str(), H5T_STD_I32LE, space, H5P_DEFAULT,
-                                     H5P_DEFAULT, H5P_DEFAULT),
-                          "create token_ids"));
-  if (n) H5Dwrite(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids.data());
+  const auto ds = h5::createDataset(d.file, dsPath, H5T_STD_I32LE, {ids.size()});
+  if (!ids.empty())
+    h5::check(H5Dwrite(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids.data()), d.project,
+              "write " + dsPath);
 }
 
 void ProjectEdit::deleteCapture(const std::string& name) {
   auto& d = *m_impl;
   const std::string path = "captures/" + name;
-  if (!h5::exists(d.file, path)) throw InputError(d.project, "no capture named '" + name + "'");
+  if (!h5::exists(d.file, path, d.project))
+    throw InputError(d.project, "no capture named '" + name + "'");
   H5Ldelete(d.file, path.c_str(), H5P_DEFAULT);
   const std::string analysis = "analysis/" + name;
-  if (h5::exists(d.file, analysis)) H5Ldelete(d.file, analysis.c_str(), H5P_DEFAULT);
+  if (h5::exists(d.file, analysis, d.project))
+    H5Ldelete(d.file, analysis.c_str(), H5P_DEFAULT);
 }
 
 void ProjectEdit::writeAnalysis(const std::string& capture, const std::vector<NamedArray>& arrays,
                                 const std::string& attrsJson) {
   auto& d = *m_impl;
-  if (!h5::exists(d.file, "captures/" + capture))
+  if (!h5::exists(d.file, "captures/" + capture, d.project))
     throw InputError(d.project, "no capture named '" + capture + "'");
   const std::string path = "analysis/" + capture;
-  if (h5::exists(d.file, path)) H5Ldelete(d.file, path.c_str(), H5P_DEFAULT);
+  if (h5::exists(d.file, path, d.project)) H5Ldelete(d.file, path.c_str(), H5P_DEFAULT);
   h5::Handle analysis(H5Gopen2(d.file, "analysis", H5P_DEFAULT));
   const auto g = createTrackedGroup(analysis, capture);
   h5::writeStringAttr(g, "attrs", attrsJson);
   for (const auto& a : arrays) {
-    const std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
-    h5::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
-    h5::Handle ds(h5::check(H5Dcreate2(g, a.name.c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT,
-                                       H5P_DEFAULT, H5P_DEFAULT),
-                            "create analysis array"));
+    const auto ds = h5::createDataset(g, a.name, H5T_IEEE_F32LE, {a.shape.begin(), a.shape.end()});
     if (!a.data.empty())
       h5::check(H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.data.data()),
-                "write analysis array");
+                d.project, "write analysis array " + path + "/" + a.name);
   }
 }
 
@@ -483,11 +541,13 @@ const std::vector<std::string>& ProjectEdit::journalDamage() const { return m_im
 
 void ProjectEdit::commit() {
   auto& d = *m_impl;
-  h5::check(H5Fflush(d.file, H5F_SCOPE_GLOBAL), "flush project");
+  h5::check(H5Fflush(d.file, H5F_SCOPE_GLOBAL), d.project,
+            "save the edit to the working copy " + d.temp.string() + " (the project is unchanged)");
   d.file.reset();
   fsyncPath(d.temp, O_RDONLY);
-  std::filesystem::rename(d.temp, d.project);
-  fsyncPath(d.project.parent_path().empty() ? "." : d.project.parent_path(), O_RDONLY | O_DIRECTORY);
+  std::filesystem::rename(d.temp, d.target);
+  d.temp.clear();
+  fsyncPath(d.target.parent_path().empty() ? "." : d.target.parent_path(), O_RDONLY | O_DIRECTORY);
   // A damaged journal did not fold completely: it stays for a manual rescue of what it hides.
   if (d.foldedJournal && d.journalDamage.empty()) std::filesystem::remove(journalPath(d.project));
   m_impl.reset();

@@ -38,9 +38,23 @@ std::uint32_t crcOf(const std::string& s) {
 // A journal file read tolerantly: every record whose frame and checksum hold, in order.
 struct Scan {
   std::vector<nlohmann::json> records;
+  std::string journalId;  // from the header, or from any record when the header is damaged
   std::vector<std::string> damage;  // one line per unreadable stretch between or after records
   std::uint64_t appendAt = 0;       // where the next record goes: past the last byte worth keeping
 };
+
+// Whether the record's framing fields have their types (a crafted record with a good checksum
+// must not reach the reader as a raw JSON type error).
+bool wellFormed(const nlohmann::json& r) {
+  auto optional = [&r](const char* key, bool (nlohmann::json::*is)() const noexcept) {
+    return !r.contains(key) || (r[key].*is)();
+  };
+  return r.contains("type") && r["type"].is_string() &&
+         optional("seq", &nlohmann::json::is_number_integer) &&
+         optional("run_id", &nlohmann::json::is_string) &&
+         optional("id", &nlohmann::json::is_string) &&
+         optional("journal", &nlohmann::json::is_string);
+}
 
 // The record framed at `pos` of `bytes`, or nullopt when its frame, checksum or JSON is bad.
 std::optional<nlohmann::json> recordAt(const std::string& bytes, std::size_t pos, std::uint32_t& length) {
@@ -52,7 +66,7 @@ std::optional<nlohmann::json> recordAt(const std::string& bytes, std::size_t pos
   const std::string payload = bytes.substr(pos + sizeof f, f.length);
   if (crcOf(payload) != f.crc) return std::nullopt;
   auto record = nlohmann::json::parse(payload, nullptr, false);
-  if (record.is_discarded() || !record.is_object()) return std::nullopt;
+  if (record.is_discarded() || !record.is_object() || !wellFormed(record)) return std::nullopt;
   length = f.length;
   return record;
 }
@@ -71,6 +85,9 @@ Scan scan(const std::filesystem::path& file) {
     std::uint32_t length = 0;
     if (auto record = recordAt(bytes, pos, length)) {
       lastSeq = record->value("seq", lastSeq);
+      const bool header = record->value("type", "") == "journal";
+      if (header || out.journalId.empty())
+        out.journalId = record->value(header ? "id" : "journal", "");
       out.records.push_back(std::move(*record));
       pos += sizeof(Frame) + length;
       out.appendAt = pos;
@@ -86,8 +103,9 @@ Scan scan(const std::filesystem::path& file) {
                           (bytes.size() - pos < sizeof f ||
                            (f.magic == kMagic && bytes.size() - pos - sizeof f < f.length));
     if (tornTail) break;
-    std::string lost = "bytes " + std::to_string(pos) + "-" + std::to_string(stretchEnd) +
-                       " are damaged";
+    std::string lost = (pos == 0 ? "the journal header is damaged (bytes " : "bytes ") +
+                       std::to_string(pos) + "-" + std::to_string(stretchEnd) +
+                       (pos == 0 ? ")" : " are damaged");
     if (next != std::string::npos) {
       const auto nextSeq = recordAt(bytes, next, length)->value("seq", lastSeq + 1);
       lost += nextSeq > lastSeq + 1 ? "; records " + std::to_string(lastSeq + 1) + " to " +
@@ -135,47 +153,49 @@ JournalContents readJournal(const std::filesystem::path& project) {
   return readJournalFile(journalPath(project));
 }
 
+namespace {
+
+// Appends the entries of one record to `out`; throws nlohmann::json::exception on a bad payload.
+void addEntries(const nlohmann::json& r, JournalContents& out) {
+  JournalContents::Entry e;
+  e.seq = r.value("seq", std::int64_t{0});
+  e.type = r.value("type", "");
+  e.runId = r.value("run_id", "");
+  if (e.type == "results") {  // a batch: one entry per row, sharing the record's sequence number
+    e.type = "result";
+    std::vector<JournalContents::Entry> rows;
+    for (const auto& row : r.at("payload")) {
+      e.result = resultFromJson(row);
+      rows.push_back(e);
+    }
+    out.entries.insert(out.entries.end(), rows.begin(), rows.end());
+    return;
+  }
+  if (e.type == "run") e.run = runFromJson(r.at("payload"));
+  if (e.type == "result") e.result = resultFromJson(r.at("payload"));
+  if (e.type == "status") e.status = r.at("payload").get<std::string>();
+  if (e.type != "run" && e.type != "result" && e.type != "status")
+    e.payloadJson = r.at("payload").dump();
+  out.entries.push_back(std::move(e));
+}
+
+}  // namespace
+
 JournalContents readJournalFile(const std::filesystem::path& file) {
   JournalContents out;
   auto scanned = scan(file);
   out.damage = std::move(scanned.damage);
+  out.journalId = scanned.journalId;
   for (const auto& r : scanned.records) {
-    const auto type = r.value("type", "");
-    if (type == "journal") {
-      out.journalId = r.value("id", "");
-      continue;
+    if (r["type"] == "journal") continue;
+    try {
+      addEntries(r, out);
+    } catch (const nlohmann::json::exception& e) {
+      out.damage.push_back("record " + std::to_string(r.value("seq", std::int64_t{0})) +
+                           " has a malformed payload and is lost (" + e.what() + ")");
     }
-    JournalContents::Entry e;
-    e.seq = r.value("seq", std::int64_t{0});
-    e.type = type;
-    e.runId = r.value("run_id", "");
-    if (type == "results") {  // a batch: one entry per row, sharing the record's sequence number
-      e.type = "result";
-      for (const auto& row : r.at("payload")) {
-        e.result = resultFromJson(row);
-        out.entries.push_back(e);
-      }
-      continue;
-    }
-    if (type == "run") e.run = runFromJson(r.at("payload"));
-    if (type == "result") e.result = resultFromJson(r.at("payload"));
-    if (type == "status") e.status = r.at("payload").get<std::string>();
-    if (type != "run" && type != "result" && type != "status") e.payloadJson = r.at("payload").dump();
-    out.entries.push_back(std::move(e));
   }
   return out;
-}
-
-ProjectLock::ProjectLock(const std::filesystem::path& project) {
-  const auto path = lockPath(project);
-  m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (m_fd < 0) throw InputError(path, std::string("cannot create lock: ") + std::strerror(errno));
-  while (::flock(m_fd, LOCK_EX) != 0 && errno == EINTR) {
-  }
-}
-
-ProjectLock::~ProjectLock() {
-  if (m_fd >= 0) ::close(m_fd);  // closing releases the flock
 }
 
 RunJournal::RunJournal(std::filesystem::path project)
@@ -230,6 +250,7 @@ void RunJournal::write(const std::string& type, const std::string& runId,
     const auto scanned = scan(file);
     end = scanned.appendAt;
     m_nextSeq = scanned.records.empty() ? 0 : scanned.records.back().value("seq", std::int64_t{0}) + 1;
+    m_journalId = scanned.journalId;
   }
   if (::ftruncate(fd, static_cast<off_t>(end)) != 0 || ::lseek(fd, 0, SEEK_END) < 0)
     throw InputError(file, std::string("cannot truncate torn tail: ") + std::strerror(errno));
@@ -241,12 +262,17 @@ void RunJournal::write(const std::string& type, const std::string& runId,
     buf += payload;
   };
   if (end == 0) {
-    frame({{"type", "journal"}, {"id", randomId()}});
+    m_journalId = randomId();
+    frame({{"type", "journal"}, {"id", m_journalId}});
     m_nextSeq = 1;
   }
   if (m_nextSeq == 0) m_nextSeq = 1;
-  frame({{"type", type}, {"seq", m_nextSeq}, {"run_id", runId},
-         {"payload", nlohmann::json::parse(payloadJson)}});
+  nlohmann::json record = {{"type", type},
+                           {"seq", m_nextSeq},
+                           {"run_id", runId},
+                           {"payload", nlohmann::json::parse(payloadJson)}};
+  if (!m_journalId.empty()) record["journal"] = m_journalId;  // survives a damaged header
+  frame(record);
   writeAll(fd, buf.data(), buf.size(), file);
   if (::fsync(fd) != 0) throw InputError(file, std::string("fsync failed: ") + std::strerror(errno));
   ++m_nextSeq;

@@ -1,8 +1,10 @@
 // Write-ahead journal of runs and results beside a project (`P.kvw` -> `P.kvw-journal`).
 // Appending a record is the commit point of a result: when append returns, the record is on disk
 // (fsync). Each record is framed [magic][length][crc32][JSON]; a torn tail from a crash is ignored
-// on read and cut off before the next append. A damaged record in the middle is skipped alone and
-// reported (JournalContents::damage); a journal with damage is never removed by a fold. ProjectEdit folds the journal into the HDF5 file.
+// on read and cut off before the next append. A damaged record in the middle (or a well-framed one
+// whose content is malformed) is skipped alone and reported (JournalContents::damage); so is a
+// damaged header, whose journal id every record also carries. A journal with damage is never
+// removed by a fold. ProjectEdit folds the journal into the HDF5 file.
 // One writer at a time (an exclusive lock on `P.kvw.lock`); readers need no lock. A sweep shard
 // (core/sweep/sweep_shard.h) is a file in the same format at its own path, locked by itself.
 #pragma once
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/file_lock.h"
 #include "core/project/project_types.h"
 
 namespace kvwb::core {
@@ -40,16 +43,13 @@ struct JournalContents {
 JournalContents readJournal(const std::filesystem::path& project);
 JournalContents readJournalFile(const std::filesystem::path& file);  // a journal-format file
 
-// Exclusive advisory lock on the project's lock file, held for the object's life.
+// Exclusive advisory lock on the project's lock file (lockPath), held for the object's life.
 class ProjectLock {
  public:
-  explicit ProjectLock(const std::filesystem::path& project);
-  ~ProjectLock();
-  ProjectLock(const ProjectLock&) = delete;
-  ProjectLock& operator=(const ProjectLock&) = delete;
+  explicit ProjectLock(const std::filesystem::path& project) : m_lock(lockPath(project)) {}
 
  private:
-  int m_fd = -1;
+  FileLock m_lock;
 };
 
 class RunJournal {
@@ -73,6 +73,7 @@ class RunJournal {
   // What this writer last left on disk; a mismatch (another writer, a fold) forces a rescan.
   std::uint64_t m_knownSize = 0, m_knownInode = 0;
   std::int64_t m_nextSeq = 0;  // 0: unknown
+  std::string m_journalId;     // written into every record, so a damaged header loses no id
 };
 
 }  // namespace kvwb::core

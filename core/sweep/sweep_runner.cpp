@@ -7,6 +7,8 @@
 #include <memory>
 #include <set>
 
+#include "core/base/errors.h"
+#include "core/base/file_lock.h"
 #include "core/project/run_journal.h"
 #include "core/project/time_stamp.h"
 #include "core/reports/results_summary.h"  // paramsText
@@ -51,6 +53,14 @@ SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec&
   auto jobs = planSweep(project, spec);
   SweepSummary summary;
   summary.device = gpu::resolveDevice(spec.device);
+  // One sweep at a time writes to a project's journal (or to one shard file): a second is refused
+  // before it records anything, rather than running every job again beside the first.
+  const auto written = shard ? shardPath(projectPath, spec.name, *shard) : projectPath;
+  const std::filesystem::path lockFile = written.string() + ".sweep.lock";
+  const auto sweepLock = FileLock::tryLock(lockFile);
+  if (!sweepLock)
+    throw InputError(written, "another sweep is running on it (it holds " + lockFile.filename().string() +
+                                  "); wait for it to end or cancel it");
   auto done = committedJobKeys(project, jobs);
   std::set<std::string> recorded;  // the runs the output already records
   if (shard) {

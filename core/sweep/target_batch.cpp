@@ -16,20 +16,41 @@ void appendRows(TargetBatch& batch, const FloatMatrix& m, std::int64_t from, std
 }  // namespace
 
 TargetReader::TargetReader(const Project& project, const std::string& capture)
-    : m_project(project), m_info(project.capture(capture)) {}
+    : m_project(&project), m_source(project.path()), m_info(project.capture(capture)) {}
+
+TargetReader::TargetReader(CaptureInfo info, const KvCapture& kv, std::filesystem::path source)
+    : m_source(std::move(source)), m_info(std::move(info)) {
+  const std::int64_t T = kv.numTokens, D = kv.headDim;
+  // Head h of a [heads, T, D] layer tensor as one target.
+  const auto add = [&](TensorKind kind, int layer, const std::vector<float>& all, int heads) {
+    for (int h = 0; h < heads && !all.empty(); ++h) {
+      const auto from = all.begin() + static_cast<std::ptrdiff_t>(h * T * D);
+      m_targets[{kind, layer, h}] = FloatMatrix{T, D, {from, from + T * D}};
+    }
+  };
+  for (int l = 0; l < kv.numLayers; ++l) {
+    const LayerCapture& layer = kv.layers[static_cast<std::size_t>(l)];
+    add(TensorKind::Keys, l, layer.keys, kv.numKvHeads);
+    add(TensorKind::Values, l, layer.values, kv.numKvHeads);
+    add(TensorKind::Queries, l, layer.queries, kv.numHeads);
+  }
+}
 
 const FloatMatrix& TargetReader::read(TensorKind kind, int layer, int head) {
   const auto key = std::make_tuple(kind, layer, head);
   auto it = m_targets.find(key);
-  if (it == m_targets.end()) it = m_targets.emplace(key, m_project.readTarget(m_info.name, kind, layer, head)).first;
-  return it->second;
+  if (it != m_targets.end()) return it->second;
+  if (!m_project)
+    throw InputError(m_source, "the window capture holds no " + std::string(shortName(kind)) + " target at layer " +
+                                   std::to_string(layer) + " head " + std::to_string(head));
+  return m_targets.emplace(key, m_project->readTarget(m_info.name, kind, layer, head)).first->second;
 }
 
 KindBatch buildKindBatch(TargetReader& reader, const std::vector<TargetRef>& refs, const std::string& kind,
                          std::int64_t tokens) {
   const auto& info = reader.info();
   if (kind != "K" && kind != "V")
-    throw InputError(reader.project().path(), "target kind '" + kind + "' is not K or V");
+    throw InputError(reader.source(), "target kind '" + kind + "' is not K or V");
   const auto N = tokens, T = info.tokens, D = info.headDim;
   const int G = static_cast<int>(info.queryHeads / std::max<std::int64_t>(1, info.kvHeads));
   KindBatch b;
@@ -41,7 +62,7 @@ KindBatch buildKindBatch(TargetReader& reader, const std::vector<TargetRef>& ref
   b.calibration = {0, T - N, D, {}};
   for (const auto& r : refs) {
     if (r.layer < 0 || r.layer >= info.layers || r.head < 0 || r.head >= info.kvHeads)
-      throw InputError(reader.project().path(), "capture '" + info.name + "' has no layer " + std::to_string(r.layer) +
+      throw InputError(reader.source(), "capture '" + info.name + "' has no layer " + std::to_string(r.layer) +
                                       " head " + std::to_string(r.head) + " (" + std::to_string(info.layers) +
                                       " layers x " + std::to_string(info.kvHeads) + " KV heads)");
     const auto& k = reader.read(TensorKind::Keys, r.layer, r.head);

@@ -15,20 +15,25 @@
 
 #include "core/compress/compressor.h"
 #include "core/compress/fit_metrics.h"
+#include "core/model/llama_model.h"
 #include "core/project/project.h"
 
 namespace kvwb::core {
 
-// Reads a capture's targets, each once (keys, values, queries by layer and head).
+// Reads a capture's targets, each once (keys, values, queries by layer and head): from a project,
+// or from a capture the model has just made in memory (a text window of a quality evaluation).
 class TargetReader {
  public:
   TargetReader(const Project& project, const std::string& capture);
+  // `info` describes `kv` (its layers, heads, tokens, head_dim); `source` names it in messages.
+  TargetReader(CaptureInfo info, const KvCapture& kv, std::filesystem::path source);
   const CaptureInfo& info() const { return m_info; }
-  const Project& project() const { return m_project; }
+  const std::filesystem::path& source() const { return m_source; }  // the project, for messages
   const FloatMatrix& read(TensorKind kind, int layer, int head);
 
  private:
-  const Project& m_project;
+  const Project* m_project = nullptr;  // null: every target is in m_targets
+  std::filesystem::path m_source;
   CaptureInfo m_info;
   std::map<std::tuple<TensorKind, int, int>, FloatMatrix> m_targets;
 };

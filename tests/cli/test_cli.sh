@@ -34,6 +34,18 @@ out=$("$cli" import "$work/long.npy" --project "$work/p.kvw" 2>&1); rc=$?
 check "long .npy header exits 1" test "$rc" = 1
 check "long .npy header names the limit" contains "$out" "long.npy: .*exceeds the limit of 65536 bytes"
 check "project untouched after long header" test "$(md5sum <"$work/p.kvw")" = "$before"
+# A truncated project and a model whose config truncates an integer (issue 14): exit 1 naming the
+# file and the problem, never a crash.
+head -c 4000000 "$work/p.kvw" >"$work/cut.kvw"
+out=$("$cli" info "$work/cut.kvw" 2>&1); rc=$?
+check "truncated project exits 1" test "$rc" = 1
+check "truncated project names the file" contains "$out" "cut.kvw: "
+cp -r "$src/datasets/stories260K-hf" "$work/model"
+sed -i 's/"num_hidden_layers": 5/"num_hidden_layers": 3.7/' "$work/model/config.json"
+out=$("$cli" extract --model "$work/model" --text "$src/resources/texts/fiction.txt" --project "$work/x.kvw" 2>&1); rc=$?
+check "fractional layer count exits 1" test "$rc" = 1
+check "fractional layer count named" contains "$out" 'config.json: "num_hidden_layers" must be an integer, got 3.7'
+check "no project from a broken model" test ! -e "$work/x.kvw"
 out=$("$cli" info "$work/missing.kvw" 2>&1); rc=$?
 check "missing project exits 1" test "$rc" = 1
 out=$("$cli" import 2>&1); rc=$?

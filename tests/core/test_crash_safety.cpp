@@ -87,3 +87,30 @@ TEST(CrashSafety, SigkillWhileAppendingAndFoldingKeepsEveryCommittedResult) {
     crashOnce(rows[i], (i * 397) % 1500);
   }
 }
+
+// A project opened through a symlink is written through it: the commit replaces the file the
+// link names, the link stays a link, and the journal folds into the target.
+TEST(CrashSafety, EditsThroughASymlinkKeepTheLink) {
+  kvwb::test::TempDir dir;
+  std::filesystem::create_directories(dir / "store");
+  const auto target = dir / "store" / "p.kvw";
+  const auto link = dir / "link.kvw";
+  Project::create(target);
+  std::filesystem::create_symlink("store/p.kvw", link);  // relative, as users make them
+  RunJournal journal(link);
+  RunInfo run;
+  run.id = "r";
+  run.method = "svd";
+  run.capture = "cap";
+  journal.beginRun(run);
+  ResultRow row;
+  row[FitMetric::CosSim] = 0.5;
+  journal.append("r", row);
+  ProjectEdit fold(link);
+  fold.commit();
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  EXPECT_EQ(Project::open(target).results("r").size(), 1u);
+  EXPECT_EQ(Project::open(link).results("r").size(), 1u);
+  for (const auto& e : std::filesystem::directory_iterator(dir / "store"))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+}

@@ -23,7 +23,8 @@ namespace {
 // Writes a capture whose element (l,h,t,d) = l*1000 + h*100 + t + d/10 (exact in float16 too
 // for small values? no: float32 storage is used for exactness).
 void writeCapture(const std::filesystem::path& p, const std::string& name, int L, int H, int T,
-                  int D, const std::string& storage = "float32") {
+                  int D, const std::string& storage = "float32",
+                  const std::string& metadata = R"({"model":"test"})") {
   ProjectEdit edit(p);
   CaptureInfo c;
   c.name = name;
@@ -33,7 +34,7 @@ void writeCapture(const std::filesystem::path& p, const std::string& name, int L
   c.tokens = T;
   c.headDim = D;
   c.storageDtype = storage;
-  c.metadataJson = R"({"model":"test"})";
+  c.metadataJson = metadata;
   edit.createCapture(c);
   for (auto kind : {TensorKind::Keys, TensorKind::Values}) {
     for (int l = 0; l < L; ++l) {
@@ -61,6 +62,38 @@ ResultRow row(int layer, double cos) {
   r[FitMetric::CosSim] = cos;
   r.device = "cpu";
   return r;
+}
+
+// What in the HDF5 file `path` HDF5 cannot check: variable-length strings (attributes and
+// compound members; they live in the global heap, which has no checksum) and datasets holding
+// data without a Fletcher32 checksum, each named.
+std::vector<std::string> unchecked(const std::filesystem::path& path) {
+  std::vector<std::string> out;
+  const auto file = h5::openFile(path, false);
+  const auto visit = [](hid_t root, const char* name, const H5O_info_t* info,
+                        void* data) -> herr_t {
+    auto& out = *static_cast<std::vector<std::string>*>(data);
+    h5::Handle object(H5Oopen(root, name, H5P_DEFAULT));
+    for (hsize_t i = 0; i < info->num_attrs; ++i) {
+      h5::Handle attr(
+          H5Aopen_by_idx(object, ".", H5_INDEX_NAME, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT));
+      if (H5Tis_variable_str(h5::Handle(H5Aget_type(attr))) > 0)
+        out.push_back(std::string(name) + " attribute " + std::to_string(i));
+    }
+    if (info->type != H5O_TYPE_DATASET) return 0;
+    h5::Handle dcpl(H5Dget_create_plist(object)), type(H5Dget_type(object));
+    unsigned flags = 0;
+    std::size_t n = 0;
+    if (H5Pget_nfilters(dcpl) != 1 ||
+        H5Pget_filter2(dcpl, 0, &flags, &n, nullptr, 0, nullptr, nullptr) != H5Z_FILTER_FLETCHER32)
+      out.push_back(std::string(name) + " has no checksum");
+    for (int m = 0; H5Tget_class(type) == H5T_COMPOUND && m < H5Tget_nmembers(type); ++m)
+      if (H5Tis_variable_str(h5::Handle(H5Tget_member_type(type, m))) > 0)
+        out.push_back(std::string(name) + " member " + std::to_string(m));
+    return 0;
+  };
+  EXPECT_GE(H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, visit, &out, H5O_INFO_ALL), 0);
+  return out;
 }
 
 }  // namespace
@@ -115,7 +148,8 @@ TEST(Project, TargetIsOneChunkAndReadsBack) {
   EXPECT_EQ(std::vector<hsize_t>(chunk, chunk + 4), (std::vector<hsize_t>{1, 1, 50, 8}));
   EXPECT_EQ(h5::readStringAttr(f, "format"), "kv-workbench");
   EXPECT_EQ(h5::readIntAttr(f, "version"), 1);
-  for (const char* g : {"captures", "analysis", "runs"}) EXPECT_TRUE(h5::exists(f, g)) << g;
+  for (const char* g : {"captures", "analysis", "runs"})
+    EXPECT_TRUE(h5::exists(f, g, dir / "p.kvw")) << g;
 }
 
 TEST(Project, Float16StorageRoundsLikeHalf) {
@@ -265,6 +299,7 @@ TEST(Project, ResultsTableWithoutSomeMetricsReadsThemAsNan) {
   h5::Handle ds(H5Dopen2(f, "runs/old/results", H5P_DEFAULT));
   h5::Handle type(H5Dget_type(ds));
   for (const auto& m : fitMetrics()) EXPECT_GE(H5Tget_member_index(type, m.column), 0) << m.column;
+  EXPECT_EQ(unchecked(dir / "p.kvw"), std::vector<std::string>{}) << "rewritten as written now";
 }
 
 TEST(Project, FoldCrashBetweenRenameAndJournalRemovalDoesNotDuplicate) {
@@ -465,4 +500,98 @@ TEST(Project, DamagedJournalRecordIsSkippedAloneReportedAndKept) {
   kvwb::test::writeFile(journalPath(dir2 / "q.kvw"), whole + whole.substr(whole.rfind("KVWJ"), 30));
   EXPECT_TRUE(readJournal(dir2 / "q.kvw").damage.empty());
   EXPECT_EQ(readJournal(dir2 / "q.kvw").entries.size(), 2u);
+}
+
+// Issue 14: a damaged journal header is reported as such and the journal kept; every record also
+// carries the journal id, so folds still know which records the project holds. A record with a
+// good checksum but a malformed payload is skipped and reported, not a raw JSON error.
+TEST(Project, DamagedJournalHeaderIsReportedKeptAndFoldsOnce) {
+  TempDir dir;
+  const auto project = dir / "p.kvw";
+  writeCapture(project, "cap", 1, 1, 4, 4);
+  RunJournal journal(project);
+  RunInfo run;
+  run.id = "r";
+  journal.beginRun(run);
+  for (int i = 0; i < 3; ++i) journal.append("r", row(i, 0.5));
+  journal.appendRecord("result", R"("not a result")");  // seq 5
+  const auto id = readJournal(project).journalId;
+  ASSERT_FALSE(id.empty());
+  auto bytes = kvwb::test::readFile(journalPath(project));
+  bytes[20] ^= 0x01;  // a payload byte of the header record (its frame is 12 bytes)
+  kvwb::test::writeFile(journalPath(project), bytes);
+
+  const auto read = readJournal(project);
+  ASSERT_EQ(read.damage.size(), 2u);
+  EXPECT_EQ(read.damage[0].rfind("the journal header is damaged (bytes 0-", 0), 0u)
+      << read.damage[0];
+  EXPECT_EQ(read.damage[1].rfind("record 5 has a malformed payload and is lost (", 0), 0u)
+      << read.damage[1];
+  EXPECT_EQ(read.journalId, id);
+  EXPECT_EQ(read.entries.size(), 4u);
+  {
+    ProjectEdit fold(project);
+    EXPECT_EQ(fold.journalDamage().size(), 2u);
+    fold.commit();
+  }
+  EXPECT_TRUE(std::filesystem::exists(journalPath(project))) << "a damaged journal is kept";
+  EXPECT_EQ(Project::open(project).results("r").size(), 3u);
+  journal.append("r", row(3, 0.5));
+  {
+    ProjectEdit fold(project);
+    fold.commit();
+  }
+  EXPECT_EQ(Project::open(project).results("r").size(), 4u) << "no record folds twice";
+}
+
+// Issue 14: nothing a project writes is beyond HDF5's checksums: strings are fixed-length (no
+// global heap), every dataset with data is chunked with a Fletcher32 checksum, and the results
+// table's string members are as wide as their longest value (a longer one rewrites the table).
+// Attributes above 64 KiB (dense storage of the 1.8 format) are written, also into a project of
+// the earliest format (tests/data/legacy-0.1).
+TEST(Project, StringsFixedLengthDatasetsChecksummedLargeAttributesWritten) {
+  TempDir dir;
+  const auto path = dir / "p.kvw";
+  const std::string metadata = R"({"text":")" + std::string(200'000, 'x') + R"("})";
+  writeCapture(path, "cap", 1, 2, 4, 4, "float32", metadata);
+  RunJournal journal(path);
+  RunInfo run;
+  run.id = "r";
+  journal.beginRun(run);
+  journal.append("r", row(0, 0.5));
+  {
+    ProjectEdit edit(path);
+    edit.writeTokenIds("cap", std::vector<std::int32_t>{5, 6, 7, 8});
+    edit.writeAnalysis("cap", {{"singular", {1, 2, 2, 3}, std::vector<float>(12, 1.f)}}, "{}");
+    edit.commit();
+  }
+  EXPECT_EQ(unchecked(path), std::vector<std::string>{});
+  EXPECT_EQ(Project::open(path).capture("cap").metadataJson, metadata);
+  const auto paramsWidth = [&] {
+    auto f = h5::openFile(path, false);
+    h5::Handle ds(H5Dopen2(f, "runs/r/results", H5P_DEFAULT)), type(H5Dget_type(ds));
+    const auto index = static_cast<unsigned>(H5Tget_member_index(type, "params"));
+    return H5Tget_size(h5::Handle(H5Tget_member_type(type, index)));
+  };
+  EXPECT_EQ(paramsWidth(), row(0, 0.5).paramsJson.size());
+  auto wide = row(1, 0.25);
+  wide.paramsJson = R"({"rank":4,"note":")" + std::string(300, 'n') + R"("})";
+  journal.append("r", wide);
+  { ProjectEdit fold(path); fold.commit(); }
+  EXPECT_EQ(paramsWidth(), wide.paramsJson.size());
+  const auto rows = Project::open(path).results("r");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].paramsJson, row(0, 0.5).paramsJson);
+  EXPECT_EQ(rows[1].paramsJson, wide.paramsJson);
+
+  const auto legacy = dir / "legacy.kvw";  // its journal's job folds into a table of 0.1
+  for (const char* f : {"legacy.kvw", "legacy.kvw-journal"})
+    std::filesystem::copy_file(kvwb::test::sourceDir() / "tests/data/legacy-0.1" / f, dir / f);
+  writeCapture(legacy, "big", 1, 1, 4, 4, "float32", metadata);
+  const auto folded = Project::open(legacy);
+  EXPECT_EQ(folded.capture("big").metadataJson, metadata);
+  std::size_t legacyRows = 0;
+  for (const auto& r : folded.runs()) legacyRows += folded.results(r.id).size();
+  EXPECT_EQ(legacyRows, 4u * (5 * 2 * 2 + 1));  // 4 jobs x (5 layers x 2 heads x K, V + aggregate)
+  EXPECT_FALSE(unchecked(legacy).empty()) << "objects written by 0.1 stay as they were";
 }

@@ -10,11 +10,14 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <future>
+#include <thread>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/sweep/sweep.h"
+#include "core/sweep/window_quality.h"
 #include "core/base/errors.h"
 #include "core/base/stable_hash.h"
 #include "core/analysis/capture_analysis.h"
@@ -363,4 +366,68 @@ TEST_F(SweepOnDemo, TimeEstimateFromMeasuredSpeedsMatchesTheRealRun) {
   partial.secondsPerTarget.erase("svd");
   EXPECT_FALSE(partial.covers(spec));
   EXPECT_TRUE(std::isnan(predictSweepSeconds(project, spec, jobs, partial)));
+}
+
+// Two sweeps on one project at once: the second is refused before it records anything, naming
+// the project, while the first runs; the first then commits every job once.
+TEST_F(SweepOnDemo, ASecondSweepOnTheSameProjectIsRefusedWhileTheFirstRuns) {
+  struct Gate : JobContext {
+    std::promise<void> started;
+    std::shared_future<void> release;
+    bool signalled = false;
+    void onProgress(double, const std::string&) override {
+      if (signalled) return;
+      signalled = true;
+      started.set_value();
+      release.wait();
+    }
+  } gate;
+  std::promise<void> release;
+  gate.release = release.get_future().share();
+  auto started = gate.started.get_future();
+  std::thread first([&] { runSweep(m_dir / "p.kvw", m_spec, gate); });
+  started.wait();
+  JobContext ctx;
+  try {
+    runSweep(m_dir / "p.kvw", m_spec, ctx);
+    ADD_FAILURE() << "the second sweep ran";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("another sweep is running"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("p.kvw"), std::string::npos) << e.what();
+  }
+  release.set_value();
+  first.join();
+  const auto jobs = planSweep(Project::open(m_dir / "p.kvw"), m_spec);
+  EXPECT_EQ(committedJobs(m_dir / "p.kvw"), static_cast<int>(jobs.size()));  // each job once
+  runSweep(m_dir / "p.kvw", m_spec, ctx);  // the lock is gone with the first sweep
+  EXPECT_EQ(committedJobs(m_dir / "p.kvw"), static_cast<int>(jobs.size()));
+}
+
+// Model quality over text windows: a full-rank SVD (float16 factors) leaves the model's
+// predictions all but unchanged, rank 1 hurts them; each window scores its continuation and the
+// statistics are those of its per-token measures.
+TEST_F(SweepOnDemo, WindowQualitySeparatesLosslessFromLossyOnTheRealModel) {
+  auto spec = parseSweepSpec(nlohmann::json::parse(R"({
+    "name": "q", "captures": ["tinystories"], "targets": {"layers": "all", "heads": "all", "kinds": ["K", "V"]},
+    "seq_lengths": [128], "methods": [{"method": "svd", "grid": {"rank": [8, 1]}}],
+    "metrics": {"attention": false, "delta_ppl": "none"}, "device": "cpu"})"), "test");
+  const auto project = Project::open(m_dir / "p.kvw");
+  const auto jobs = planSweep(project, spec);
+  ASSERT_EQ(jobs.size(), 2u);
+  const WindowSpec windows{.windows = 4, .continuation = 32, .stride = 200};
+  JobContext ctx;
+  const auto full = jobQuality(project, jobs[0], spec, windows, "cpu", ctx);
+  const auto one = jobQuality(project, jobs[1], spec, windows, "cpu", ctx);
+  EXPECT_EQ(full.stats.windows, 4);
+  EXPECT_EQ(full.stats.tokens, 4 * 32);
+  EXPECT_EQ(full.starts, (std::vector<int>{0, 200, 400, 600}));
+  EXPECT_LT(std::abs(full.stats.lnPplRatio.mean), 1e-3);
+  EXPECT_LT(full.stats.kld.mean, 1e-3);
+  EXPECT_GT(full.stats.sameTop.mean, 0.98);
+  EXPECT_GT(one.stats.kld.mean, 100 * full.stats.kld.mean);
+  EXPECT_GT(one.stats.lnPplRatio.mean, full.stats.lnPplRatio.mean);
+  const auto again = qualityStats(one.windows, {.seed = windows.bootstrapSeed});
+  EXPECT_EQ(again.kld.mean, one.stats.kld.mean);
+  EXPECT_EQ(again.kld.se, one.stats.kld.se);
+  EXPECT_EQ(windowStarts(700, windows, 128), (std::vector<int>{0, 200, 400}));  // 600+160 > 700
 }

@@ -161,3 +161,23 @@ TEST(Npy, HeaderSyntax) {
                 .find("negative dimension"),
             std::string::npos);
 }
+
+// Fuzz finds (fuzz/corpus/hdf5_dump/regress-*): a compact dataset carrying a gzip filter (HDF5
+// filters only chunked data) is not taken as compressed, and a chunk index claiming more bytes
+// than the file holds is refused, both before any read (they overflowed a buffer inside libhdf5
+// and allocated 412 GB).
+TEST(Hdf5Dump, FuzzFoundLayoutsAreRefusedBeforeReading) {
+  const auto corpus = kvwb::test::sourceDir() / "fuzz/corpus/hdf5_dump";
+  const std::pair<const char*, const char*> cases[] = {
+      {"regress-filtered-compact.h5", "declares 96 bytes but the file stores only 2"},
+      {"regress-chunk-index-beyond-file.h5", "stored bytes; the file holds only"}};
+  for (const auto& [name, message] : cases) {
+    try {
+      const auto file = kvwb::core::openTensorFile(corpus / name);
+      for (const auto& t : file->tensors()) file->read(t.name);
+      ADD_FAILURE() << name << " was read";
+    } catch (const kvwb::core::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  }
+}

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/base/errors.h"
 #include "core/model/tokenizer.h"
@@ -164,3 +165,21 @@ TEST(Tokenizer, ByteLevelLlama3Style) {
 
 }  // namespace
 }  // namespace kvwb::core
+
+// Fuzz finds (fuzz/corpus/tokenizer_*/regress-*): a piece shaped like a byte fallback but not
+// hex, "<0xZZ>", decodes as the text it is instead of throwing from std::stoi.
+TEST(Tokenizer, PiecesThatOnlyLookLikeByteFallbacksDecodeAsText) {
+  const auto corpus = kvwb::test::sourceDir() / "fuzz/corpus";
+  for (const auto& file : {corpus / "tokenizer_json/regress-stoi-byte-fallback.json",
+                           corpus / "tokenizer_bin/regress-stoi-byte-fallback.bin"}) {
+    std::optional<kvwb::core::Tokenizer> tok;
+    try {
+      tok = file.extension() == ".json" ? kvwb::core::Tokenizer::fromHfJson(file) : kvwb::core::Tokenizer::fromLlama2c(file);
+    } catch (const kvwb::core::InputError&) {
+      continue;  // refused whole: as good
+    }
+    std::vector<int> all(static_cast<std::size_t>(tok->vocabSize()));
+    for (int i = 0; i < tok->vocabSize(); ++i) all[static_cast<std::size_t>(i)] = i;
+    EXPECT_NO_THROW(tok->decode(all)) << file;
+  }
+}

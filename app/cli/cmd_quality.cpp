@@ -1,0 +1,72 @@
+// kvwb-cli quality: what each job of a sweep spec does to the model over many windows of its
+// capture's text (core/sweep/window_quality.h): ln(PPL_c/PPL_base), KL divergence with
+// percentiles, same-top-token rate and Δp of the correct token, with bootstrap standard errors
+// over windows, as llama.cpp's `perplexity --kl-divergence` reports them.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "app/cli/commands.h"
+#include "app/cli/progress.h"
+#include "core/reports/results_summary.h"
+#include "core/sweep/window_quality.h"
+#include "gpu/device.h"
+
+namespace kvwb::cli {
+namespace {
+
+void printQuality(const core::SweepJob& job, const core::JobQuality& q) {
+  const core::QualityStats& s = q.stats;
+  std::printf("%s %s (job %s)\n", job.method.c_str(), core::paramsText(job.params.dump()).c_str(),
+              job.key.c_str());
+  std::printf("  %d windows of %d + %d tokens from %s: %d scored tokens\n", s.windows, q.prefix,
+              q.continuation, q.text.c_str(), s.tokens);
+  std::printf("  ln(PPL_c/PPL_base) %+.5f ± %.5f   PPL ratio %.4f\n", s.lnPplRatio.mean,
+              s.lnPplRatio.se, s.pplRatio);
+  std::printf("  KL divergence      %.5f ± %.5f nats   median %.5f  p90 %.5f  p99 %.5f  max %.5f\n",
+              s.kld.mean, s.kld.se, s.kldMedian, s.kldP90, s.kldP99, s.kldMax);
+  std::printf("  same top token     %.2f%% ± %.2f%%\n", 100 * s.sameTop.mean, 100 * s.sameTop.se);
+  std::printf("  Δp(correct)        mean %+.5f  RMS %.5f\n", s.deltaPMean, s.deltaPRms);
+}
+
+}  // namespace
+
+void addQualityCommand(CLI::App& app) {
+  struct Args {
+    std::string project, spec, job;
+    std::vector<std::string> overrides;
+    core::WindowSpec windows;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand(
+      "quality", "Measure each job of a sweep spec on the model over many text windows: ln PPL ratio, "
+                 "KL divergence, same-top-token rate, with bootstrap errors");
+  cmd->add_option("project", args->project, "Project file (.kvw)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("spec", args->spec, "Sweep spec JSON or preset name (as for kvwb-cli sweep)")->required();
+  cmd->add_option("--job", args->job, "Only the job whose key starts with this");
+  cmd->add_option("--set", args->overrides, "KEY=VALUE override, as for kvwb-cli sweep");
+  cmd->add_option("--windows", args->windows.windows, "Windows of the capture's text (at most)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--prefix", args->windows.prefix, "Compressed prefix tokens (default: the job's length)")
+      ->check(CLI::Range(0, 1 << 24));
+  cmd->add_option("--continuation", args->windows.continuation, "Scored tokens per window")
+      ->check(CLI::Range(1, 1 << 24));
+  cmd->add_option("--stride", args->windows.stride, "Tokens between window starts (default: no overlap)")
+      ->check(CLI::Range(0, 1 << 24));
+  cmd->add_option("--seed", args->windows.bootstrapSeed, "Seed of the bootstrap over windows");
+  cmd->callback([args] {
+    const auto spec = loadSweepArgument(args->spec, args->overrides);
+    const auto project = core::Project::open(args->project);
+    const std::string device = gpu::resolveDevice(spec.device);
+    int matched = 0;
+    for (const core::SweepJob& job : core::planSweep(project, spec)) {
+      if (job.key.rfind(args->job, 0) != 0) continue;
+      ++matched;
+      TerminalProgress progress("quality " + job.method);
+      printQuality(job, core::jobQuality(project, job, spec, args->windows, device, progress));
+    }
+    if (!matched) throw core::InputError(args->spec, "no job whose key starts with '" + args->job + "'");
+  });
+}
+
+}  // namespace kvwb::cli
