@@ -58,15 +58,20 @@ export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp:print_supp
 
 # "<error kind> @ <first kvwb::core function on the stack>" of a reproducer: stable across edits
 # that move lines, distinct across defects. Numbers and addresses are dropped from the error line.
+# A defect inside libhdf5 (a frame of it above the first core frame) is one class whatever the
+# entry point: HDF5 1.10's own bugs on damaged files, which core cannot patch (issue 14), so a new
+# way into them does not fail CI; a defect in our code always has its own signature.
 signature() {
   ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0:fast_unwind_on_fatal=0" \
     "$1" -runs=1 -timeout="$input_timeout" -rss_limit_mb=2048 "$2" 2>&1 |
     awk '/ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|invariant broken|terminate called/ && !e {e=$0}
          / in .*kvwb::core::/ && !f {f = substr($0, index($0, "kvwb::core::"));
                                       gsub(/\(anonymous namespace\)::/, "", f); sub(/[(<\[].*/, "", f)}
+         /^ *#[0-9]+ .*libhdf5/ && !f {h = 1}
          END {sub(/.*ERROR: /, "", e); sub(/.*runtime error: /, "runtime error: ", e);
               sub(/^\/[^ ]*: /, "", e); gsub(/0x[0-9a-f]+|[0-9]+/, "", e); gsub(/  +/, " ", e);
-              print e " @ " (f == "" ? "(no core frame)" : f)}'
+              if (h) print "defect inside libhdf5 (HDF5 1.10 on a damaged file)";
+              else print e " @ " (f == "" ? "(no core frame)" : f)}'
 }
 
 if [ "$mode" = signatures ]; then

@@ -12,7 +12,7 @@ check() {  # check NAME CONDITION...
 }
 contains() { grep -q -- "$2" <<<"$1"; }
 
-for verb in "" import info export compact generate extract analyze report sweep summary methods decode-cost; do
+for verb in "" import info export compact generate extract analyze report sweep summary methods decode-cost quality; do
   out=$("$cli" $verb --help 2>&1); rc=$?
   check "help $verb" test "$rc" = 0
   check "help $verb text" contains "$out" "Usage"
@@ -110,6 +110,13 @@ raw=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "bytes_per_step") c
 check "decode-cost raw bytes" test "$raw" = $((5 * 4 * 2 * 4096 * 8 * 2))
 out=$("$cli" decode-cost "$work/p.kvw" --context 4096 --device h10 2>&1); rc=$?
 check "decode-cost unknown device exits 1" test "$rc" = 1
+
+# Model quality over text windows: each job refitted per window, its continuation scored.
+cp -r "$src/datasets/stories260K-hf" "$work/"  # the demo's captures name their model beside it
+out=$("$cli" quality "$work/p.kvw" "$work/spec.json" --windows 2 --continuation 16 2>&1); rc=$?
+check "quality" test "$rc" = 0
+check "quality: ln PPL ratio with its error, per job" test "$(grep -c 'ln(PPL_c/PPL_base) .* ± ' <<<"$out")" = 2
+check "quality: windows and scored tokens" contains "$out" "2 windows of 256 + 16 tokens .*: 32 scored tokens"
 
 echo "$passed passed, $failed failed"
 test "$failed" = 0
