@@ -8,6 +8,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
+#include "core/compress/method_descriptor.h"
 #include "core/reports/results_summary.h"
 #include "core/sweep/window_quality.h"
 #include "gpu/device.h"
@@ -15,10 +16,15 @@
 namespace kvwb::cli {
 namespace {
 
-void printQuality(const core::SweepJob& job, const core::JobQuality& q) {
+// Compare jobs at equal bytes: each is printed with its compression ratio (the descriptor's
+// byte estimate for one target of the job's shape; "?" where the parameters do not fix it).
+void printQuality(const core::Project& project, const core::SweepJob& job, const core::JobQuality& q) {
   const core::QualityStats& s = q.stats;
-  std::printf("%s %s (job %s)\n", job.method.c_str(), core::paramsText(job.params.dump()).c_str(),
-              job.key.c_str());
+  const core::TargetShape shape{job.seqLength, project.capture(job.capture).headDim};
+  const double bytes = core::estimateBytes(core::methodDescriptor(job.method), job.params, shape);
+  std::printf("%s %s (job %s): ratio %s\n", job.method.c_str(),
+              core::paramsText(job.params.dump()).c_str(), job.key.c_str(),
+              bytes > 0 ? (std::to_string(shape.rawFloat16Bytes() / bytes).substr(0, 5) + "x").c_str() : "?");
   std::printf("  %d windows of %d + %d tokens from %s: %d scored tokens\n", s.windows, q.prefix,
               q.continuation, q.text.c_str(), s.tokens);
   std::printf("  ln(PPL_c/PPL_base) %+.5f ± %.5f   PPL ratio %.4f\n", s.lnPplRatio.mean,
@@ -63,7 +69,7 @@ void addQualityCommand(CLI::App& app) {
       if (job.key.rfind(args->job, 0) != 0) continue;
       ++matched;
       TerminalProgress progress("quality " + job.method);
-      printQuality(job, core::jobQuality(project, job, spec, args->windows, device, progress));
+      printQuality(project, job, core::jobQuality(project, job, spec, args->windows, device, progress));
     }
     if (!matched) throw core::InputError(args->spec, "no job whose key starts with '" + args->job + "'");
   });

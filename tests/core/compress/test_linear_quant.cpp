@@ -87,18 +87,10 @@ float half(float x) {  // float16 rounding through the compiler's _Float16
   return static_cast<float>(static_cast<_Float16>(x));
 }
 
-struct Run {
-  FitInputs inputs;
-  BatchFit operator()(const std::string& method, const TargetBatch& b,
-                      const nlohmann::json& params) {
-    JobContext ctx;
-    return makeCompressor(method)->fit(b, params, inputs, "cpu", ctx);
-  }
-};
-
 BatchFit fit(const std::string& method, const TargetBatch& b, const nlohmann::json& params,
              const FitInputs& inputs = {}) {
-  return Run{inputs}(method, b, params);
+  JobContext ctx;
+  return makeCompressor(method)->fit(b, params, inputs, "cpu", ctx);
 }
 
 // Expects an `Error` whose message names `param`: std::invalid_argument for a request against the
