@@ -135,9 +135,13 @@ Tokenizer Tokenizer::fromHfJson(const std::filesystem::path& path) {
     // the table or from making it huge.
     const auto entries = static_cast<std::int64_t>(vocab.size() + addedTokens.size());
     auto checkedId = [&](const json& id, const std::string& piece) {
-      const auto v = id.get<std::int64_t>();
+      if (!id.is_number_integer())  // a float id (1e20 too) converts to no integer safely
+        throw InputError(path, "token '" + piece + "' has id " + id.dump() + " (ids are integers)");
+      const auto v = id.is_number_unsigned() ? static_cast<std::int64_t>(std::min<std::uint64_t>(
+                                                   id.get<std::uint64_t>(), static_cast<std::uint64_t>(entries)))
+                                             : id.get<std::int64_t>();
       if (v < 0 || v >= entries)
-        throw InputError(path, "token '" + piece + "' has id " + std::to_string(v) +
+        throw InputError(path, "token '" + piece + "' has id " + id.dump() +
                                    " (ids must be 0 to " + std::to_string(entries - 1) + ")");
       return static_cast<int>(v);
     };

@@ -87,6 +87,12 @@ TEST(Tokenizer, OutOfRangeIdsAreRefused) {
   EXPECT_EQ(errorOf({{"a", 0}, {"b", 1000000000}}, none),
             file + "token 'b' has id 1000000000 (ids must be 0 to 1)");
   EXPECT_EQ(errorOf({{"a", 0}, {"b", 1}}, {{{"id", 1}, {"content", "b"}}}), "");
+  // Fuzz find (fuzz/crashes/tokenizer_json/crash-675ac92f…): an id beyond every integer type
+  // parses as a float, whose conversion to an integer was undefined.
+  EXPECT_EQ(errorOf({{"a", 0}, {"b", 44444444455555555555.0}}, none),
+            file + "token 'b' has id 4.4444444455555555e+19 (ids are integers)");
+  EXPECT_EQ(errorOf({{"a", 0}, {"b", 18446744073709551615u}}, none),
+            file + "token 'b' has id 18446744073709551615 (ids must be 0 to 1)");
 }
 
 TEST(Tokenizer, FindForIsTheOneLookup) {

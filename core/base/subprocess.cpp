@@ -1,5 +1,6 @@
-// Child processes (see subprocess.h): posix_spawnp with redirected output, poll(2) on two pipes.
-#include "core/sweep/subprocess.h"
+// Child processes (see subprocess.h): posix_spawnp with redirected output, poll(2) on two pipes,
+// waitpid on the child's own pid (polled with WNOHANG where a deadline applies).
+#include "core/base/subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -8,9 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -25,18 +29,33 @@ std::vector<char*> cArgs(const std::vector<std::string>& args) {
   return out;
 }
 
+using Clock = std::chrono::steady_clock;
+
+constexpr int kUnknownStatus = -1;  // waitpid failed: something else in this process reaped it
+
 int exitCodeOf(int status) {
-  return WIFEXITED(status)     ? WEXITSTATUS(status)
-         : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
-                               : -1;
+  return status == kUnknownStatus ? -1
+         : WIFEXITED(status)      ? WEXITSTATUS(status)
+         : WIFSIGNALED(status)    ? 128 + WTERMSIG(status)
+                                  : -1;
 }
 
-int waitFor(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+// The wait status of `pid` once it has ended (kUnknownStatus when it cannot be waited for), or
+// nullopt when it still runs at `deadline` (polled every 2 ms until then).
+std::optional<int> waitUntil(pid_t pid, std::optional<Clock::time_point> deadline) {
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, deadline ? WNOHANG : 0);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return kUnknownStatus;
+    if (r == 0) {
+      if (Clock::now() >= *deadline) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
   }
-  return exitCodeOf(status);
 }
+
+int waitFor(pid_t pid) { return exitCodeOf(*waitUntil(pid, std::nullopt)); }
 
 struct FileActions {
   posix_spawn_file_actions_t actions;
@@ -46,7 +65,8 @@ struct FileActions {
 
 }  // namespace
 
-ProcessOutput runProcess(const std::vector<std::string>& argv) {
+ProcessOutput runProcess(const std::vector<std::string>& argv,
+                         std::optional<std::chrono::milliseconds> timeout) {
   ProcessOutput result;
   int outPipe[2] = {-1, -1}, errPipe[2] = {-1, -1};
   if (::pipe2(outPipe, O_CLOEXEC) != 0 || ::pipe2(errPipe, O_CLOEXEC) != 0) {
@@ -72,15 +92,23 @@ ProcessOutput runProcess(const std::vector<std::string>& argv) {
     return result;
   }
   result.started = true;
+  std::optional<Clock::time_point> deadline;
+  if (timeout) deadline = Clock::now() + *timeout;
+  const auto msLeft = [&] {  // poll(2)'s timeout: -1 without a deadline
+    if (!deadline) return -1;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+    return static_cast<int>(std::max<std::int64_t>(0, left.count()));
+  };
   pollfd fds[2] = {{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open = 2;
   char buf[4096];
   while (open > 0) {
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
+    const int wait = msLeft();
+    if (wait == 0) break;  // past the deadline
+    const int ready = ::poll(fds, 2, wait);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) break;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       const auto n = ::read(fds[i].fd, buf, sizeof buf);
@@ -96,7 +124,14 @@ ProcessOutput runProcess(const std::vector<std::string>& argv) {
   }
   for (const auto& f : fds)
     if (f.fd >= 0) ::close(f.fd);
-  result.exitCode = waitFor(pid);
+  auto status = waitUntil(pid, deadline);  // a child that closed its output may still run
+  if (!status) {
+    ::kill(pid, SIGKILL);
+    result.timedOut = true;
+    status = waitUntil(pid, std::nullopt);
+  }
+  result.exitCode = exitCodeOf(*status);
+  if (*status != kUnknownStatus && WIFSIGNALED(*status)) result.signal = WTERMSIG(*status);
   return result;
 }
 
