@@ -1,10 +1,19 @@
 #!/usr/bin/python3
-"""Small random-weight Llama-family checkpoints in the Hugging Face layout, with reference logits.
+"""Small random-weight Llama-family checkpoints in the Hugging Face layout, with reference outputs.
 
-Usage: make_test_checkpoints.py OUT_DIR
+Usage: make_test_checkpoints.py OUT_DIR [VARIANT...]
 Writes OUT_DIR/<variant>/{config.json, model.safetensors | shards + index, reference.json} for the
-variants llama3_rope, bf16, sharded, qwen2_bias. reference.json holds token ids and the logits of a
-plain-PyTorch float64 forward (written here, independent of the C++ runner; no transformers).
+variants named (default: all of llama3_rope, bf16, sharded, qwen2_bias, qwen3_qknorm,
+mistral_window; each from its own fixed seed, whichever others are made). reference.json
+holds, from a plain-PyTorch float64 forward written here (independent of the C++ runner; no
+transformers):
+  tokens, logits [T, vocab];
+  layers[l]: keys, keys_prerope, values [kv_heads, T, D], queries [heads, T, D] (keys after RoPE;
+    Qwen3's pre-RoPE keys are after k_norm);
+  continuation: context C, substitutions [{layer, head, keys, data [C, D] float32 values}] and
+    logits [T - C, vocab] of LlamaModel::continuationLogits' procedure: the cache of tokens[:C]
+    with those targets replaced, position C-1 re-run as a query over it, later positions over the
+    replaced context plus their own exact K/V (Mistral's sliding window applies throughout).
 Needs only torch (Debian python3-torch); safetensors are written by hand.
 """
 import json
@@ -17,16 +26,20 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_io import write_safetensors  # noqa: E402
 
+
+def head_dim(cfg):
+    return cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+
+
 def make_weights(cfg, gen):
     h, ff, v = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
-    nh, nkv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
-    hd = cfg.get("head_dim", h // nh)
+    nh, nkv, hd = cfg["num_attention_heads"], cfg["num_key_value_heads"], head_dim(cfg)
     def rnd(*shape, scale=None):
         return torch.randn(*shape, generator=gen) * (scale or 1.0 / math.sqrt(shape[-1]))
     w = {"model.embed_tokens.weight": rnd(v, h, scale=1.0), "model.norm.weight": 1 + 0.1 * rnd(h, scale=1.0)}
     if not cfg["tie_word_embeddings"]:
         w["lm_head.weight"] = rnd(v, h)
-    qwen = cfg["model_type"] == "qwen2"
+    qkv_bias = cfg["model_type"] == "qwen2"
     for l in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{l}."
         w[p + "input_layernorm.weight"] = 1 + 0.1 * rnd(h, scale=1.0)
@@ -35,10 +48,13 @@ def make_weights(cfg, gen):
         w[p + "self_attn.k_proj.weight"] = rnd(nkv * hd, h)
         w[p + "self_attn.v_proj.weight"] = rnd(nkv * hd, h)
         w[p + "self_attn.o_proj.weight"] = rnd(h, nh * hd)
-        if qwen:
+        if qkv_bias:
             w[p + "self_attn.q_proj.bias"] = 0.5 * rnd(nh * hd, scale=1.0)
             w[p + "self_attn.k_proj.bias"] = 0.5 * rnd(nkv * hd, scale=1.0)
             w[p + "self_attn.v_proj.bias"] = 0.5 * rnd(nkv * hd, scale=1.0)
+        if cfg["model_type"] == "qwen3":
+            w[p + "self_attn.q_norm.weight"] = 1 + 0.2 * rnd(hd, scale=1.0)
+            w[p + "self_attn.k_norm.weight"] = 1 + 0.2 * rnd(hd, scale=1.0)
         w[p + "mlp.gate_proj.weight"] = rnd(ff, h)
         w[p + "mlp.up_proj.weight"] = rnd(ff, h)
         w[p + "mlp.down_proj.weight"] = rnd(h, ff)
@@ -59,20 +75,31 @@ def inv_freq(cfg, hd):
     return torch.where(medium, smoothed, out)
 
 
-def reference_logits(cfg, w, ids, dtype=torch.float64):
-    """Plain Llama forward (float64 by default) with rotate_half RoPE, GQA and SwiGLU."""
+def reference_forward(cfg, w, ids, positions, past=None, dtype=torch.float64):
+    """Plain float64 forward of tokens `ids` at `positions` (rotate_half RoPE, Qwen3 q/k norms,
+    GQA, causal mask with Mistral's sliding window, SwiGLU). past[l] = (K, V) post-RoPE of
+    positions 0..P-1: rows at positions < P attend to it instead of adding their own K/V.
+    Returns logits [rows, vocab] and per layer {keys, keys_prerope, values, queries} of the rows."""
     w = {k: t.to(dtype) for k, t in w.items()}
     h, nh, nkv = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
-    hd, eps, T = cfg.get("head_dim", h // nh), cfg["rms_norm_eps"], len(ids)
+    hd, eps, n = head_dim(cfg), cfg["rms_norm_eps"], len(ids)
+    window = cfg.get("sliding_window") if cfg["model_type"] == "mistral" else None
+    pos = torch.tensor(positions, dtype=torch.float64)
     def norm(x, g):
         return g * x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps)
-    ang = (torch.arange(T, dtype=torch.float64)[:, None] * inv_freq(cfg, hd)[None, :]).to(dtype)
+    ang = (pos[:, None] * inv_freq(cfg, hd)[None, :]).to(dtype)
     cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
-    def rope(x):  # [heads, T, hd]
+    def rope(x):  # [heads, n, hd]
         x1, x2 = x[..., : hd // 2], x[..., hd // 2:]
         return x * cos + torch.cat([-x2, x1], -1) * sin
+    n_past = past[0][0].shape[1] if past else 0
+    own = [i for i, p in enumerate(positions) if p >= n_past]  # rows whose K/V join the keys
+    key_pos = torch.tensor(list(range(n_past)) + [positions[i] for i in own], dtype=torch.float64)
+    allowed = key_pos[None, :] <= pos[:, None]
+    if window:
+        allowed &= pos[:, None] - key_pos[None, :] < window
     x = w["model.embed_tokens.weight"][ids]
-    mask = torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
+    layers = []
     for l in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{l}."
         a = norm(x, w[p + "input_layernorm.weight"])
@@ -80,17 +107,43 @@ def reference_logits(cfg, w, ids, dtype=torch.float64):
             y = a @ w[p + f"self_attn.{name}.weight"].T
             if p + f"self_attn.{name}.bias" in w:
                 y = y + w[p + f"self_attn.{name}.bias"]
-            return y.view(T, heads, hd).transpose(0, 1)
-        q, k, v = rope(proj("q_proj", nh)), rope(proj("k_proj", nkv)), proj("v_proj", nkv)
-        k, v = k.repeat_interleave(nh // nkv, 0), v.repeat_interleave(nh // nkv, 0)
-        s = (q @ k.transpose(1, 2)) / math.sqrt(hd)
-        att = torch.softmax(s.masked_fill(mask, float("-inf")), -1) @ v
-        x = x + att.transpose(0, 1).reshape(T, nh * hd) @ w[p + "self_attn.o_proj.weight"].T
+            return y.view(n, heads, hd).transpose(0, 1)
+        q_pre, k_pre, v = proj("q_proj", nh), proj("k_proj", nkv), proj("v_proj", nkv)
+        if p + "self_attn.q_norm.weight" in w:
+            q_pre, k_pre = norm(q_pre, w[p + "self_attn.q_norm.weight"]), norm(k_pre, w[p + "self_attn.k_norm.weight"])
+        q, k = rope(q_pre), rope(k_pre)
+        layers.append({"keys": k, "keys_prerope": k_pre, "values": v, "queries": q})
+        keys, vals = k[:, own], v[:, own]
+        if past:
+            keys, vals = torch.cat([past[l][0].to(dtype), keys], 1), torch.cat([past[l][1].to(dtype), vals], 1)
+        keys, vals = keys.repeat_interleave(nh // nkv, 0), vals.repeat_interleave(nh // nkv, 0)
+        s = (q @ keys.transpose(1, 2)) / math.sqrt(hd)
+        att = torch.softmax(s.masked_fill(~allowed, float("-inf")), -1) @ vals
+        x = x + att.transpose(0, 1).reshape(n, nh * hd) @ w[p + "self_attn.o_proj.weight"].T
         m = norm(x, w[p + "post_attention_layernorm.weight"])
         g = torch.nn.functional.silu(m @ w[p + "mlp.gate_proj.weight"].T) * (m @ w[p + "mlp.up_proj.weight"].T)
         x = x + g @ w[p + "mlp.down_proj.weight"].T
     head = w["model.embed_tokens.weight"] if cfg["tie_word_embeddings"] else w["lm_head.weight"]
-    return norm(x, w["model.norm.weight"]) @ head.T
+    return norm(x, w["model.norm.weight"]) @ head.T, layers
+
+
+def reference_continuation(cfg, w, ids, context, gen):
+    """Every K and V target of tokens[:context] replaced by itself plus noise (rounded to float32,
+    as the C++ side receives it); the continuation's logits over that cache."""
+    _, layers = reference_forward(cfg, w, ids[:context], list(range(context)))
+    subs, past = [], []
+    for l, lay in enumerate(layers):
+        kv = []
+        for kind in ("keys", "values"):
+            exact = lay[kind]
+            noisy = (exact + 0.3 * exact.std() * torch.randn(exact.shape, generator=gen, dtype=torch.float64)).float()
+            kv.append(noisy.double())
+            for hh in range(noisy.shape[0]):
+                subs.append({"layer": l, "head": hh, "keys": kind == "keys", "data": noisy[hh].flatten().tolist()})
+        past.append(tuple(kv))
+    rows = list(range(context - 1, len(ids) - 1))
+    logits, _ = reference_forward(cfg, w, [ids[i] for i in rows], rows, past)
+    return {"context": context, "substitutions": subs, "logits": logits.flatten().tolist()}
 
 
 BASE = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
@@ -108,11 +161,27 @@ VARIANTS = {
     "sharded": {"num_hidden_layers": 3},
     "qwen2_bias": {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "rope_theta": 1000000.0,
                    "tie_word_embeddings": True, "eos_token_id": [2, 3]},
+    # Qwen3: head_dim 24 with 4 heads (q/k/v width 96 != hidden 64), q/k norms, as real configs
+    # spell the unused sliding-window fields.
+    "qwen3_qknorm": {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "head_dim": 24,
+                     "rope_theta": 1000000.0, "rms_norm_eps": 1e-6, "hidden_act": "silu",
+                     "use_sliding_window": False, "sliding_window": None, "max_window_layers": 2,
+                     "layer_types": ["full_attention", "full_attention"]},
+    # Mistral: a window of 8 positions, far shorter than the 40 tokens; head_dim null; one KV head.
+    "mistral_window": {"architectures": ["MistralForCausalLM"], "model_type": "mistral",
+                       "sliding_window": 8, "head_dim": None, "num_key_value_heads": 1,
+                       "rope_theta": 1000000.0, "tie_word_embeddings": True},
 }
 
 
-def main(out):
+def floats(t):
+    return t.flatten().tolist()
+
+
+def main(out, names):
     for i, (name, extra) in enumerate(VARIANTS.items()):
+        if names and name not in names:
+            continue
         cfg = dict(BASE, **extra)
         gen = torch.Generator().manual_seed(1234 + i)
         w = make_weights(cfg, gen)
@@ -134,12 +203,15 @@ def main(out):
         else:
             write_safetensors(os.path.join(d, "model.safetensors"), w)
         ids = torch.randint(0, cfg["vocab_size"], (40,), generator=gen).tolist()
-        logits = reference_logits(cfg, w, ids)
+        logits, layers = reference_forward(cfg, w, ids, list(range(len(ids))))
+        ref = {"tokens": ids, "logits": floats(logits),
+               "layers": [{k: floats(t) for k, t in lay.items()} for lay in layers],
+               "continuation": reference_continuation(cfg, w, ids, 24, gen)}
         with open(os.path.join(d, "reference.json"), "w") as f:
-            json.dump({"tokens": ids, "logits": logits.flatten().tolist()}, f)
+            json.dump(ref, f)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2 or any(n not in VARIANTS for n in sys.argv[2:]):
         sys.exit(__doc__)
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])

@@ -83,6 +83,9 @@ CaptureInfo extractCapture(const ExtractOptions& o, const std::filesystem::path&
                            JobContext& ctx) {
   if (o.tokens < 2) throw InputError(o.textFile, "--tokens must be at least 2");
   ctx.report(0.0, "loading model");
+  // An unsupported architecture is refused (config.json and the field named) before a tokenizer
+  // it may not have gives a less telling error.
+  if (std::filesystem::is_directory(o.model)) parseModelConfig(o.model / "config.json");
   const auto tokPath = o.tokenizer.empty() ? Tokenizer::findFor(o.model) : o.tokenizer;
   const auto tokenizer = Tokenizer::load(tokPath);
   LoadOptions load;

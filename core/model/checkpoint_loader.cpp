@@ -128,6 +128,10 @@ LlamaWeights loadHfWeights(const std::filesystem::path& dir, torch::Device devic
       L.bv = get(p + "self_attn.v_proj.bias", {kvDim});
     }
     if (c.outputBias) L.bo = get(p + "self_attn.o_proj.bias", {h});
+    if (c.qkNorm) {
+      L.qNorm = get(p + "self_attn.q_norm.weight", {c.headDim});
+      L.kNorm = get(p + "self_attn.k_norm.weight", {c.headDim});
+    }
     L.ffnNorm = get(p + "post_attention_layernorm.weight", {h});
     L.wGate = get(p + "mlp.gate_proj.weight", {c.intermediateSize, h});
     L.wUp = get(p + "mlp.up_proj.weight", {c.intermediateSize, h});

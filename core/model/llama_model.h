@@ -1,6 +1,8 @@
 // Llama-family causal LM runner (LibTorch, behind this std-typed header): loads a Hugging Face
-// folder or a llama2.c .bin, computes logits, captures per-layer K/V/Q, generates greedily and
-// scores perplexity with a substituted KV cache. One thread at a time per object.
+// folder (llama, mistral with its sliding window, qwen2, qwen3 with q/k norms) or a llama2.c .bin,
+// computes logits, captures per-layer K/V/Q, generates greedily and scores perplexity with a
+// substituted KV cache, one sequence or a batch of equal-length ones. One thread at a time per
+// object.
 //
 //   kvwb::core::LlamaModel model("stories260K-hf");           // CUDA when available
 //   auto tok = kvwb::core::Tokenizer::load("stories260K-hf");
@@ -25,7 +27,7 @@ struct LoadOptions {
 // What capture() returns per layer; vectors stay empty unless requested. Row-major shapes.
 struct LayerCapture {
   std::vector<float> keys;         // [kvHeads, T, D] after RoPE (what the cache holds)
-  std::vector<float> keysPreRope;  // [kvHeads, T, D]
+  std::vector<float> keysPreRope;  // [kvHeads, T, D] before RoPE (Qwen3: after k_norm)
   std::vector<float> values;       // [kvHeads, T, D]
   std::vector<float> queries;      // [heads, T, D] after RoPE
   std::vector<float> attnOutput;   // [heads, T, D] softmax(QK^T/sqrt(D))V per head, before o_proj
@@ -80,6 +82,11 @@ class LlamaModel {
   // Logits of every position, [ids.size(), vocab] row-major, float32.
   std::vector<float> logits(const std::vector<int>& ids) const;
   KvCapture capture(const std::vector<int>& ids, const CaptureRequest& request = {}) const;
+  // capture() of B sequences of one length in a single forward pass with a batch dimension:
+  // result[b] equals capture(ids[b], request) to float tolerance. Throws std::invalid_argument
+  // when the lengths differ or a sequence is empty; no sequences give no captures.
+  std::vector<KvCapture> captureBatch(const std::vector<std::vector<int>>& ids,
+                                      const CaptureRequest& request = {}) const;
   // Greedy continuation of `prompt`: up to nTokens new ids, stopping after `stopId` if >= 0.
   std::vector<int> generate(const std::vector<int>& prompt, int nTokens, int stopId = -1) const;
   // Mean negative log-likelihood (nats/token) of ids[1..] given their prefixes.
@@ -96,6 +103,20 @@ class LlamaModel {
   // contextLength, vocab] row-major float32 (what core/quality/quality_stats.h compares).
   std::vector<float> continuationLogits(const std::vector<int>& ids, int contextLength,
                                         const std::vector<CacheSubstitution>& substitutions) const;
+  // continuationLogits of B sequences of one length in batched forward passes, each with its own
+  // substitutions (empty: the exact cache); result[b] equals continuationLogits(ids[b],
+  // contextLength, substitutions[b]). Memory grows with B: callers bound it by their batch size.
+  std::vector<std::vector<float>> continuationLogitsBatch(
+      const std::vector<std::vector<int>>& ids, int contextLength,
+      const std::vector<std::vector<CacheSubstitution>>& substitutions) const;
+  // Greedy continuation, nTokens new ids per prefix (no stop id), from each prefix's cache with
+  // its substitutions applied (T = the prefix length; all prefixes of one length): the first new
+  // id comes from the last prefix position re-run as a query over the substituted cache (as in
+  // continuationLogits), each later one from the substituted prefix cache plus the exact cache of
+  // the ids generated before it. With no substitutions it equals generate(prefix, nTokens).
+  std::vector<std::vector<int>> generateWithCacheBatch(
+      const std::vector<std::vector<int>>& prefixes,
+      const std::vector<std::vector<CacheSubstitution>>& substitutions, int nTokens) const;
 
  private:
   struct Impl;

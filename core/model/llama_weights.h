@@ -14,6 +14,7 @@ namespace kvwb::core {
 
 struct LayerWeights {
   torch::Tensor attnNorm, wq, wk, wv, wo, bq, bk, bv, bo;  // biases undefined when absent
+  torch::Tensor qNorm, kNorm;  // [head_dim] (Qwen3), undefined when absent
   torch::Tensor ffnNorm, wGate, wUp, wDown;
 };
 

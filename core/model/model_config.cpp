@@ -1,6 +1,7 @@
 // Hugging Face config.json → ModelConfig, with the defaults transformers applies.
 #include "core/model/model_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -52,11 +53,20 @@ int tokenId(const json& j, const char* key, int fallback, const std::filesystem:
   return strictInt(*it, key, path);
 }
 
+// rope_scaling, or transformers 5's rope_parameters (which also holds rope_theta); null if neither.
+const json* ropeObject(const json& j) {
+  for (const char* key : {"rope_scaling", "rope_parameters"}) {
+    const auto it = j.find(key);
+    if (it != j.end() && !it->is_null()) return &*it;
+  }
+  return nullptr;
+}
+
 RopeScaling parseRopeScaling(const json& j, const std::filesystem::path& path) {
   RopeScaling s;
-  const auto it = j.find("rope_scaling");
-  if (it == j.end() || it->is_null()) return s;
-  const json& r = *it;
+  const json* found = ropeObject(j);
+  if (!found) return s;
+  const json& r = *found;
   s.type =
       optionalField<std::string>(r, "rope_type", optionalField<std::string>(r, "type", "default"));
   s.factor = optionalField<double>(r, "factor", 1.0);
@@ -71,10 +81,42 @@ RopeScaling parseRopeScaling(const json& j, const std::filesystem::path& path) {
     throw InputError(path, "rope_scaling.factor must be positive and finite");
   if (s.type == "llama3" && s.highFreqFactor <= s.lowFreqFactor)
     throw InputError(path, "rope_scaling: high_freq_factor must exceed low_freq_factor");
+  if (optionalField<double>(r, "partial_rotary_factor", 1.0) != 1.0)
+    throw InputError(path, "partial_rotary_factor other than 1 is not supported");
   return s;
 }
 
+// Fields whose semantics the runner does not implement: refused instead of computed wrongly.
+void refuseUnsupportedFeatures(const json& j, const ModelConfig& c,
+                               const std::filesystem::path& path) {
+  for (const char* key : {"hidden_act", "hidden_activation"}) {
+    const auto act = optionalField<std::string>(j, key, "silu");
+    if (act != "silu")
+      throw InputError(path,
+                       std::string(key) + " \"" + act + "\" is not supported (supported: silu)");
+  }
+  if (optionalField<bool>(j, "mlp_bias", false))
+    throw InputError(path, "\"mlp_bias\": true is not supported (MLP projections have no bias)");
+  if (optionalField<double>(j, "partial_rotary_factor", 1.0) != 1.0)
+    throw InputError(path, "partial_rotary_factor other than 1 is not supported");
+  // Qwen's per-layer sliding window (layers from max_window_layers on) is not implemented.
+  if (c.modelType != "mistral" && optionalField<bool>(j, "use_sliding_window", false))
+    throw InputError(path, "model_type \"" + c.modelType +
+                               "\" with \"use_sliding_window\": true is not supported");
+  const auto layers = j.find("layer_types");
+  if (layers != j.end() && !layers->is_null())
+    for (const auto& type : *layers)
+      if (type.get<std::string>() != "full_attention")
+        throw InputError(path, "layer_types entry " + type.dump() +
+                                   " is not supported (supported: full_attention)");
+}
+
 }  // namespace
+
+const std::vector<std::string>& supportedModelTypes() {
+  static const std::vector<std::string> types{"llama", "mistral", "qwen2", "qwen3"};
+  return types;
+}
 
 ModelConfig parseModelConfig(const std::filesystem::path& configJson) {
   std::ifstream in(configJson);
@@ -88,6 +130,13 @@ ModelConfig parseModelConfig(const std::filesystem::path& configJson) {
   ModelConfig c;
   try {
     c.modelType = optionalField<std::string>(j, "model_type", "llama");
+    const auto& types = supportedModelTypes();
+    if (std::find(types.begin(), types.end(), c.modelType) == types.end()) {
+      std::string list;
+      for (const auto& t : types) list += (list.empty() ? "" : ", ") + t;
+      throw InputError(configJson, "model_type \"" + c.modelType +
+                                       "\" is not supported (supported: " + list + ")");
+    }
     c.hiddenSize = intField(j, "hidden_size", std::nullopt, configJson);
     c.intermediateSize = intField(j, "intermediate_size", std::nullopt, configJson);
     c.numLayers = intField(j, "num_hidden_layers", std::nullopt, configJson);
@@ -97,15 +146,27 @@ ModelConfig parseModelConfig(const std::filesystem::path& configJson) {
     c.vocabSize = intField(j, "vocab_size", std::nullopt, configJson);
     c.maxPositions = intField(j, "max_position_embeddings", 2048, configJson);
     c.rmsNormEps = optionalField<double>(j, "rms_norm_eps", 1e-6);
-    c.ropeTheta = optionalField<double>(j, "rope_theta", 10000.0);
+    const json* rope = ropeObject(j);
+    c.ropeTheta = optionalField<double>(
+        j, "rope_theta", rope ? optionalField<double>(*rope, "rope_theta", 10000.0) : 10000.0);
     c.ropeScaling = parseRopeScaling(j, configJson);
     c.tieWordEmbeddings = optionalField<bool>(j, "tie_word_embeddings", false);
+    // Qwen2 always has q/k/v biases and never an o_proj bias; Llama, Mistral and Qwen3 follow
+    // attention_bias for all four.
     const bool attentionBias = optionalField<bool>(j, "attention_bias", false);
     c.qkvBias = attentionBias || c.modelType == "qwen2";
-    c.outputBias = attentionBias;
+    c.outputBias = attentionBias && c.modelType != "qwen2";
+    c.qkNorm = c.modelType == "qwen3";
+    if (c.modelType == "mistral") {  // null: full attention
+      c.slidingWindow = intField(j, "sliding_window", 0, configJson);
+      if (c.slidingWindow <= 0 && j.contains("sliding_window") && !j["sliding_window"].is_null())
+        throw InputError(configJson, "\"sliding_window\" must be positive or null, got " +
+                                         std::to_string(c.slidingWindow));
+    }
     c.bosTokenId = tokenId(j, "bos_token_id", 1, configJson);
     c.eosTokenId = tokenId(j, "eos_token_id", 2, configJson);
     c.torchDtype = optionalField<std::string>(j, "torch_dtype", "float32");
+    refuseUnsupportedFeatures(j, c, configJson);
   } catch (const json::exception& e) {
     throw InputError(configJson, std::string("field of the wrong type: ") + e.what());
   }
@@ -123,6 +184,9 @@ void validateModelConfig(const ModelConfig& c, const std::filesystem::path& sour
     throw InputError(source, "num_attention_heads " + std::to_string(c.numHeads) +
                                  " is not a multiple of num_key_value_heads " +
                                  std::to_string(c.numKvHeads));
+  if (c.slidingWindow < 0)
+    throw InputError(source, "sliding_window " + std::to_string(c.slidingWindow) +
+                                 " must be positive (0 = full attention)");
   if (c.headDim % 2 != 0) throw InputError(source, "head_dim must be even for RoPE");
   for (const int heads : {c.numHeads, c.numKvHeads})
     if (static_cast<std::int64_t>(heads) * c.headDim > std::numeric_limits<int>::max())

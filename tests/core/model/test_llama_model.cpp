@@ -1,11 +1,13 @@
 // Runner tests on the real stories260K checkpoint in both formats: the model card's greedy text,
 // logits agreement HF vs llama2.c, perplexity on real texts, captured Q/K/V against the runner's
-// own attention output, and Δ perplexity with substituted caches.
+// own attention output, Δ perplexity with substituted caches, and the batched entry points
+// against the per-sequence ones.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
+#include "compare.h"
 #include "core/base/errors.h"
 #include "core/model/llama_model.h"
 #include "core/model/tokenizer.h"
@@ -187,7 +189,8 @@ TEST(LlamaModel, ContinuationLogitsAreWhatPerplexityScores) {
   const int context = 64;
   const int vocab = hfModel().config().vocabSize;
   std::vector<float> zeros(static_cast<std::size_t>(context) * 8, 0.f);
-  for (const auto& subs : {std::vector<CacheSubstitution>{}, std::vector<CacheSubstitution>{{2, 1, false, zeros}}}) {
+  for (const auto& subs :
+       {std::vector<CacheSubstitution>{}, std::vector<CacheSubstitution>{{2, 1, false, zeros}}}) {
     const auto logits = hfModel().continuationLogits(ids, context, subs);
     ASSERT_EQ(logits.size(), (ids.size() - context) * static_cast<std::size_t>(vocab));
     double nll = 0;
@@ -206,6 +209,102 @@ TEST(LlamaModel, ContinuationLogitsAreWhatPerplexityScores) {
   const auto full = hfModel().logits(ids);
   for (std::size_t i = 0; i < exact.size(); ++i)
     ASSERT_NEAR(exact[i], full[(context - 1) * vocab + i], 1e-4) << "logit " << i;
+}
+
+// The batched tests skip, saying so, where neither ../shared/models nor datasets/ holds the model.
+#define SKIP_WITHOUT_MODEL()                             \
+  if (!std::filesystem::exists(hfDir() / "config.json")) \
+  GTEST_SKIP() << "the real model stories260K-hf is not in ../shared/models nor datasets/"
+
+// Windows of one length from three real texts.
+std::vector<std::vector<int>> windows(std::size_t n) {
+  return {textTokens("tinystories.txt", n), textTokens("code.txt", n),
+          textTokens("fiction.txt", n)};
+}
+
+TEST(LlamaModelBatch, CaptureBatchEqualsCapture) {
+  SKIP_WITHOUT_MODEL();
+  const auto ids = windows(64);
+  const CaptureRequest all{
+      .keysPreRope = true, .queries = true, .attnOutput = true, .logits = true};
+  const auto batch = hfModel().captureBatch(ids, all);
+  ASSERT_EQ(batch.size(), ids.size());
+  const char* names[] = {"logits", "keys", "keysPreRope", "values", "queries", "attnOutput"};
+  double worst[6] = {};
+  for (std::size_t b = 0; b < ids.size(); ++b) {
+    const auto one = hfModel().capture(ids[b], all);
+    EXPECT_EQ(batch[b].numTokens, 64);
+    worst[0] = std::max(worst[0], test::maxRelativeError(batch[b].logits, one.logits));
+    for (std::size_t l = 0; l < one.layers.size(); ++l) {
+      const auto &x = batch[b].layers[l], &y = one.layers[l];
+      const std::vector<float>* got[] = {&x.keys, &x.keysPreRope, &x.values, &x.queries,
+                                         &x.attnOutput};
+      const std::vector<float>* want[] = {&y.keys, &y.keysPreRope, &y.values, &y.queries,
+                                          &y.attnOutput};
+      for (int i = 0; i < 5; ++i) {
+        ASSERT_FALSE(want[i]->empty());
+        worst[i + 1] = std::max(worst[i + 1], test::maxRelativeError(*got[i], *want[i]));
+      }
+    }
+  }
+  std::cout << "captureBatch vs capture, max relative difference:";
+  for (int i = 0; i < 6; ++i) {
+    std::cout << " " << names[i] << " " << worst[i];
+    EXPECT_LT(worst[i], 1e-5) << names[i];
+  }
+  std::cout << "\n";
+}
+
+TEST(LlamaModelBatch, ContinuationLogitsBatchEqualsSingle) {
+  SKIP_WITHOUT_MODEL();
+  const auto ids = windows(96);
+  const int context = 64;
+  std::mt19937 rng(11);
+  const auto cap = hfModel().capture({ids[0].begin(), ids[0].begin() + context});
+  std::vector<float> zeros(static_cast<std::size_t>(context) * 8, 0.f);
+  const std::vector<std::vector<CacheSubstitution>> subs{
+      allTargets(cap, context, 0.5, rng), {}, {{2, 1, false, zeros}}};
+  const auto batch = hfModel().continuationLogitsBatch(ids, context, subs);
+  ASSERT_EQ(batch.size(), ids.size());
+  double worst = 0;
+  for (std::size_t b = 0; b < ids.size(); ++b)
+    worst = std::max(worst, test::maxRelativeError(
+                                batch[b], hfModel().continuationLogits(ids[b], context, subs[b])));
+  std::cout << "continuationLogitsBatch vs continuationLogits: max relative difference " << worst
+            << "\n";
+  EXPECT_LT(worst, 1e-5);
+  auto ragged = ids;
+  ragged[1].pop_back();
+  EXPECT_THROW(hfModel().continuationLogitsBatch(ragged, context, subs), std::invalid_argument);
+  EXPECT_THROW(hfModel().continuationLogitsBatch(ids, context, {{}, {}}), std::invalid_argument);
+  EXPECT_THROW(hfModel().captureBatch(ragged), std::invalid_argument);
+  EXPECT_TRUE(hfModel().captureBatch({}).empty());
+}
+
+TEST(LlamaModelBatch, GenerateWithCacheBatch) {
+  SKIP_WITHOUT_MODEL();
+  const auto prefixes = windows(48);
+  const int n = 24;
+  // Exact cache: what generate() continues, for each prefix and the model card's BOS prompt.
+  const auto exact = hfModel().generateWithCacheBatch(prefixes, {{}, {}, {}}, n);
+  for (std::size_t b = 0; b < prefixes.size(); ++b)
+    EXPECT_EQ(exact[b], hfModel().generate(prefixes[b], n)) << b;
+  EXPECT_EQ(hfModel().generateWithCacheBatch({{1}}, {{}}, 40)[0], hfModel().generate({1}, 40));
+  // Substituted cache: a batch gives what each prefix alone gives, and teacher-forcing the
+  // output through continuationLogits picks the same tokens.
+  std::mt19937 rng(5);
+  const auto cap = hfModel().capture(prefixes[0]);
+  const std::vector<std::vector<CacheSubstitution>> subs{allTargets(cap, 48, 1.0, rng), {}, {}};
+  const auto noisy = hfModel().generateWithCacheBatch(prefixes, subs, n);
+  EXPECT_EQ(noisy[0], hfModel().generateWithCacheBatch({prefixes[0]}, {subs[0]}, n)[0]);
+  EXPECT_EQ(noisy[1], exact[1]);
+  std::vector<int> forced = prefixes[0];
+  forced.insert(forced.end(), noisy[0].begin(), noisy[0].end());
+  const auto logits = hfModel().continuationLogits(forced, 48, subs[0]);
+  for (int t = 0; t < n; ++t) {
+    const auto row = logits.begin() + t * 512;
+    EXPECT_EQ(std::max_element(row, row + 512) - row, noisy[0][t]) << "token " << t;
+  }
 }
 
 TEST(LlamaModel, BadCheckpointsThrowInputError) {
