@@ -34,7 +34,7 @@ int exportFigures(const kvwb::app::CommandLine& cl) {
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
-  kvwb::gpu::configureThreads();  // before anything computes or shows the device
+  kvwb::gpu::configureHost();  // before anything computes or shows the device
   QApplication::setOrganizationName(QStringLiteral("kvworkbench"));
   QApplication::setApplicationName(QStringLiteral("kvwb"));
   QApplication::setApplicationDisplayName(QStringLiteral("KV Workbench"));

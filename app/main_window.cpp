@@ -35,6 +35,7 @@
 #include "widgets/capture_details.h"
 #include "widgets/compare_data.h"
 #include "widgets/compare_view.h"
+#include "widgets/damage_view.h"
 #include "widgets/extract_dialog.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/project_overview.h"
@@ -92,6 +93,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     QWidget* view = m_views->widget(index);
     std::erase_if(m_atlasViews, [view](const auto& entry) { return entry.second == view; });
     if (view == m_results) m_results = nullptr;
+    if (view == m_damage) m_damage = nullptr;
     m_views->removeTab(index);
     view->deleteLater();
   });
@@ -125,6 +127,7 @@ void MainWindow::connectSession() {
   });
   connect(&m_session, &ProjectSession::runsChanged, this, [this] {
     m_overview->refresh();
+    updateActions();
     if (m_results) m_results->setProject(*m_session.project());
   });
   connect(&m_session, &ProjectSession::analysesChanged, this, [this] {
@@ -221,6 +224,13 @@ void MainWindow::createMenus() {
   m_analyzeAllAction = analysis->addAction(
       tr("Analyze A&ll Captures"), QKeySequence(tr("Ctrl+Shift+R")), this, &MainWindow::analyzeAll);
   m_analyzeAllAction->setStatusTip(tr("Analyze every capture without a current analysis"));
+  analysis->addSeparator();
+  m_damageAction =
+      analysis->addAction(tr("Which &Tokens Are Hurt…"), this, &MainWindow::chooseDamageJob);
+  m_damageAction->setObjectName(QStringLiteral("damageAction"));
+  m_damageAction->setStatusTip(
+      tr("A sweep job's continuation text with each token shaded by its KL divergence or ΔNLL, "
+         "and the top-5 next tokens with and without compression"));
   QMenu* compression = menuBar()->addMenu(tr("&Compression"));
   m_sweepAction = compression->addAction(tr("New &Sweep…"), QKeySequence(tr("Ctrl+Shift+S")), this,
                                          &MainWindow::newSweep);
@@ -251,6 +261,7 @@ void MainWindow::updateActions() {
   m_analyzeAllAction->setEnabled(!m_session.analyzing() && captures);
   m_sweepAction->setEnabled(!m_session.sweeping() && captures);
   m_mergeAction->setEnabled(project.has_value());
+  m_damageAction->setEnabled(project && !m_session.model().runs().empty());
 }
 
 QString MainWindow::currentCapture() const {

@@ -1,12 +1,13 @@
 // The KV Workbench main window: project explorer, details and jobs docks around central tabs (an
-// overview, one structure atlas per opened capture, the results of runs, a comparison); File menu
-// (new, open, recent, import, extract, figure set, quit), Analysis menu and toolbar (analyze the
-// selected or every capture), Compression menu (new sweep, results, compare); dumps dropped on the
-// window are imported. Window chrome only: the open project, its atlases and the jobs live in a
+// overview, one structure atlas per opened capture, the results of runs, a comparison, the tokens
+// a job hurts); File menu (new, open, recent, import, extract, figure set, quit), Analysis menu and
+// toolbar (analyze the selected or every capture; which tokens a job hurts), Compression menu (new
+// sweep, results, compare); dumps dropped on the window are imported. Window chrome only: the open project, its atlases and the jobs live in a
 // widgets::ProjectSession whose change signals the tabs follow. GUI thread only.
 #pragma once
 
 #include <QMainWindow>
+#include <QPointer>
 #include <QString>
 #include <QStringList>
 #include <map>
@@ -28,6 +29,7 @@ class QTreeView;
 namespace kvwb::widgets {
 class AtlasView;
 class CompareView;
+class DamageView;
 struct ComparePair;
 class CaptureDetails;
 class ProjectOverview;
@@ -76,6 +78,12 @@ class MainWindow : public QMainWindow {
   // Opens (or shows) the Results tab with the rows of `runIds`; with none, the runs of the
   // project's latest sweep. Null without a project.
   widgets::ResultsView* openResults(const QStringList& runIds = {});
+  // Measures, token by token, the quality windows of the job whose key starts with `jobKey` in the
+  // background and shows them in the Damage tab (opened or reused). Null without a project.
+  widgets::DamageView* openDamage(const QString& jobKey);
+  // Analysis → Which Tokens Are Hurt…: asks for one of the project's jobs (the one last clicked
+  // in the Results view preselected), then openDamage().
+  void chooseDamageJob();
   void restoreLayout();  // window geometry and dock state from QSettings
 
   widgets::ProjectSession& session() { return m_session; }
@@ -126,8 +134,11 @@ class MainWindow : public QMainWindow {
   QAction* m_sweepAction = nullptr;
   QAction* m_compareAction = nullptr;
   QAction* m_mergeAction = nullptr;
+  QAction* m_damageAction = nullptr;
   widgets::ResultsView* m_results = nullptr;  // the Results tab, while open
   widgets::CompareView* m_compare = nullptr;  // the Compare tab, while open
+  QPointer<widgets::DamageView> m_damage;     // the Damage tab, while open
+  std::string m_selectedJob;  // the job of the fit last clicked in the Results view
   QString m_guiProgram;                         // empty: QCoreApplication::applicationFilePath()
   // The tree's selection across a model reset: its group and name, or group -1.
   std::pair<int, QString> m_keptSelection{-1, {}};

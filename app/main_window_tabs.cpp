@@ -1,5 +1,7 @@
-// MainWindow's central tab area: opening and refreshing the Results, Compare and Atlas tabs, and
-// closing a project's tabs (the rest of the window is main_window.cpp). GUI thread only.
+// MainWindow's central tab area: opening and refreshing the Results, Compare, Damage and Atlas
+// tabs, choosing the job whose damage to show, and closing a project's tabs (the rest of the
+// window is main_window.cpp). GUI thread only.
+#include <QInputDialog>
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
@@ -10,6 +12,8 @@
 #include "widgets/atlas_view.h"
 #include "widgets/compare_data.h"
 #include "widgets/compare_view.h"
+#include "widgets/damage_data.h"
+#include "widgets/damage_view.h"
 #include "widgets/results_view.h"
 
 namespace kvwb::app {
@@ -34,8 +38,18 @@ widgets::ResultsView* MainWindow::openResults(const QStringList& runIds) {
 
 void MainWindow::openCounterpart(const QString& runId, int layer, int head, const QString& kind,
                                  const QString& paramsJson) {
+  // The clicked fit's job is the one Analysis → Which Tokens Are Hurt… offers first.
+  const auto params = nlohmann::json::parse(paramsJson.toStdString(), nullptr, false);
+  const std::string job = params.is_object() && params.contains("job") && params["job"].is_string()
+                              ? params["job"].get<std::string>()
+                              : std::string();
+  if (!job.empty()) m_selectedJob = job;
   if (layer < 0 || (kind != "K" && kind != "V")) {
-    statusBar()->showMessage(tr("Job aggregates have no single target to compare"), 5000);
+    statusBar()->showMessage(
+        job.empty() ? tr("Job aggregates have no single target to compare")
+                    : tr("Job %1: Analysis → Which Tokens Are Hurt… shows the tokens it hurts")
+                          .arg(QString::fromStdString(job.substr(0, 8))),
+        8000);
     return;
   }
   const auto& runs = m_session.model().runs();
@@ -52,6 +66,10 @@ void MainWindow::openCounterpart(const QString& runId, int layer, int head, cons
   pair.a = core::fitSpec(run->method, paramsJson.toStdString());
   pair.b = core::counterpartSpec(pair.a);
   openCompare(pair);
+  if (!job.empty())
+    statusBar()->showMessage(tr("Analysis → Which Tokens Are Hurt… now offers job %1 first")
+                                 .arg(QString::fromStdString(job.substr(0, 8))),
+                             8000);
 }
 
 widgets::CompareView* MainWindow::openCompare(const widgets::ComparePair& pair) {
@@ -66,6 +84,61 @@ widgets::CompareView* MainWindow::openCompare(const widgets::ComparePair& pair) 
   m_compare->showFits(pair);
   m_views->setCurrentWidget(m_compare);
   return m_compare;
+}
+
+widgets::DamageView* MainWindow::openDamage(const QString& jobKey) {
+  const auto& project = m_session.project();
+  if (!project) return nullptr;
+  if (!m_damage) {
+    m_damage = new widgets::DamageView(m_session.jobs());
+    m_damage->setObjectName(QStringLiteral("damage"));
+    // A failure is shown by onJobFinished, as for every job; m_damage nulls itself when closed.
+    m_views->addTab(m_damage, tr("Damage"));
+  }
+  m_damage->showJob(project->path(), jobKey.toStdString());
+  m_views->setCurrentWidget(m_damage);
+  return m_damage;
+}
+
+void MainWindow::chooseDamageJob() {
+  const auto& project = m_session.project();
+  if (!project) return;
+  std::vector<widgets::DamageJobChoice> choices;
+  try {
+    choices = widgets::damageJobChoices(*project, m_session.model().runs());
+  } catch (const std::exception& e) {
+    showError(tr("Which Tokens Are Hurt"), QString::fromStdString(e.what()));
+    return;
+  }
+  if (choices.empty()) {
+    showError(tr("Which Tokens Are Hurt"),
+              tr("%1 has no sweep jobs yet: run a sweep first (Compression → New Sweep…).")
+                  .arg(QString::fromStdString(project->path().filename().string())));
+    return;
+  }
+  QStringList labels;
+  int preselected = 0;
+  for (const auto& c : choices) {
+    if (!m_selectedJob.empty() && c.key == m_selectedJob)
+      preselected = static_cast<int>(labels.size());
+    labels << c.label;
+  }
+  auto* dialog = new QInputDialog(this);
+  dialog->setObjectName(QStringLiteral("damageJobDialog"));
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setWindowTitle(tr("Which Tokens Are Hurt"));
+  dialog->setLabelText(tr("Measure the job's quality windows again, token by token (jobs whose "
+                          "sweep measured model quality first; a point clicked in the Results "
+                          "view preselects its job):"));
+  dialog->setComboBoxItems(labels);
+  dialog->setComboBoxEditable(false);
+  dialog->setTextValue(labels[preselected]);
+  connect(dialog, &QInputDialog::textValueSelected, this,
+          [this, choices, labels](const QString& label) {
+            const auto i = labels.indexOf(label);
+            if (i >= 0) openDamage(QString::fromStdString(choices[static_cast<std::size_t>(i)].key));
+          });
+  dialog->open();  // window-modal without a nested event loop
 }
 
 void MainWindow::compareSelectedTarget() {
@@ -103,6 +176,12 @@ void MainWindow::closeProjectTabs() {
     m_results->deleteLater();
     m_results = nullptr;
   }
+  if (m_damage) {  // its job belongs to the previous project
+    m_views->removeTab(m_views->indexOf(m_damage));
+    m_damage->deleteLater();
+    m_damage = nullptr;
+  }
+  m_selectedJob.clear();
 }
 
 widgets::AtlasView* MainWindow::openAtlas(const QString& capture) {

@@ -62,7 +62,7 @@ double lag1Sum(const CaptureAnalysis& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  kvwb::gpu::configureThreads();  // as the CLI and GUI do: every core
+  kvwb::gpu::configureHost();  // as the CLI and GUI do: every core
   fs::path projectPath;
   std::string capture;
   fs::path temp;

@@ -231,7 +231,7 @@ void runContext(std::int64_t L, const DeviceProfile& host, const DeviceProfile& 
 }  // namespace
 
 int main(int argc, char** argv) {
-  kvwb::gpu::configureThreads();
+  kvwb::gpu::configureHost();
   std::vector<std::int64_t> contexts = {4096, 16384, 65536, 131072};
   if (argc > 1) {
     contexts.clear();

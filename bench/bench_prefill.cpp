@@ -16,7 +16,7 @@
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
-  kvwb::gpu::configureThreads();  // as the CLI and GUI do: every core
+  kvwb::gpu::configureHost();  // as the CLI and GUI do: every core
   const fs::path model = argc > 1 ? argv[1] : "datasets/stories260K-hf";
   std::vector<int> lengths;
   for (int i = 2; i < argc; ++i) lengths.push_back(std::atoi(argv[i]));

@@ -104,7 +104,7 @@ std::string duration(double s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  kvwb::gpu::configureThreads();  // as the CLI and GUI do: every core
+  kvwb::gpu::configureHost();  // as the CLI and GUI do: every core
   fs::path projectPath = fs::path(KVWB_SOURCE_DIR) / "datasets" / "demo.kvw";
   int epochs = 0;
   std::int64_t batchedTargets = 0, sequentialTargets = 0;

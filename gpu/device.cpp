@@ -1,6 +1,7 @@
 // Device selection through LibTorch (works with CPU-only and CUDA builds of LibTorch).
 #include "gpu/device.h"
 
+#include <malloc.h>
 #include <torch/torch.h>
 
 #include <cstdlib>
@@ -11,10 +12,21 @@ namespace kvwb::gpu {
 
 bool cudaAvailable() { return torch::cuda::is_available(); }
 
-void configureThreads() {
+void configureHost() {
+  constexpr int kKeptBytes = 1 << 30;
+  mallopt(M_MMAP_THRESHOLD, kKeptBytes / 4);  // larger blocks still come from mmap
+  mallopt(M_TRIM_THRESHOLD, kKeptBytes);
   if (std::getenv("OMP_NUM_THREADS")) return;
   const auto cores = static_cast<int>(std::thread::hardware_concurrency());
   if (cores > at::get_num_threads()) at::set_num_threads(cores);
+}
+
+ScopedCpuThreads::ScopedCpuThreads(int threads) : m_previous(at::get_num_threads()) {
+  if (threads != m_previous) at::set_num_threads(threads);
+}
+
+ScopedCpuThreads::~ScopedCpuThreads() {
+  if (at::get_num_threads() != m_previous) at::set_num_threads(m_previous);
 }
 
 std::string resolveDevice(const std::string& requested) {

@@ -120,64 +120,74 @@ QString figureSuffix(FigureFormat format) {
   return QStringLiteral("png");
 }
 
-bool exportPlot(PlotWidget& plot, const QString& path, FigureFormat format,
-                const FigureOptions& options, QString* error) {
+bool writeFigure(const QString& path, FigureFormat format, const FigureOptions& options,
+                 const std::function<void(QCPPainter& painter, int width, int height, bool vector)>& paint,
+                 QString* error) {
   if (!(options.widthMm > 0 && options.heightMm > 0 && options.dpi > 0))
     return fail(error, QObject::tr("%1: the figure size and DPI must be positive").arg(path));
-  QCustomPlot* canvas = plot.canvas();
   const int width = static_cast<int>(std::lround(toUnits(options.widthMm, kLayoutDpi)));
   const int height = static_cast<int>(std::lround(toUnits(options.heightMm, kLayoutDpi)));
   bool written = false;
-  {
-    const FontOverride fonts(canvas, options);
-    switch (format) {
-      case FigureFormat::Pdf: {
-        QPdfWriter writer(path);
-        writer.setCreator(QStringLiteral("KV Workbench"));
-        writer.setPageSize(QPageSize(QSizeF(options.widthMm, options.heightMm),
-                                     QPageSize::Millimeter));
-        writer.setPageMargins(QMarginsF(0, 0, 0, 0));
-        writer.setResolution(static_cast<int>(kLayoutDpi));
-        QCPPainter painter;
-        if (!painter.begin(&writer)) break;
-        paint(canvas, painter, width, height, true);
-        written = painter.end();
-        break;
-      }
-      case FigureFormat::Svg: {
-        QSvgGenerator generator;
-        generator.setFileName(path);
-        generator.setResolution(static_cast<int>(kLayoutDpi));
-        generator.setSize(QSize(width, height));
-        generator.setViewBox(QRect(0, 0, width, height));
-        generator.setTitle(QFileInfo(path).completeBaseName());
-        QCPPainter painter;
-        if (!painter.begin(&generator)) break;
-        paint(canvas, painter, width, height, true);
-        written = painter.end();
-        break;
-      }
-      case FigureFormat::Png: {
-        const int pxWidth = static_cast<int>(std::lround(toUnits(options.widthMm, options.dpi)));
-        const int pxHeight = static_cast<int>(std::lround(toUnits(options.heightMm, options.dpi)));
-        QImage image(pxWidth, pxHeight, QImage::Format_ARGB32);
-        const int perMetre = static_cast<int>(std::lround(kLayoutDpi / 0.0254));
-        image.setDotsPerMeterX(perMetre);  // fonts drawn in layout units, as measured
-        image.setDotsPerMeterY(perMetre);
-        image.fill(Qt::white);
-        QCPPainter painter(&image);
-        painter.scale(static_cast<double>(pxWidth) / width, static_cast<double>(pxHeight) / height);
-        paint(canvas, painter, width, height, false);
-        painter.end();
-        image.setDotsPerMeterX(static_cast<int>(std::lround(options.dpi / 0.0254)));
-        image.setDotsPerMeterY(static_cast<int>(std::lround(options.dpi / 0.0254)));
-        written = image.save(path, "PNG");
-        break;
-      }
+  switch (format) {
+    case FigureFormat::Pdf: {
+      QPdfWriter writer(path);
+      writer.setCreator(QStringLiteral("KV Workbench"));
+      writer.setPageSize(QPageSize(QSizeF(options.widthMm, options.heightMm), QPageSize::Millimeter));
+      writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+      writer.setResolution(static_cast<int>(kLayoutDpi));
+      QCPPainter painter;
+      if (!painter.begin(&writer)) break;
+      paint(painter, width, height, true);
+      written = painter.end();
+      break;
+    }
+    case FigureFormat::Svg: {
+      QSvgGenerator generator;
+      generator.setFileName(path);
+      generator.setResolution(static_cast<int>(kLayoutDpi));
+      generator.setSize(QSize(width, height));
+      generator.setViewBox(QRect(0, 0, width, height));
+      generator.setTitle(QFileInfo(path).completeBaseName());
+      QCPPainter painter;
+      if (!painter.begin(&generator)) break;
+      paint(painter, width, height, true);
+      written = painter.end();
+      break;
+    }
+    case FigureFormat::Png: {
+      const int pxWidth = static_cast<int>(std::lround(toUnits(options.widthMm, options.dpi)));
+      const int pxHeight = static_cast<int>(std::lround(toUnits(options.heightMm, options.dpi)));
+      QImage image(pxWidth, pxHeight, QImage::Format_ARGB32);
+      const int perMetre = static_cast<int>(std::lround(kLayoutDpi / 0.0254));
+      image.setDotsPerMeterX(perMetre);  // fonts drawn in layout units, as measured
+      image.setDotsPerMeterY(perMetre);
+      image.fill(Qt::white);
+      QCPPainter painter(&image);
+      painter.scale(static_cast<double>(pxWidth) / width, static_cast<double>(pxHeight) / height);
+      paint(painter, width, height, false);
+      painter.end();
+      image.setDotsPerMeterX(static_cast<int>(std::lround(options.dpi / 0.0254)));
+      image.setDotsPerMeterY(static_cast<int>(std::lround(options.dpi / 0.0254)));
+      written = image.save(path, "PNG");
+      break;
     }
   }
-  canvas->replot(QCustomPlot::rpQueuedReplot);  // back to the widget's own layout and fonts
   return written || fail(error, QObject::tr("cannot write the figure %1").arg(path));
+}
+
+bool exportPlot(PlotWidget& plot, const QString& path, FigureFormat format,
+                const FigureOptions& options, QString* error) {
+  QCustomPlot* canvas = plot.canvas();
+  bool written = false;
+  {
+    const FontOverride fonts(canvas, options);
+    written = writeFigure(
+        path, format, options,
+        [&](QCPPainter& painter, int width, int height, bool vector) { paint(canvas, painter, width, height, vector); },
+        error);
+  }
+  canvas->replot(QCustomPlot::rpQueuedReplot);  // back to the widget's own layout and fonts
+  return written;
 }
 
 bool exportPlot(PlotWidget& plot, const QString& path, const FigureOptions& options,
@@ -295,7 +305,10 @@ void ExportFigureDialog::accept() {
   QDialog::accept();
 }
 
-bool exportPlotInteractively(PlotWidget& plot, const QString& suggestedName, QWidget* parent) {
+bool exportFigureInteractively(
+    const QString& suggestedName, QWidget* parent, QWidget* near,
+    const std::function<bool(const QString& path, FigureFormat format, const FigureOptions& options, QString* error)>&
+        write) {
   ExportFigureDialog dialog(parent);
   const QString folder =
       QSettings().value(QStringLiteral("figure/folder"), QDir::homePath()).toString();
@@ -303,18 +316,26 @@ bool exportPlotInteractively(PlotWidget& plot, const QString& suggestedName, QWi
       QDir(folder).filePath(suggestedName + QLatin1Char('.') + figureSuffix(dialog.format())));
   if (dialog.exec() != QDialog::Accepted) return false;
   QString error;
-  if (!exportPlot(plot, dialog.path(), dialog.format(), dialog.options(), &error)) {
+  if (!write(dialog.path(), dialog.format(), dialog.options(), &error)) {
     QMessageBox::warning(parent, dialog.windowTitle(), error);
     return false;
   }
-  // Say where it went: in the main window's status bar, else beside the plot.
+  // Say where it went: in the main window's status bar, else beside the widget.
   const QString saved =
       QObject::tr("Figure saved: %1").arg(QDir::toNativeSeparators(dialog.path()));
-  if (auto* window = qobject_cast<QMainWindow*>(plot.window()))
+  if (auto* window = qobject_cast<QMainWindow*>(near->window()))
     window->statusBar()->showMessage(saved, 10000);
   else
-    QToolTip::showText(plot.mapToGlobal(plot.rect().center()), saved, &plot);
+    QToolTip::showText(near->mapToGlobal(near->rect().center()), saved, near);
   return true;
+}
+
+bool exportPlotInteractively(PlotWidget& plot, const QString& suggestedName, QWidget* parent) {
+  return exportFigureInteractively(
+      suggestedName, parent, &plot,
+      [&](const QString& path, FigureFormat format, const FigureOptions& options, QString* error) {
+        return exportPlot(plot, path, format, options, error);
+      });
 }
 
 }  // namespace kvwb::widgets

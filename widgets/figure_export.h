@@ -5,7 +5,9 @@
 
 #include <QDialog>
 #include <QString>
+#include <functional>
 
+class QCPPainter;
 class QComboBox;
 class QDoubleSpinBox;
 class QFontComboBox;
@@ -28,6 +30,15 @@ struct FigureOptions {
 // "pdf", "svg", "png" (any case); sets `ok` to false (and returns Png) for anything else.
 FigureFormat figureFormat(const QString& name, bool* ok = nullptr);
 QString figureSuffix(FigureFormat format);  // "pdf", "svg", "png"
+
+// Writes a figure of the options' size to `path` as `format`: `paint(painter, width, height,
+// vector)` draws it in layout units (96 per inch, width x height) on a painter begun on the file
+// (PNG: scaled to the options' DPI; `vector`: PDF or SVG). The painter is a QCPPainter, which
+// QCustomPlot's drawing needs and any QPainter code accepts. Returns false with `error` set when
+// the size or DPI is not positive or the file cannot be written. Every figure export goes here.
+bool writeFigure(const QString& path, FigureFormat format, const FigureOptions& options,
+                 const std::function<void(QCPPainter& painter, int width, int height, bool vector)>& paint,
+                 QString* error = nullptr);
 
 // Writes `plot` to `path` in `format`, laid out at the figure size (the widget on screen is left as
 // it was). Returns false with `error` set when the file cannot be written.
@@ -62,6 +73,14 @@ class ExportFigureDialog : public QDialog {
   QFontComboBox* m_font;
   QDoubleSpinBox* m_fontPt;
 };
+
+// Asks with ExportFigureDialog (a child of `parent`, proposing `suggestedName` in the last used
+// folder) and calls `write`; shows a message on failure, and on success where the file went (the
+// main window's status bar, else a tooltip over `near`). Returns true when a file was written.
+bool exportFigureInteractively(
+    const QString& suggestedName, QWidget* parent, QWidget* near,
+    const std::function<bool(const QString& path, FigureFormat format, const FigureOptions& options, QString* error)>&
+        write);
 
 // Asks with ExportFigureDialog (proposing `suggestedName` in the last used folder) and exports;
 // shows a message on failure, and on success where the file went (the main window's status bar,

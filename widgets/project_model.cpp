@@ -43,7 +43,7 @@ ProjectModel::ProjectModel(QObject* parent) : QAbstractItemModel(parent) {}
 ProjectModel::Changes ProjectModel::setProject(core::Project project) {
   std::vector<Analysis> analyses;
   for (const auto& c : project.captures()) {
-    const auto arrays = project.analysisArrays(c.name);
+    const auto arrays = project.arrayGroupNames(core::analysisGroup(c.name));
     if (!arrays.empty()) analyses.push_back({c.name, arrays.size()});
   }
   auto runs = project.runs();

@@ -93,7 +93,7 @@ QStringList ProjectSession::loadAtlases() {
       try {
         // The stored attributes (they differ between any two analyses) and the capture itself.
         std::string stamp =
-            project->analysisAttrs(capture.name) + "|" + core::captureFingerprint(capture);
+            project->arrayGroupAttrs(core::analysisGroup(capture.name)) + "|" + core::captureFingerprint(capture);
         const auto old = m_analysisStamps.find(capture.name);
         const bool same = old != m_analysisStamps.end() && old->second == stamp;
         stamps.emplace(capture.name, std::move(stamp));

@@ -17,6 +17,8 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include "core/reports/results_csv.h"
@@ -163,8 +165,10 @@ ResultsView::ResultsView(QWidget* parent)
     m_proxy->setAggregates(m_rows->currentData().toBool());
     updatePlots();
   });
-  for (QComboBox* combo : {m_quality, m_x, m_scatterX, m_scatterY})
+  for (QComboBox* combo : {m_quality, m_x, m_scatterX, m_scatterY}) {
     connect(combo, &QComboBox::currentIndexChanged, this, &ResultsView::updatePlots);
+    connect(combo, &QComboBox::activated, this, [this] { m_axesChosen = true; });
+  }
   connect(m_device, &QComboBox::currentIndexChanged, this, &ResultsView::updateDecodeTimes);
   connect(m_context, &QSpinBox::valueChanged, this, &ResultsView::updateDecodeTimes);
   connect(m_filter, &QLineEdit::textChanged, m_proxy,
@@ -235,6 +239,15 @@ void ResultsView::reloadRows() {
     }
   }
   m_model->setEntries(resultEntries(m_loaded));
+  // Model quality over text windows is what the plots show by default where a run measured it
+  // (ln PPL ratio on the Pareto front, KL divergence on the scatter); until the user picks axes.
+  const bool quality = std::any_of(m_model->entries().begin(), m_model->entries().end(), [](const ResultEntry& e) {
+    return std::isfinite(e.row[core::FitMetric::LnPplRatio]);
+  });
+  if (!m_axesChosen) {
+    selectAxis(m_quality, core::fitMetric(quality ? core::FitMetric::LnPplRatio : core::FitMetric::CosSim).column);
+    selectAxis(m_scatterY, core::fitMetric(quality ? core::FitMetric::Kld : core::FitMetric::CosSim).column);
+  }
   m_table->resizeColumnsToContents();
   updateDecodeTimes();
 }
@@ -335,6 +348,7 @@ void ResultsView::updatePlots() {
 }
 
 void ResultsView::setPareto(core::FitMetric quality, core::FitMetric x) {
+  m_axesChosen = true;
   selectAxis(m_quality, core::fitMetric(quality).column);
   selectAxis(m_x, core::fitMetric(x).column);
 }

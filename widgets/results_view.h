@@ -87,6 +87,7 @@ class ResultsView : public QWidget {
   std::vector<core::RunResults> m_loaded;  // the checked runs' rows as of the last reload
   std::shared_ptr<const DecodeTimes> m_decode;
   ResultAxis m_decodeAxis;  // reads m_decode
+  bool m_axesChosen = false;  // by the user or setPareto: no longer follows what the rows measure
   QListWidget* m_runs;
   QComboBox* m_rows;
   QComboBox* m_quality;

@@ -28,6 +28,7 @@
 #include <iterator>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 #include "core/compress/method_descriptor.h"
 #include "core/sweep/sweep.h"
@@ -184,6 +185,10 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
       m_deltaPpl(new QComboBox),
       m_attention(new QCheckBox(tr("attention output error and KL"))),
       m_pplTokens(new QSpinBox),
+      m_quality(new QCheckBox(tr("over"))),
+      m_qualityWindows(new QSpinBox),
+      m_qualityTokens(new QSpinBox),
+      m_qualityGreedy(new QSpinBox),
       m_seed(new QSpinBox),
       m_summary(new QLabel),
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel)) {
@@ -233,6 +238,22 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
   m_pplTokens->setRange(1, 4096);
   m_pplTokens->setValue(64);
   m_pplTokens->setSuffix(tr(" tokens"));
+  const core::WindowSpec defaults;
+  m_quality->setObjectName(QStringLiteral("quality"));
+  m_quality->setChecked(true);
+  m_quality->setToolTip(tr("ln PPL ratio, KL divergence, same top token and greedy agreement over "
+                           "windows of each capture's text, with bootstrap errors (docs/QUALITY.md)"));
+  for (auto [box, value, max, suffix] :
+       {std::tuple{m_qualityWindows, defaults.windows, 100000, tr(" windows")},
+        std::tuple{m_qualityTokens, defaults.continuation, 1 << 20, tr(" scored")},
+        std::tuple{m_qualityGreedy, defaults.greedy, 1 << 16, tr(" greedy")}}) {
+    box->setRange(box == m_qualityGreedy ? 0 : 1, max);
+    box->setValue(value);
+    box->setSuffix(suffix);
+    connect(m_quality, &QCheckBox::toggled, box, &QWidget::setEnabled);
+    connect(box, &QSpinBox::valueChanged, this, &SweepDialog::updateSummary);
+  }
+  m_qualityWindows->setObjectName(QStringLiteral("qualityWindows"));
   m_seed->setRange(0, 1 << 30);
   m_summary->setObjectName(QStringLiteral("summary"));
   m_summary->setWordWrap(true);
@@ -260,6 +281,11 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
   ppl->addWidget(m_deltaPpl, 1);
   ppl->addWidget(m_pplTokens);
   form->addRow(tr("Δ perplexity:"), ppl);
+  auto* quality = new QHBoxLayout;
+  for (QWidget* w : std::initializer_list<QWidget*>{m_quality, m_qualityWindows, m_qualityTokens, m_qualityGreedy})
+    quality->addWidget(w);
+  quality->addStretch(1);
+  form->addRow(tr("Model quality:"), quality);
   auto* device = new QHBoxLayout;
   device->addWidget(m_device);
   device->addWidget(new QLabel(tr("seed")));
@@ -300,7 +326,7 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
   connect(m_captures, &QListWidget::itemChanged, this, &SweepDialog::updateSummary);
   for (QLineEdit* edit : {m_name, m_layers, m_heads, m_seqLengths})
     connect(edit, &QLineEdit::textChanged, this, &SweepDialog::updateSummary);
-  for (QCheckBox* box : {m_keys, m_values, m_attention})
+  for (QCheckBox* box : {m_keys, m_values, m_attention, m_quality})
     connect(box, &QCheckBox::toggled, this, &SweepDialog::updateSummary);
   for (QComboBox* combo : {m_device, m_deltaPpl})
     connect(combo, &QComboBox::currentIndexChanged, this, &SweepDialog::updateSummary);
@@ -380,6 +406,8 @@ nlohmann::json SweepDialog::spec() const {
       else if (values.size() > 1)
         method["grid"][name] = values;
     }
+    const auto quality = m_methodQuality.find(item->text(0).toStdString());
+    if (quality != m_methodQuality.end()) method["quality"] = quality->second;
     methods.push_back(method);
   }
   if (methods.empty()) throw std::invalid_argument("methods: check at least one");
@@ -387,6 +415,11 @@ nlohmann::json SweepDialog::spec() const {
   spec["metrics"] = {{"attention", m_attention->isChecked()},
                      {"delta_ppl", m_deltaPpl->currentData().toString().toStdString()},
                      {"ppl_tokens", m_pplTokens->value()}};
+  auto quality = m_qualityKept;
+  quality.update({{"windows", m_qualityWindows->value()},
+                  {"continuation", m_qualityTokens->value()},
+                  {"greedy", m_qualityGreedy->value()}});
+  spec["metrics"]["quality"] = m_quality->isChecked() ? quality : nlohmann::json("none");
   spec["device"] = m_device->currentText().toStdString();
   spec["seed"] = m_seed->value();
   return spec;
@@ -423,13 +456,22 @@ void SweepDialog::setSpec(const nlohmann::json& spec) {
   m_deltaPpl->setCurrentIndex(m_deltaPpl->findData(
       QString::fromStdString(metrics.value("delta_ppl", std::string("job")))));
   m_pplTokens->setValue(metrics.value("ppl_tokens", 64));
+  const auto quality = metrics.value("quality", nlohmann::json::object());
+  m_quality->setChecked(quality.is_object());
+  m_qualityKept = quality.is_object() ? quality : nlohmann::json::object();
+  const core::WindowSpec defaults;
+  m_qualityWindows->setValue(m_qualityKept.value("windows", defaults.windows));
+  m_qualityTokens->setValue(m_qualityKept.value("continuation", defaults.continuation));
+  m_qualityGreedy->setValue(m_qualityKept.value("greedy", defaults.greedy));
   m_device->setCurrentText(QString::fromStdString(spec.value("device", std::string("auto"))));
   m_seed->setValue(spec.value("seed", 0));
 
   m_methods->clear();
+  m_methodQuality.clear();
   std::set<std::string> listed;
   for (const auto& m : spec.value("methods", nlohmann::json::array())) {
     const std::string method = m.value("method", std::string());
+    if (m.contains("quality")) m_methodQuality[method] = m["quality"];
     addMethod(method, true,
               valueTexts(m.value("params", nlohmann::json::object()),
                          m.value("grid", nlohmann::json::object())));

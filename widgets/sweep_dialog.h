@@ -85,6 +85,12 @@ class SweepDialog : public QDialog {
   QComboBox* m_deltaPpl;
   QCheckBox* m_attention;
   QSpinBox* m_pplTokens;
+  // Model quality over text windows (metrics.quality): on/off, windows, scored and greedy tokens;
+  // the preset's other quality keys (prefix, stride, batch, seed) are kept as they were.
+  QCheckBox* m_quality;
+  QSpinBox *m_qualityWindows, *m_qualityTokens, *m_qualityGreedy;
+  nlohmann::json m_qualityKept = nlohmann::json::object();
+  std::map<std::string, nlohmann::json> m_methodQuality;  // a method's own "quality" (SIREN: fewer windows)
   QSpinBox* m_seed;
   QLabel* m_summary;
   QDialogButtonBox* m_buttons;

@@ -17,7 +17,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
 #include "core/base/resource_paths.h"
-#include "core/sweep/subprocess.h"
+#include "core/base/subprocess.h"
 #include "core/sweep/sweep.h"
 #include "core/sweep/sweep_merge.h"
 #include "gpu/device.h"

@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   kvwb::cli::addSlurmCommand(app);
   kvwb::cli::addStatusCommand(app);
   kvwb::cli::addQualityCommand(app);
-  kvwb::gpu::configureThreads();
+  kvwb::cli::addDamageCommand(app);
+  kvwb::gpu::configureHost();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

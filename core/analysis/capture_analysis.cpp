@@ -165,12 +165,14 @@ void saveAnalysis(const std::filesystem::path& project, const CaptureAnalysis& a
                                 {"rope_layout", a.ropeLayout},  {"definitions", kDefinitionsVersion},
                                 {"tokens", a.tokens},           {"head_dim", a.headDim}};
   ProjectEdit edit(project);
-  edit.writeAnalysis(a.capture, a.arrays, attrs.dump());
+  if (!Project::open(project).hasCapture(a.capture))
+    throw InputError(project, "no capture named '" + a.capture + "'");
+  edit.writeArrayGroup(analysisGroup(a.capture), a.arrays, attrs.dump());
   edit.commit();
 }
 
 std::optional<CaptureAnalysis> loadAnalysis(const Project& project, const std::string& captureName) {
-  const auto attrsText = project.analysisAttrs(captureName);
+  const auto attrsText = project.arrayGroupAttrs(analysisGroup(captureName));
   if (attrsText.empty()) return std::nullopt;
   const auto attrs = nlohmann::json::parse(attrsText, nullptr, false);
   const auto& c = project.capture(captureName);
@@ -186,8 +188,8 @@ std::optional<CaptureAnalysis> loadAnalysis(const Project& project, const std::s
   a.heads = c.kvHeads;
   a.tokens = c.tokens;
   a.headDim = c.headDim;
-  for (const auto& name : project.analysisArrays(captureName))
-    a.arrays.push_back(project.readAnalysisArray(captureName, name));
+  for (const auto& name : project.arrayGroupNames(analysisGroup(captureName)))
+    a.arrays.push_back(project.readArray(analysisGroup(captureName), name));
   return a;
 }
 

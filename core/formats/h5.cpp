@@ -9,6 +9,7 @@
 
 #include "core/base/errors.h"
 #include "core/formats/checked_shape.h"
+#include "core/formats/h5_isolation.h"
 #include "core/formats/tensor_file.h"
 
 namespace kvwb::core::h5 {
@@ -139,6 +140,13 @@ void requireStoredChunks(hid_t dataset, hid_t fileSpace, const std::string& name
     for (; d >= 0 && (at[d] += chunk[d]) > last[d]; --d) at[d] = first[d];
     if (d < 0) return;
   }
+}
+
+// Whether attribute `attr` holds exactly one value: H5Aread writes all of them, and the readers
+// here read one (a crafted array attribute would overrun the buffer).
+bool singleValue(hid_t attr) {
+  const Handle space(H5Aget_space(attr));
+  return space.valid() && H5Sget_simple_extent_npoints(space) == 1;
 }
 
 // The absolute path of `path` below `loc`, for messages ("/captures/cap/keys").
@@ -293,6 +301,7 @@ Handle openFile(const std::filesystem::path& path, bool writable) {
   silenceErrorPrinting();
   if (!std::filesystem::exists(path)) throw InputError(path, "no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path, "not an HDF5 file (or truncated)");
+  requireSafeToOpen(path);
   return Handle(check(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT),
                       path, "open as HDF5 (corrupt, truncated or locked)"));
 }
@@ -326,8 +335,7 @@ std::optional<std::string> readStringAttr(hid_t obj, const std::string& name) {
   if (H5Aexists(obj, name.c_str()) <= 0) return std::nullopt;
   Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT));
   Handle fileType(H5Aget_type(attr));
-  if (H5Tget_class(fileType) != H5T_STRING) return std::nullopt;
-  Handle space(H5Aget_space(attr));
+  if (H5Tget_class(fileType) != H5T_STRING || !singleValue(attr)) return std::nullopt;
   if (H5Tis_variable_str(fileType) > 0) {
     Handle memType(H5Tcopy(H5T_C_S1));
     H5Tset_size(memType, H5T_VARIABLE);
@@ -358,7 +366,7 @@ std::optional<std::int64_t> readIntAttr(hid_t obj, const std::string& name) {
   if (H5Aexists(obj, name.c_str()) <= 0) return std::nullopt;
   Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT));
   std::int64_t v = 0;
-  if (H5Aread(attr, H5T_NATIVE_INT64, &v) < 0) return std::nullopt;
+  if (!singleValue(attr) || H5Aread(attr, H5T_NATIVE_INT64, &v) < 0) return std::nullopt;
   return v;
 }
 

@@ -39,7 +39,8 @@ class Handle {
 // Silences HDF5's automatic error stack printing for this process (we report our own errors).
 void silenceErrorPrinting();
 
-// Opens a file; nullopt-free: throws InputError naming the file when it is not HDF5.
+// Opens a file; nullopt-free: throws InputError naming the file when it is not HDF5, or when
+// requireSafeToOpen (h5_isolation.h) finds that reading its metadata crashes or hangs libhdf5.
 Handle openFile(const std::filesystem::path& path, bool writable);
 
 // Whether a link `path` below `loc` exists (each path element checked); throws InputError naming
@@ -51,7 +52,8 @@ inline constexpr std::size_t kMaxStringAttrBytes = std::size_t{16} << 20;
 
 // String attributes and scalar integer attributes. Strings are written fixed-length (as many bytes
 // as the value, at least 1; UTF-8, zero-padded): variable-length ones would live in HDF5's global
-// heap, which has no checksum. Both kinds are read.
+// heap, which has no checksum. Both kinds are read; an attribute holding more than one value
+// reads as absent.
 void writeStringAttr(hid_t obj, const std::string& name, const std::string& value);
 std::optional<std::string> readStringAttr(hid_t obj, const std::string& name);
 void writeIntAttr(hid_t obj, const std::string& name, std::int64_t value);

@@ -19,20 +19,36 @@ namespace kvwb::core {
 enum class Better { Higher, Lower, Neither };
 // How a job's aggregate row (every target of the job compressed at once) gets the metric from its
 // targets' rows: their sum, their mean, or measured or derived for the whole job (ratio from the
-// summed bytes, Δ perplexity with every target substituted).
+// summed bytes; Δ perplexity and the model-quality statistics over text windows, with every
+// target substituted).
 enum class Aggregate { Sum, Mean, Job };
 
 // id, column (file and CLI name), title (axis and header), unit ("" = none), better, printf
 // format, log-scaled axis by default, aggregate.
 #define KVWB_FIT_METRICS(X)                                                                  \
-  X(Bytes, "bytes", "bytes", "B", Lower, "%.0f", true, Sum)                                  \
-  X(Ratio, "ratio", "compression ratio", "x", Higher, "%.3g", true, Job)                     \
-  X(CosSim, "cos_sim", "cosine similarity", "", Higher, "%.5f", false, Mean)                 \
-  X(RelErr, "rel_err", "relative error", "", Lower, "%.4g", false, Mean)                     \
-  X(AttnOutErr, "attn_out_err", "attention output error", "", Lower, "%.4g", false, Mean)    \
-  X(AttnKl, "attn_kl", "attention KL", "nats", Lower, "%.4g", false, Mean)                   \
-  X(DeltaPpl, "delta_ppl", "Δ perplexity", "", Lower, "%.4g", false, Job)                     \
-  X(FitSeconds, "fit_seconds", "fit time", "s", Lower, "%.3g", true, Sum)                    \
+  X(Bytes, "bytes", "bytes", "B", Lower, "%.0f", true, Sum)                                     \
+  X(Ratio, "ratio", "compression ratio", "x", Higher, "%.3g", true, Job)                        \
+  X(LnPplRatio, "ln_ppl_ratio", "ln(PPL_c / PPL_base)", "", Lower, "%.4g", false, Job)          \
+  X(LnPplRatioSe, "ln_ppl_ratio_se", "ln PPL ratio std. error", "", Neither, "%.3g", false, Job) \
+  X(Kld, "kld", "KL divergence", "nats", Lower, "%.4g", true, Job)                              \
+  X(KldSe, "kld_se", "KL divergence std. error", "nats", Neither, "%.3g", false, Job)           \
+  X(SameTop, "same_top", "same top token", "", Higher, "%.4f", false, Job)                      \
+  X(SameTopSe, "same_top_se", "same top token std. error", "", Neither, "%.3g", false, Job)     \
+  X(CosSim, "cos_sim", "cosine similarity", "", Higher, "%.5f", false, Mean)                    \
+  X(RelErr, "rel_err", "relative error", "", Lower, "%.4g", false, Mean)                        \
+  X(AttnOutErr, "attn_out_err", "attention output error", "", Lower, "%.4g", false, Mean)       \
+  X(AttnKl, "attn_kl", "attention KL", "nats", Lower, "%.4g", false, Mean)                      \
+  X(DeltaPpl, "delta_ppl", "Δ perplexity", "", Lower, "%.4g", false, Job)                       \
+  X(PplRatio, "ppl_ratio", "PPL ratio", "", Lower, "%.4g", false, Job)                          \
+  X(KldMedian, "kld_median", "KL divergence median", "nats", Lower, "%.4g", true, Job)          \
+  X(KldP90, "kld_p90", "KL divergence 90th pct", "nats", Lower, "%.4g", true, Job)              \
+  X(KldP99, "kld_p99", "KL divergence 99th pct", "nats", Lower, "%.4g", true, Job)              \
+  X(KldMax, "kld_max", "KL divergence max", "nats", Lower, "%.4g", true, Job)                   \
+  X(DeltaPMean, "delta_p", "Δp of the correct token", "", Higher, "%.4g", false, Job)           \
+  X(DeltaPRms, "delta_p_rms", "RMS Δp of the correct token", "", Lower, "%.4g", false, Job)     \
+  X(GreedySteps, "greedy_steps", "greedy steps to divergence", "tokens", Higher, "%.3g", false, Job) \
+  X(GreedyAgree, "greedy_agree", "greedy agreement", "", Higher, "%.4f", false, Job)            \
+  X(FitSeconds, "fit_seconds", "fit time", "s", Lower, "%.3g", true, Sum)                       \
   X(DecodeMs, "decode_ms", "decode time", "ms", Lower, "%.3g", true, Sum)
 
 enum class FitMetric : std::size_t {

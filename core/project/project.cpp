@@ -307,34 +307,48 @@ std::vector<std::int32_t> Project::tokenIds(const std::string& captureName) cons
   return ids;
 }
 
-std::string Project::analysisAttrs(const std::string& captureName) const {
+std::string Project::arrayGroupAttrs(const std::string& group) const {
   const auto file = h5::openFile(m_path, false);
-  const std::string path = "analysis/" + captureName;
-  if (!h5::exists(file, path, m_path)) return "";
-  return h5::readStringAttr(h5::openGroup(file, path, m_path), "attrs").value_or("");
+  if (!h5::exists(file, group, m_path)) return "";
+  return h5::readStringAttr(h5::openGroup(file, group, m_path), "attrs").value_or("");
 }
 
-std::vector<std::string> Project::analysisArrays(const std::string& captureName) const {
+std::vector<std::string> Project::arrayGroupNames(const std::string& group) const {
   const auto file = h5::openFile(m_path, false);
-  const std::string path = "analysis/" + captureName;
-  if (!h5::exists(file, path, m_path)) return {};
-  return h5::childNames(h5::openGroup(file, path, m_path), path, m_path);
+  if (!h5::exists(file, group, m_path)) return {};
+  return h5::childNames(h5::openGroup(file, group, m_path), group, m_path);
 }
 
-NamedArray Project::readAnalysisArray(const std::string& captureName,
-                                      const std::string& name) const {
+NamedArray Project::readArray(const std::string& group, const std::string& name, std::int64_t firstRow,
+                              std::int64_t rows) const {
   const auto file = h5::openFile(m_path, false);
-  const std::string path = "analysis/" + captureName + "/" + name;
-  if (!h5::exists(file, path, m_path))
-    throw InputError(m_path, "no analysis array " + path + " (run kvwb-cli analyze)");
+  const std::string path = group + "/" + name;
+  if (!h5::exists(file, path, m_path)) throw InputError(m_path, "has no array " + path);
   const auto ds = h5::openDataset(file, path, m_path);
   NamedArray a;
   a.name = name;
   a.shape = h5::datasetShape(ds);
-  const auto n = checkedByteSize(m_path, path, a.shape, sizeof(float)) / sizeof(float);
   h5::checkedDatasetBytes(ds, path, m_path);
+  const bool slice = rows >= 0;
+  if (slice) {
+    if (a.shape.empty() || firstRow < 0 || firstRow + rows > a.shape[0])
+      throw InputError(m_path, "array " + path + " has no rows " + std::to_string(firstRow) + ".." +
+                                   std::to_string(firstRow + rows));
+    a.shape[0] = rows;
+  }
+  const auto n = checkedByteSize(m_path, path, a.shape, sizeof(float)) / sizeof(float);
   a.data.resize(static_cast<std::size_t>(n));
-  if (n > 0) h5::read(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, a.data.data(), m_path);
+  if (n == 0) return a;
+  if (!slice) {
+    h5::read(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, a.data.data(), m_path);
+    return a;
+  }
+  const h5::Handle fileSpace(H5Dget_space(ds));
+  std::vector<hsize_t> start(a.shape.size(), 0), count(a.shape.begin(), a.shape.end());
+  start[0] = static_cast<hsize_t>(firstRow);
+  H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+  const h5::Handle memSpace(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr));
+  h5::read(ds, H5T_NATIVE_FLOAT, memSpace, fileSpace, a.data.data(), m_path);
   return a;
 }
 
@@ -514,26 +528,31 @@ void ProjectEdit::deleteCapture(const std::string& name) {
   if (!h5::exists(d.file, path, d.project))
     throw InputError(d.project, "no capture named '" + name + "'");
   H5Ldelete(d.file, path.c_str(), H5P_DEFAULT);
-  const std::string analysis = "analysis/" + name;
-  if (h5::exists(d.file, analysis, d.project))
-    H5Ldelete(d.file, analysis.c_str(), H5P_DEFAULT);
+  for (const std::string derived : {"analysis/" + name, "quality_baseline/" + name})
+    if (h5::exists(d.file, derived, d.project)) H5Ldelete(d.file, derived.c_str(), H5P_DEFAULT);
 }
 
-void ProjectEdit::writeAnalysis(const std::string& capture, const std::vector<NamedArray>& arrays,
-                                const std::string& attrsJson) {
+void ProjectEdit::writeArrayGroup(const std::string& group, const std::vector<NamedArray>& arrays,
+                                  const std::string& attrsJson) {
   auto& d = *m_impl;
-  if (!h5::exists(d.file, "captures/" + capture, d.project))
-    throw InputError(d.project, "no capture named '" + capture + "'");
-  const std::string path = "analysis/" + capture;
-  if (h5::exists(d.file, path, d.project)) H5Ldelete(d.file, path.c_str(), H5P_DEFAULT);
-  h5::Handle analysis(H5Gopen2(d.file, "analysis", H5P_DEFAULT));
-  const auto g = createTrackedGroup(analysis, capture);
-  h5::writeStringAttr(g, "attrs", attrsJson);
+  if (h5::exists(d.file, group, d.project)) H5Ldelete(d.file, group.c_str(), H5P_DEFAULT);
+  h5::Handle parent(H5Gopen2(d.file, "/", H5P_DEFAULT));
+  std::string made;
+  for (std::size_t from = 0;;) {  // each missing group on the way (analysis/<capture>, ...)
+    const auto slash = group.find('/', from);
+    const auto name = group.substr(from, slash == std::string::npos ? std::string::npos : slash - from);
+    made += (made.empty() ? "" : "/") + name;
+    parent = h5::exists(d.file, made, d.project) ? h5::Handle(H5Gopen2(parent, name.c_str(), H5P_DEFAULT))
+                                                  : createTrackedGroup(parent, name);
+    if (slash == std::string::npos) break;
+    from = slash + 1;
+  }
+  h5::writeStringAttr(parent, "attrs", attrsJson);
   for (const auto& a : arrays) {
-    const auto ds = h5::createDataset(g, a.name, H5T_IEEE_F32LE, {a.shape.begin(), a.shape.end()});
+    const auto ds = h5::createDataset(parent, a.name, H5T_IEEE_F32LE, {a.shape.begin(), a.shape.end()});
     if (!a.data.empty())
       h5::check(H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.data.data()),
-                d.project, "write analysis array " + path + "/" + a.name);
+                d.project, "write array " + group + "/" + a.name);
   }
 }
 

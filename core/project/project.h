@@ -27,6 +27,12 @@ namespace kvwb::core {
 inline constexpr const char* kFormatName = "kv-workbench";
 inline constexpr std::int64_t kFormatVersion = 1;
 
+// The array groups a capture owns (deleted with it): its structure analysis and quality baselines.
+inline std::string analysisGroup(const std::string& capture) { return "analysis/" + capture; }
+inline std::string qualityBaselineGroup(const std::string& capture, const std::string& key) {
+  return "quality_baseline/" + capture + "/" + key;
+}
+
 class Project {
  public:
   // Throws InputError naming the file when it is missing, not HDF5, not a KV Workbench project,
@@ -45,11 +51,14 @@ class Project {
                          std::int64_t head) const;
   std::vector<std::int32_t> tokenIds(const std::string& capture) const;  // empty when not stored
 
-  // Structure analysis of a capture (/analysis/<capture>): its attributes as JSON ("" when the
-  // capture was never analysed), the names of its arrays, and one array.
-  std::string analysisAttrs(const std::string& capture) const;
-  std::vector<std::string> analysisArrays(const std::string& capture) const;
-  NamedArray readAnalysisArray(const std::string& capture, const std::string& name) const;
+  // Groups of float32 arrays with a JSON "attrs" attribute: the structure analysis of a capture
+  // (analysis/<capture>) and its quality baselines (quality_baseline/<capture>/<key>). The attrs
+  // ("" when the group is absent), the arrays' names, and one array: whole, or `rows` rows of
+  // its leading dimension from `firstRow` (one read of that slice).
+  std::string arrayGroupAttrs(const std::string& group) const;
+  std::vector<std::string> arrayGroupNames(const std::string& group) const;
+  NamedArray readArray(const std::string& group, const std::string& name, std::int64_t firstRow = 0,
+                       std::int64_t rows = -1) const;
 
   // Runs from the HDF5 file and the journal, in creation order, with result counts.
   std::vector<RunInfo> runs() const;
@@ -82,9 +91,10 @@ class ProjectEdit {
                   std::span<const std::byte> data);
   void writeTokenIds(const std::string& capture, std::span<const std::int32_t> ids);
   void deleteCapture(const std::string& name);
-  // Replaces /analysis/<capture> with `arrays` (float32 datasets) and an "attrs" JSON attribute.
-  void writeAnalysis(const std::string& capture, const std::vector<NamedArray>& arrays,
-                     const std::string& attrsJson);
+  // Replaces the array group `group` (see Project::arrayGroupAttrs) with `arrays` (float32
+  // datasets) and an "attrs" JSON attribute, creating the groups on its path.
+  void writeArrayGroup(const std::string& group, const std::vector<NamedArray>& arrays,
+                       const std::string& attrsJson);
 
   // What the journal fold skipped as damaged (JournalContents::damage); call before commit().
   // Callers report it: those records are lost from the project, and the journal is kept.

@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "core/base/errors.h"
+#include "core/base/subprocess.h"
 #include "core/project/time_stamp.h"
-#include "core/sweep/subprocess.h"
 
 namespace kvwb::core {
 namespace {

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "core/compress/method_descriptor.h"
 #include "core/sweep/sweep_job.h"
@@ -38,6 +40,8 @@ SweepSpec sampleSpec(const SweepSpec& spec) {
   sample.layers = {spec.layers.empty() ? 0 : spec.layers.front()};
   sample.heads = {spec.heads.empty() ? 0 : spec.heads.front()};
   sample.deltaPpl = "none";
+  sample.quality = false;
+  for (auto& m : sample.methods) m.quality.reset();
   return sample;
 }
 
@@ -54,7 +58,8 @@ void measureMethod(const Project& project, const SweepSpec& spec, const std::vec
   const SweepSpec sample = sampleSpec(spec);
   const auto compressor = makeCompressor(method);
   for (std::size_t i = 0; i < std::min(kSampleTries, candidates.size()); ++i) {
-    const SweepJob& job = *candidates[i];
+    SweepJob job = *candidates[i];
+    job.quality.reset();  // the model's side of quality is timed once, not per method
     auto inputs = loadCapture(project, job.capture, sample, speed.device);
     JobResult result;
     const auto run = [&] { result = runJob(job, sample, inputs, *compressor, speed.device, ctx); };
@@ -72,18 +77,40 @@ void measureMethod(const Project& project, const SweepSpec& spec, const std::vec
   speed.secondsPerTarget[method] = 0;  // every job tried is infeasible: recorded, not fitted
 }
 
-// Times loading the first capture's inputs and, when the spec measures Δ perplexity, one
-// evaluation with the model.
-void measureCaptureAndPerplexity(const Project& project, const SweepSpec& spec, const SweepJob& job,
-                                 SweepSpeed& speed) {
+bool anyQuality(const SweepSpec& spec) {
+  return std::any_of(spec.methods.begin(), spec.methods.end(), [](const SweepMethod& m) { return m.quality; });
+}
+
+// Times loading the first capture's inputs and, when the spec measures them, one Δ perplexity
+// evaluation and the model's side of one quality window (its capture, scored continuation and
+// greedy continuation).
+void measureCaptureAndModel(const Project& project, const SweepSpec& spec, const SweepJob& job,
+                            SweepSpeed& speed) {
   CaptureInputs inputs;
   speed.captureSeconds =
       secondsOf([&] { inputs = loadCapture(project, job.capture, spec, speed.device); });
-  speed.pplSeconds = 0;
+  speed.pplSeconds = speed.qualityPrefixSeconds = speed.qualityTokenSeconds = 0;
   if (!inputs.model) return;
   const int n = job.seqLength;
+  const LlamaModel& model = *inputs.model;
   const std::vector<int> ids(inputs.tokenIds.begin(), inputs.tokenIds.begin() + n + spec.pplTokens);
-  speed.pplSeconds = secondsOf([&] { inputs.model->perplexityWithCache(ids, n, {}); });
+  speed.pplSeconds = secondsOf([&] { model.perplexityWithCache(ids, n, {}); });
+  if (!anyQuality(spec)) return;
+  const std::vector<std::vector<int>> prefix = {{ids.begin(), ids.begin() + n}};
+  const std::vector<std::vector<int>> scored = {ids};
+  speed.qualityPrefixSeconds = secondsOf([&] { model.captureBatch(prefix, {.queries = true}); });
+  speed.qualityTokenSeconds = secondsOf([&] { model.continuationLogitsBatch(scored, n, {{}}); }) / spec.pplTokens;
+}
+
+bool modelCostsMeasured(const SweepSpec& spec, const SweepSpeed& speed) {
+  return speed.captureSeconds >= 0 && (spec.deltaPpl == "none" || speed.pplSeconds >= 0) &&
+         (!anyQuality(spec) || speed.qualityTokenSeconds >= 0);
+}
+
+// The model's side of the quality windows of `windows`: once for the baseline, once per job.
+double qualityModelSeconds(const WindowSpec& windows, const SweepSpeed& speed) {
+  return windows.windows * (std::max(0.0, speed.qualityPrefixSeconds) +
+                            (windows.continuation + windows.greedy) * std::max(0.0, speed.qualityTokenSeconds));
 }
 
 }  // namespace
@@ -103,7 +130,7 @@ SweepSize sweepSize(const Project& project, const SweepSpec& spec, const std::ve
 }
 
 bool SweepSpeed::covers(const SweepSpec& spec) const {
-  if (captureSeconds < 0 || (spec.deltaPpl != "none" && pplSeconds < 0)) return false;
+  if (!modelCostsMeasured(spec, *this)) return false;
   return std::all_of(spec.methods.begin(), spec.methods.end(), [&](const auto& m) {
     return secondsPerFlop.count(m.method) || secondsPerTarget.count(m.method);
   });
@@ -115,8 +142,7 @@ SweepSpeed measureSweepSpeed(const Project& project, const SweepSpec& spec, JobC
   SweepSpeed speed = std::move(known);
   speed.device = gpu::resolveDevice(spec.device);
   if (jobs.empty()) return speed;
-  if (speed.captureSeconds < 0 || (spec.deltaPpl != "none" && speed.pplSeconds < 0))
-    measureCaptureAndPerplexity(project, spec, jobs.front(), speed);
+  if (!modelCostsMeasured(spec, speed)) measureCaptureAndModel(project, spec, jobs.front(), speed);
   std::set<std::string> methods;
   for (const auto& m : spec.methods)
     if (!speed.secondsPerFlop.count(m.method) && !speed.secondsPerTarget.count(m.method))
@@ -135,10 +161,16 @@ SweepSpeed measureSweepSpeed(const Project& project, const SweepSpec& spec, JobC
 double predictSweepSeconds(const Project& project, const SweepSpec& spec,
                            const std::vector<SweepJob>& jobs, const SweepSpeed& speed) {
   std::set<std::string> captures;
+  std::map<std::tuple<std::string, int, std::string>, double> baselines;
   double seconds = 0;
   for (const SweepJob& job : jobs) {
-    const double n = targetFits(spec, project.capture(job.capture));
+    // Each quality window fits the job's targets once more and runs the model once.
+    const double n = targetFits(spec, project.capture(job.capture)) * jobProgressWeight(job);
     const double flops = fitFlops(project, job);
+    if (job.quality) {
+      seconds += qualityModelSeconds(*job.quality, speed);
+      baselines[{job.capture, job.seqLength, toJson(*job.quality).dump()}] = qualityModelSeconds(*job.quality, speed);
+    }
     const auto perFlop = speed.secondsPerFlop.find(job.method);
     const auto perTarget = speed.secondsPerTarget.find(job.method);
     if (perFlop != speed.secondsPerFlop.end() && std::isfinite(flops))
@@ -147,10 +179,12 @@ double predictSweepSeconds(const Project& project, const SweepSpec& spec,
       seconds += n * perTarget->second;
     else
       return kNaN;
-    if (spec.deltaPpl == "job") seconds += speed.pplSeconds;
+    if (spec.deltaPpl == "job" && !job.quality) seconds += speed.pplSeconds;
     if (spec.deltaPpl == "per_target") seconds += (n + 1) * speed.pplSeconds;
     captures.insert(job.capture);
   }
+  // Per capture its loading, and per capture, length and windows the quality baseline.
+  for (const auto& [what, baseline] : baselines) seconds += baseline;
   return seconds + static_cast<double>(captures.size()) * std::max(0.0, speed.captureSeconds);
 }
 

@@ -35,6 +35,9 @@ struct SweepSpeed {
   std::map<std::string, double> secondsPerFlop, secondsPerTarget;
   double pplSeconds = -1;      // one Δ perplexity evaluation; -1: not measured
   double captureSeconds = -1;  // loading one capture's inputs (with its model); -1: not measured
+  // The model's side of one quality window: its prefix capture, and each scored or greedy token
+  // after it; -1: not measured.
+  double qualityPrefixSeconds = -1, qualityTokenSeconds = -1;
   bool covers(const SweepSpec& spec) const;  // every method and cost the spec needs is measured
 };
 

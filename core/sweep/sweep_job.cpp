@@ -2,6 +2,7 @@
 #include "core/sweep/sweep_job.h"
 
 #include <filesystem>
+#include <span>
 
 #include "core/capture/capture_extract.h"
 #include "core/sweep/fit_and_measure.h"
@@ -39,14 +40,47 @@ ResultRow aggregateRow(const SweepJob& job, const std::vector<ResultRow>& rows, 
   return all;
 }
 
+// Windowed quality statistics in a row.
+void setStatsColumns(ResultRow& row, const QualityStats& s) {
+  row[FitMetric::LnPplRatio] = s.lnPplRatio.mean;
+  row[FitMetric::LnPplRatioSe] = s.lnPplRatio.se;
+  row[FitMetric::PplRatio] = s.pplRatio;
+  row[FitMetric::Kld] = s.kld.mean;
+  row[FitMetric::KldSe] = s.kld.se;
+  row[FitMetric::KldMedian] = s.kldMedian;
+  row[FitMetric::KldP90] = s.kldP90;
+  row[FitMetric::KldP99] = s.kldP99;
+  row[FitMetric::KldMax] = s.kldMax;
+  row[FitMetric::SameTop] = s.sameTop.mean;
+  row[FitMetric::SameTopSe] = s.sameTop.se;
+  row[FitMetric::DeltaPMean] = s.deltaPMean;
+  row[FitMetric::DeltaPRms] = s.deltaPRms;
+}
+
+// The job's windowed quality in its aggregate row (Δ perplexity derived from the same windows)
+// and, measured per target, in its target rows (`targets`, in the order the fits made them).
+void setQualityColumns(ResultRow& row, std::span<ResultRow> targets, const JobQuality& q) {
+  setStatsColumns(row, q.stats);
+  for (std::size_t i = 0; i < q.perTarget.size() && i < targets.size(); ++i) setStatsColumns(targets[i], q.perTarget[i]);
+  row[FitMetric::GreedySteps] = q.greedySteps;
+  row[FitMetric::GreedyAgree] = q.greedyAgreement;
+  row[FitMetric::DeltaPpl] = q.deltaPerplexity();
+}
+
 }  // namespace
 
+double jobProgressWeight(const SweepJob& job) { return job.quality ? 1.0 + job.quality->windows : 1.0; }
+
 CaptureInputs loadCapture(const Project& project, const std::string& capture, const SweepSpec& spec,
-                          const std::string& device) {
+                          const std::string& device, bool storeBaselines) {
   CaptureInputs in;
+  in.project = &project;
+  in.storeBaselines = storeBaselines;
   in.reader = std::make_unique<TargetReader>(project, capture);
   in.tokenIds = project.tokenIds(capture);
-  if (spec.deltaPpl == "none") return in;
+  if (spec.deltaPpl == "none" &&
+      std::none_of(spec.methods.begin(), spec.methods.end(), [](const SweepMethod& m) { return m.quality; }))
+    return in;
   const auto model = captureModelPath(project.path(), in.reader->info().metadataJson);
   if (model.empty() || in.tokenIds.empty())
     in.modelProblem = "capture has no model or token ids (imported dump)";
@@ -75,10 +109,11 @@ JobResult runJob(const SweepJob& job, const SweepSpec& spec, CaptureInputs& capt
   JobResult result;
   std::vector<CacheSubstitution> substitutions;
   const double kinds = static_cast<double>(spec.kinds.size());
+  const double fitShare = capture.model && job.quality ? 1 / jobProgressWeight(job) : 1.0;
   for (std::size_t k = 0; k < spec.kinds.size(); ++k) {
     const auto& kind = spec.kinds[k];
     const auto batch = buildKindBatch(*capture.reader, refs, kind, N);
-    SubJobContext kindCtx(ctx, static_cast<double>(k) / kinds, 1 / kinds, kind + " targets: ");
+    SubJobContext kindCtx(ctx, fitShare * static_cast<double>(k) / kinds, fitShare / kinds, kind + " targets: ");
     MeasuredFit measured;
     try {
       measured = fitAndMeasure(compressor, batch, job.params, sweepJobSeed(spec, job), spec.attentionMetrics,
@@ -99,13 +134,22 @@ JobResult runJob(const SweepJob& job, const SweepSpec& spec, CaptureInputs& capt
     }
     result.rows.insert(result.rows.end(), rows.begin(), rows.end());
   }
-  const bool noModel = !capture.modelProblem.empty() && spec.deltaPpl != "none";
+  const bool noModel = !capture.modelProblem.empty() && (spec.deltaPpl != "none" || job.quality);
   const double raw = static_cast<double>(result.rows.size()) * N * static_cast<double>(info.headDim) * 2;
   auto all = aggregateRow(job, result.rows, raw,
                           noModel ? nlohmann::json{{"delta_ppl_note", capture.modelProblem}} : nlohmann::json::object(),
                           device);
-  if (capture.model && spec.deltaPpl != "none")
+  if (capture.model && job.quality) {
+    SubJobContext qualityCtx(ctx, fitShare, 1 - fitShare, "");
+    auto& windows = capture.quality[{N, toJson(*job.quality).dump()}];
+    if (!windows)
+      windows = std::make_unique<WindowQuality>(*capture.project, job.capture, *capture.model, *job.quality, N,
+                                                capture.storeBaselines, device, qualityCtx);
+    setQualityColumns(all, result.rows, windows->measure(job, spec, compressor, qualityCtx));
+    if (spec.deltaPpl == "none") all[FitMetric::DeltaPpl] = kNotMeasured;
+  } else if (capture.model && spec.deltaPpl != "none") {
     all[FitMetric::DeltaPpl] = capture.model->perplexityWithCache(scoredIds(), N, substitutions).deltaPerplexity();
+  }
   result.rows.push_back(std::move(all));
   return result;
 }

@@ -28,7 +28,7 @@ std::vector<SweepJob> planSweep(const Project& project, const SweepSpec& spec) {
   std::vector<std::string> captures = spec.captures;
   if (captures.empty())
     for (const auto& c : project.captures()) captures.push_back(c.name);
-  const auto metrics = spec.source.value("metrics", nlohmann::json::object());
+  const auto specMetrics = spec.source.value("metrics", nlohmann::json::object());
   std::vector<SweepJob> jobs;
   for (const auto& name : captures) {
     const auto& c = project.capture(name);  // throws naming the project
@@ -50,6 +50,17 @@ std::vector<SweepJob> planSweep(const Project& project, const SweepSpec& spec) {
           job.params = m.params;
           job.params.update(point);
           job.seqLength = n;
+          job.quality = m.quality;
+          // The key holds the job's quality windows in full (defaults included), not how many
+          // run at once, where the spec names them; a spec that does not keeps the keys it had
+          // before quality was measured, so its earlier results resume.
+          auto metrics = specMetrics;
+          metrics.erase("quality");
+          if (m.quality && (specMetrics.contains("quality") || !m.qualityOverride.is_null())) {
+            metrics["quality"] = toJson(*m.quality);
+            metrics["quality"].erase("batch");
+            if (!m.quality->perTarget) metrics["quality"].erase("per_target");  // keys from before it
+          }
           job.key = sweepJobKey(name, m.method, job.params, n, metrics);
           jobs.push_back(std::move(job));
         }

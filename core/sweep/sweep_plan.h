@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct SweepJob {
   std::string runId, key, capture, method;
   nlohmann::json params;  // fixed + grid point
   int seqLength = 0;
+  std::optional<WindowSpec> quality;  // the method's quality windows; none: not measured
 };
 
 // Every job of the spec on this project, in execution order. Throws InputError naming the project

@@ -36,7 +36,7 @@ std::vector<std::string> beginRuns(const std::vector<SweepJob>& jobs, const Swee
     run.method = job.method;
     run.capture = job.capture;
     for (const auto& m : spec.methods)
-      if (m.method == job.method) run.paramsJson = nlohmann::json{{"params", m.params}, {"grid", m.grid}}.dump();
+      if (m.method == job.method) run.paramsJson = nlohmann::json{{"params", m.params}, {"grid", m.grid}, {"spec", spec.source}}.dump();
     run.created = utcTimestamp();
     run.device = device;
     run.softwareVersion = KVWB_VERSION;
@@ -76,12 +76,13 @@ SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec&
   auto journal = shard ? RunJournal::atFile(summary.output) : RunJournal(projectPath);
   summary.runIds = beginRuns(jobs, spec, summary.device, recorded, journal);
 
-  // Progress is the share of target fits done: each job weighs its targets (layers x heads x kinds).
+  // Progress is the share of target fits done: each job weighs its targets (layers x heads x kinds),
+  // once more per quality window.
   std::vector<double> fits(jobs.size(), 0.0);
   double totalFits = 0;
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     if (done.count(jobs[j].key)) continue;
-    fits[j] = targetFits(spec, project.capture(jobs[j].capture));
+    fits[j] = targetFits(spec, project.capture(jobs[j].capture)) * jobProgressWeight(jobs[j]);
     totalFits += fits[j];
   }
   double fitsDone = 0;
@@ -102,7 +103,7 @@ SweepSummary runSweep(const std::filesystem::path& projectPath, const SweepSpec&
       }
       ctx.checkCancelled();
       auto& capture = captures[job.capture];
-      if (!capture.reader) capture = loadCapture(project, job.capture, spec, summary.device);
+      if (!capture.reader) capture = loadCapture(project, job.capture, spec, summary.device, !shard);
       auto& compressor = compressors[job.method];
       if (!compressor) compressor = makeCompressor(job.method);
       const auto title = "job " + std::to_string(++jobNumber) + "/" + std::to_string(jobsToRun) + " · " + job.method +

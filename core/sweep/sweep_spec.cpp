@@ -108,24 +108,47 @@ SweepSpec parseSweepSpec(const nlohmann::json& j, const std::string& origin) {
     if (k != "K" && k != "V") throw InputError(origin, "targets.kinds holds '" + k + "' (use K and V)");
   s.seqLengths = listOf<int>(j, "seq_lengths", origin);
   const auto metrics = j.value("metrics", nlohmann::json::object());
-  checkKeys(metrics, {"attention", "delta_ppl", "ppl_tokens"}, origin, "metrics");
+  checkKeys(metrics, {"attention", "delta_ppl", "ppl_tokens", "quality"}, origin, "metrics");
   s.attentionMetrics = valueOf<bool>(metrics, "attention", true, origin, "metrics.");
   s.deltaPpl = valueOf<std::string>(metrics, "delta_ppl", "job", origin, "metrics.");
   if (s.deltaPpl != "none" && s.deltaPpl != "job" && s.deltaPpl != "per_target")
     throw InputError(origin, "metrics.delta_ppl must be none, job or per_target");
   s.pplTokens = valueOf<int>(metrics, "ppl_tokens", 64, origin, "metrics.");
   if (s.pplTokens < 1) throw InputError(origin, "metrics.ppl_tokens must be at least 1, got " + std::to_string(s.pplTokens));
+  const auto quality = metrics.value("quality", nlohmann::json::object());
+  s.quality = !(quality == "none" || quality == false);
+  if (s.quality) try {
+      s.qualityWindows = parseWindowSpec(quality.is_boolean() ? nlohmann::json::object() : quality);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(origin, std::string("metrics.quality: ") + e.what());
+    }
   s.device = valueOf<std::string>(j, "device", "auto", origin, "");
   s.seed = valueOf<std::uint64_t>(j, "seed", 0, origin, "");
   if (!j.contains("methods") || !j["methods"].is_array() || j["methods"].empty())
     throw InputError(origin, "'methods' must list at least one method");
   for (const auto& m : j["methods"]) {
     const std::string where = "methods[" + std::to_string(s.methods.size()) + "]";
-    checkKeys(m, {"method", "params", "grid"}, origin, where);
+    checkKeys(m, {"method", "params", "grid", "quality"}, origin, where);
     SweepMethod sm;
     sm.method = valueOf<std::string>(m, "method", "", origin, where + ".");
     sm.params = m.value("params", nlohmann::json::object());
     sm.grid = m.value("grid", nlohmann::json::object());
+    sm.qualityOverride = m.value("quality", nlohmann::json());
+    if (sm.qualityOverride.is_null()) {
+      if (s.quality) sm.quality = s.qualityWindows;
+    } else if (sm.qualityOverride != "none" && sm.qualityOverride != false) {
+      auto merged = s.quality ? toJson(s.qualityWindows) : nlohmann::json::object();
+      if (!sm.qualityOverride.is_boolean()) {
+        if (!sm.qualityOverride.is_object())
+          throw InputError(origin, where + ".quality must be a JSON object or \"none\", got " + sm.qualityOverride.dump());
+        merged.update(sm.qualityOverride);
+      }
+      try {
+        sm.quality = parseWindowSpec(merged);
+      } catch (const std::invalid_argument& e) {
+        throw InputError(origin, where + ".quality: " + e.what());
+      }
+    }
     validateMethod(sm, s.methods.size(), origin);
     s.methods.push_back(std::move(sm));
   }

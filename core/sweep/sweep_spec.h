@@ -10,8 +10,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "core/quality/window_spec.h"
 
 namespace kvwb::core {
 
@@ -19,6 +22,10 @@ struct SweepMethod {
   std::string method;
   nlohmann::json params = nlohmann::json::object();  // fixed parameters
   nlohmann::json grid = nlohmann::json::object();    // parameter -> list of values
+  // This method's model-quality windows: metrics.quality with the method's own "quality" object
+  // over it (fewer windows for a costly fit, as SIREN's), or none ("none" either place).
+  std::optional<WindowSpec> quality;
+  nlohmann::json qualityOverride;  // the method's "quality" as given (null: none given)
 };
 
 struct SweepSpec {
@@ -31,7 +38,12 @@ struct SweepSpec {
   std::vector<SweepMethod> methods;
   bool attentionMetrics = true;
   std::string deltaPpl = "job";  // "none", "job" (all targets of a job compressed), "per_target"
-  int pplTokens = 64;            // continuation tokens scored for delta perplexity
+  int pplTokens = 64;            // continuation tokens scored for delta perplexity (one window)
+  // Model quality over many windows of the capture's text (metrics.quality; "none" turns it off):
+  // ln PPL ratio, KL divergence, same-top-token rate, Δp and greedy agreement per job. The
+  // default of every method (SweepMethod::quality).
+  bool quality = true;
+  WindowSpec qualityWindows;
   std::string device = "auto";
   std::uint64_t seed = 0;
   nlohmann::json source;  // the spec as given (stored with each run)

@@ -214,7 +214,7 @@ TEST(DecodeCost, PerJobCostsOfARealSweepCountWhatEachJobCompressed) {
     "targets": {"layers": [0, 3], "heads": "all", "kinds": ["K", "V"]}, "seq_lengths": [256],
     "methods": [{"method": "svd", "grid": {"rank": [1, 2]}},
                 {"method": "quant", "params": {"axis": "kivi"}, "grid": {"bits": [4]}}],
-    "metrics": {"attention": false, "delta_ppl": "none"}, "device": "cpu", "seed": 1})"), "dc.json");
+    "metrics": {"attention": false, "delta_ppl": "none", "quality": "none"}, "device": "cpu", "seed": 1})"), "dc.json");
   JobContext ctx;
   runSweep(dir / "p.kvw", spec, ctx);
   const auto p = Project::open(dir / "p.kvw");

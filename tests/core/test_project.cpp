@@ -203,7 +203,8 @@ TEST(Project, RunsAndResultsThroughJournalThenFold) {
   std::string metricValues;
   for (const auto& m : fitMetrics()) metricValues += "," + csvNumber(row(0, 0.9)[m.id]);
   EXPECT_EQ(first, "svd-001,cap,0,1,V,svd,4,\"a, b\"" + metricValues + ",cpu");
-  EXPECT_NE(first.find(",128,4,0.9,"), std::string::npos);  // bytes, ratio, cos_sim in table order
+  // bytes, ratio, the model quality means and errors (not measured here), cos_sim: table order
+  EXPECT_NE(first.find(",128,4,,,,,,,0.9,"), std::string::npos);
 }
 
 // Every metric of the table, each with its own value, through the journal JSON and back.
@@ -403,9 +404,10 @@ TEST(Summary, MeansAndColumnsFollowTheMetricTable) {
   writeSummaryCsv(summary, csv);
   writeSummaryMarkdown(summary, md);
   EXPECT_EQ(csv.str().substr(0, csv.str().find('\n')),
-            "run,job,capture,method,params,seq_len,layer,ratio,cos_sim_K,cos_sim_V,rel_err_K,"
-            "rel_err_V,attn_out_err_K,attn_out_err_V,attn_kl_K,attn_kl_V,delta_ppl_K,delta_ppl_V,"
-            "delta_ppl_all,fit_seconds,decode_ms,device,note");
+            "run,job,capture,method,params,seq_len,layer,ratio,ln_ppl_ratio,ln_ppl_ratio_se,kld,kld_se,"
+            "same_top,cos_sim_K,cos_sim_V,rel_err_K,rel_err_V,attn_out_err_K,attn_out_err_V,attn_kl_K,"
+            "attn_kl_V,delta_ppl_K,delta_ppl_V,delta_ppl_all,kld_p99,greedy_agree,fit_seconds,decode_ms,"
+            "device,note");
   EXPECT_EQ(
       md.str().substr(0, md.str().find('\n')),
       "| capture | method | params | tokens | ratio | K cos | V cos | K rel err | V rel err | "
@@ -562,7 +564,7 @@ TEST(Project, StringsFixedLengthDatasetsChecksummedLargeAttributesWritten) {
   {
     ProjectEdit edit(path);
     edit.writeTokenIds("cap", std::vector<std::int32_t>{5, 6, 7, 8});
-    edit.writeAnalysis("cap", {{"singular", {1, 2, 2, 3}, std::vector<float>(12, 1.f)}}, "{}");
+    edit.writeArrayGroup(analysisGroup("cap"), {{"singular", {1, 2, 2, 3}, std::vector<float>(12, 1.f)}}, "{}");
     edit.commit();
   }
   EXPECT_EQ(unchecked(path), std::vector<std::string>{});

@@ -31,14 +31,14 @@ const char* kSpec = R"({
     {"method": "quant", "params": {"axis": "kivi"}, "grid": {"bits": [4, 8]}},
     {"method": "siren", "params": {"config": "tiny", "epochs": 10, "lr": 0.001}}
   ],
-  "metrics": {"attention": true, "delta_ppl": "job", "ppl_tokens": 32}, "device": "cpu", "seed": 3
+  "metrics": {"attention": true, "delta_ppl": "job", "ppl_tokens": 32, "quality": {"windows": 2, "continuation": 16, "greedy": 8}}, "device": "cpu", "seed": 3
 })";
 
 // Another sweep the project already holds before the merge.
 const char* kOtherSpec = R"({
   "name": "other", "captures": ["tinystories"], "targets": {"layers": [1], "heads": "all"},
   "seq_lengths": [128], "methods": [{"method": "svd", "grid": {"rank": [1, 2]}}],
-  "metrics": {"attention": true, "delta_ppl": "none"}, "device": "cpu"
+  "metrics": {"attention": true, "delta_ppl": "none", "quality": "none"}, "device": "cpu"
 })";
 
 SweepSpec spec(const char* text) {

@@ -37,7 +37,7 @@ const char* kSpec = R"({
     {"method": "quant", "params": {"axis": "kivi"}, "grid": {"bits": [4]}},
     {"method": "siren", "params": {"config": "tiny", "epochs": 15, "lr": 0.001}}
   ],
-  "metrics": {"attention": true, "delta_ppl": "job", "ppl_tokens": 32}, "device": "cpu", "seed": 7
+  "metrics": {"attention": true, "delta_ppl": "job", "ppl_tokens": 32, "quality": {"windows": 2, "continuation": 16, "greedy": 8}}, "device": "cpu", "seed": 7
 })";
 
 // Jobs committed to `project` so far: each job commits one aggregate row (layer -1).
@@ -167,7 +167,7 @@ TEST(SweepPlanTest, JobKeysAreTheStableHashOfWhatDeterminesTheResults) {
 TEST_F(SweepOnDemo, InfeasibleParametersAreRecordedOtherErrorsStopTheSweep) {
   auto spec = parseSweepSpec(nlohmann::json::parse(R"({
     "name": "reach", "captures": ["tinystories"], "targets": {"layers": [0], "heads": [0]},
-    "methods": [{"method": "svd", "grid": {"ratio": [2, 100]}}], "metrics": {"delta_ppl": "none"}, "device": "cpu"})"),
+    "methods": [{"method": "svd", "grid": {"ratio": [2, 100]}}], "metrics": {"delta_ppl": "none", "quality": "none"}, "device": "cpu"})"),
                              "reach.json");
   JobContext ctx;
   const auto s = runSweep(m_dir / "p.kvw", spec, ctx);
@@ -199,7 +199,21 @@ TEST_F(SweepOnDemo, RowsPerTargetPlusAggregateAndHonestRatios) {
     EXPECT_NEAR(r[FitMetric::Ratio] * r[FitMetric::Bytes], (r.kind == "all" ? 16.0 : 1.0) * n * 8 * 2, 1e-6 * r[FitMetric::Bytes]) << key;
     EXPECT_TRUE(std::isfinite(r[FitMetric::AttnOutErr])) << key;
     EXPECT_GE(r[FitMetric::AttnKl], 0) << key;
-    if (r.kind == "all") EXPECT_TRUE(std::isfinite(r[FitMetric::DeltaPpl])) << key;
+    if (r.kind == "all") {  // model quality over 2 windows of 16 scored tokens (8 greedy)
+      EXPECT_TRUE(std::isfinite(r[FitMetric::DeltaPpl])) << key;
+      EXPECT_NEAR(r[FitMetric::PplRatio], std::exp(r[FitMetric::LnPplRatio]), 1e-12) << key;
+      EXPECT_GT(r[FitMetric::LnPplRatioSe], 0) << key;
+      EXPECT_GE(r[FitMetric::Kld], 0) << key;
+      EXPECT_LE(r[FitMetric::KldMedian], r[FitMetric::KldP90]) << key;
+      EXPECT_LE(r[FitMetric::KldP99], r[FitMetric::KldMax]) << key;
+      EXPECT_GE(r[FitMetric::SameTop], 0) << key;
+      EXPECT_LE(r[FitMetric::SameTop], 1) << key;
+      EXPECT_GE(r[FitMetric::GreedySteps], 0) << key;
+      EXPECT_LE(r[FitMetric::GreedySteps], 8) << key;
+      EXPECT_LE(r[FitMetric::GreedyAgree], 1) << key;
+    } else {
+      EXPECT_TRUE(std::isnan(r[FitMetric::Kld])) << "quality is the job's, not a target's: " << key;
+    }
     if (r.kind == "V") EXPECT_NEAR(r[FitMetric::AttnKl], 0, 1e-9) << "values do not change attention weights";
   }
   // Running the same spec again resumes: nothing left to do.
@@ -244,7 +258,9 @@ TEST_F(SweepOnDemo, SigkilledSweepResumesToTheSameResults) {
     EXPECT_NEAR(got[FitMetric::CosSim], want[FitMetric::CosSim], 1e-6) << key;
     EXPECT_NEAR(got[FitMetric::RelErr], want[FitMetric::RelErr], 1e-6) << key;
     EXPECT_NEAR(got[FitMetric::AttnOutErr], want[FitMetric::AttnOutErr], 1e-6) << key;
-    if (want.kind == "all") EXPECT_NEAR(got[FitMetric::DeltaPpl], want[FitMetric::DeltaPpl], 1e-6) << key;
+    if (want.kind != "all") continue;
+    for (const auto m : {FitMetric::DeltaPpl, FitMetric::LnPplRatio, FitMetric::Kld, FitMetric::SameTop, FitMetric::GreedyAgree})
+      EXPECT_NEAR(got[m], want[m], 1e-6) << key << " " << fitMetric(m).column;
   }
 }
 
@@ -343,6 +359,8 @@ TEST_F(SweepOnDemo, TimeEstimateFromMeasuredSpeedsMatchesTheRealRun) {
   auto spec = loadSweepSpec(kvwb::test::sourceDir() / "resources/presets/demo.json");
   spec.layers = {1, 3};
   spec.device = "cpu";
+  for (auto& m : spec.methods)  // fewer quality windows than the preset's: a shorter test
+    if (m.quality) m.quality->windows = std::min(m.quality->windows, 3);
   const auto project = Project::open(m_dir / "p.kvw");
   const auto jobs = planSweep(project, spec);
   JobContext ctx;
@@ -410,14 +428,18 @@ TEST_F(SweepOnDemo, WindowQualitySeparatesLosslessFromLossyOnTheRealModel) {
   auto spec = parseSweepSpec(nlohmann::json::parse(R"({
     "name": "q", "captures": ["tinystories"], "targets": {"layers": "all", "heads": "all", "kinds": ["K", "V"]},
     "seq_lengths": [128], "methods": [{"method": "svd", "grid": {"rank": [8, 1]}}],
-    "metrics": {"attention": false, "delta_ppl": "none"}, "device": "cpu"})"), "test");
+    "metrics": {"attention": false, "delta_ppl": "none", "quality": "none"}, "device": "cpu"})"), "test");
   const auto project = Project::open(m_dir / "p.kvw");
   const auto jobs = planSweep(project, spec);
   ASSERT_EQ(jobs.size(), 2u);
-  const WindowSpec windows{.windows = 4, .continuation = 32, .stride = 200};
+  const WindowSpec windows{.windows = 4, .continuation = 32, .stride = 200, .greedy = 16, .batch = 3};
   JobContext ctx;
-  const auto full = jobQuality(project, jobs[0], spec, windows, "cpu", ctx);
-  const auto one = jobQuality(project, jobs[1], spec, windows, "cpu", ctx);
+  const LlamaModel model(requireCaptureModel(project, "tinystories"), LoadOptions{.device = "cpu"});
+  const WindowQuality quality(project, "tinystories", model, windows, 128, true, "cpu", ctx);
+  EXPECT_FALSE(quality.baselineWasStored());
+  const auto svd = makeCompressor("svd");
+  const auto full = quality.measure(jobs[0], spec, *svd, ctx);
+  const auto one = quality.measure(jobs[1], spec, *svd, ctx);
   EXPECT_EQ(full.stats.windows, 4);
   EXPECT_EQ(full.stats.tokens, 4 * 32);
   EXPECT_EQ(full.starts, (std::vector<int>{0, 200, 400, 600}));
@@ -430,4 +452,32 @@ TEST_F(SweepOnDemo, WindowQualitySeparatesLosslessFromLossyOnTheRealModel) {
   EXPECT_EQ(again.kld.mean, one.stats.kld.mean);
   EXPECT_EQ(again.kld.se, one.stats.kld.se);
   EXPECT_EQ(windowStarts(700, windows, 128), (std::vector<int>{0, 200, 400}));  // 600+160 > 700
+  // Greedy continuation: lossless keeps the exact one, rank 1 departs from it sooner.
+  EXPECT_GT(full.greedyAgreement, 0.95);
+  EXPECT_LT(one.greedySteps, full.greedySteps);
+  // The baseline is kept in the project: a second evaluation reads it and measures the same.
+  const auto reopened = Project::open(m_dir / "p.kvw");
+  const WindowQuality stored(reopened, "tinystories", model, windows, 128, true, "cpu", ctx);
+  EXPECT_TRUE(stored.baselineWasStored());
+  EXPECT_EQ(stored.baselineKey(), quality.baselineKey());
+  const auto reread = stored.measure(jobs[1], spec, *svd, ctx);
+  EXPECT_EQ(reread.stats.kld.mean, one.stats.kld.mean);
+  EXPECT_EQ(reread.greedySteps, one.greedySteps);
+  // Per target: each target alone on the same windows and fits; the lossless job leaves every
+  // one harmless, and no single target of rank 1 hurts as much as all of them together.
+  auto perTarget = windows;
+  perTarget.perTarget = true;
+  const WindowQuality each(reopened, "tinystories", model, perTarget, 128, false, "cpu", ctx);
+  const auto lossless = each.measure(jobs[0], spec, *svd, ctx);
+  const auto lossy = each.measure(jobs[1], spec, *svd, ctx);
+  ASSERT_EQ(lossy.perTarget.size(), 5u * 4 * 2);  // kinds x layers x heads
+  EXPECT_EQ(lossy.stats.kld.mean, one.stats.kld.mean);  // the job's own statistics unchanged
+  double worst = 0;
+  for (std::size_t t = 0; t < lossy.perTarget.size(); ++t) {
+    EXPECT_LT(lossless.perTarget[t].kld.mean, 1e-3) << t;
+    EXPECT_EQ(lossy.perTarget[t].tokens, 4 * 32) << t;
+    worst = std::max(worst, lossy.perTarget[t].kld.mean);
+  }
+  EXPECT_GT(worst, 10 * lossless.stats.kld.mean);
+  EXPECT_LT(worst, lossy.stats.kld.mean);
 }

@@ -1,6 +1,8 @@
 // Test helpers (see test_util.h).
 #include "test_util.h"
 
+#include "core/base/errors.h"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -100,5 +102,16 @@ int runPython(const std::vector<std::string>& args) {
 bool pythonHasModules(const std::string& modules) {
   return runPython({"-c", "import " + modules}) == 0;
 }
+
+std::string inputErrorOf(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const kvwb::core::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace kvwb::test

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,5 +47,10 @@ std::string floatBytes(const std::vector<float>& v);
 // Runs /usr/bin/python3 with arguments; returns its exit code (127 when absent).
 int runPython(const std::vector<std::string>& args);
 bool pythonHasModules(const std::string& modules);  // e.g. "numpy,h5py,torch"
+
+// The InputError message of `action`, or "" when it succeeds (any other exception propagates and
+// fails the test).
+std::string inputErrorOf(const std::function<void()>& action);
+bool contains(const std::string& text, const std::string& part);
 
 }  // namespace kvwb::test

@@ -3,7 +3,9 @@
 // latest sweep (OUT_DIR/pareto.png), its scatter tab (OUT_DIR/scatter.png), its per-job summary
 // tab (OUT_DIR/summary.png), the first capture's atlas (OUT_DIR/atlas.png) and its K − V view
 // (OUT_DIR/atlas_difference.png), SIREN vs SVD on its first target (OUT_DIR/compare.png), the
-// parallel-coordinates plot (OUT_DIR/parallel.png) and the New Sweep dialog with PRESET (default
+// parallel-coordinates plot (OUT_DIR/parallel.png), which tokens the project's first job with
+// model-quality results hurts (OUT_DIR/damage.png; its first job when none has them) and the New
+// Sweep dialog with PRESET (default
 // demo) loaded (OUT_DIR/sweep_dialog.png) and its Run on Cluster options (OUT_DIR/cluster_dialog.png),
 // offscreen.
 // With SWEEP.json it then runs that sweep on the project (adding its runs) and grabs the Jobs panel
@@ -23,6 +25,8 @@
 #include "widgets/plots/line_plot.h"
 #include "widgets/results_view.h"
 #include "widgets/cluster_dialog.h"
+#include "widgets/damage_data.h"
+#include "widgets/damage_view.h"
 #include "widgets/sweep_dialog.h"
 
 int main(int argc, char** argv) {
@@ -69,6 +73,14 @@ int main(int argc, char** argv) {
   QTest::qWaitFor([&] { return window.jobRunner().runningCount() == 0; }, 600000);  // both fits
   QTest::qWait(400);
   saved = window.grab().save(out.filePath(QStringLiteral("compare.png")), "PNG") && saved;
+  const auto& project = *window.projectModel().project();
+  if (const auto jobs = kvwb::widgets::damageJobChoices(project, project.runs()); !jobs.empty()) {
+    auto* damage = window.openDamage(QString::fromStdString(jobs.front().key));
+    (void)QTest::qWaitFor([&] { return damage->damage() != nullptr || !damage->busy(); }, 600000);
+    QTest::qWait(400);
+    saved = damage->damage() &&
+            window.grab().save(out.filePath(QStringLiteral("damage.png")), "PNG") && saved;
+  }
   kvwb::widgets::SweepDialog dialog(*window.projectModel().project(), &window);
   dialog.loadPreset(argc > 3 ? QString::fromLocal8Bit(argv[3]) : QStringLiteral("demo"));
   dialog.show();

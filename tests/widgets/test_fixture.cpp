@@ -55,7 +55,7 @@ nlohmann::json quickSweepSpec() {
     "targets": {"layers": [0, 1], "heads": "all", "kinds": ["K", "V"]},
     "methods": [{"method": "svd", "grid": {"rank": [1, 2]}},
                 {"method": "quant", "params": {"axis": "token"}, "grid": {"bits": [8, 4]}}],
-    "metrics": {"attention": false, "delta_ppl": "none"}, "device": "cpu"})");
+    "metrics": {"attention": false, "delta_ppl": "none", "quality": "none"}, "device": "cpu"})");
 }
 
 void sweepInto(const std::filesystem::path& project, const nlohmann::json& spec) {

@@ -195,6 +195,8 @@ class TestSweepDialog : public QObject {
     JSON_COMPARE(methodValues(spec), methodValues(preset));
     JSON_COMPARE(spec["seq_lengths"], preset["seq_lengths"]);
     JSON_COMPARE(spec["metrics"], preset["metrics"]);
+    for (std::size_t i = 0; i < preset["methods"].size(); ++i)  // SIREN's own quality windows
+      JSON_COMPARE(spec["methods"][i].value("quality", nlohmann::json()), preset["methods"][i].value("quality", nlohmann::json()));
     JSON_COMPARE(spec["targets"]["kinds"], preset["targets"]["kinds"]);
     JSON_COMPARE(spec["captures"], nlohmann::json("all"));  // no "tinystories" here: every capture
     QCOMPARE(dialog.jobCount(), -1);  // 448 tokens do not fit this capture's 128
