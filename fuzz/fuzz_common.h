@@ -16,6 +16,8 @@
 
 #include "core/base/errors.h"
 
+#include "core/formats/h5.h"
+
 namespace kvwb::fuzz {
 
 // A folder of this process's own (tmpfs when there is one), removed at exit.
@@ -48,6 +50,14 @@ inline std::filesystem::path writeInput(const std::string& name, const std::uint
   }
   ::close(fd);
   return path;
+}
+
+// LLVMFuzzerInitialize of the HDF5 targets: libhdf5's error printing silenced, and its isolation
+// check (core/formats/h5_isolation.h) off, so that the in-process readers are what is fuzzed.
+inline int setUpHdf5Fuzzing() {
+  core::h5::silenceErrorPrinting();
+  ::setenv("KVWB_H5CHECK", "off", 1);
+  return 0;
 }
 
 inline void removeFile(const std::filesystem::path& path) {

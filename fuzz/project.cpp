@@ -10,11 +10,7 @@
 #include "core/project/run_journal.h"
 #include "fuzz/fuzz_common.h"
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  kvwb::core::h5::silenceErrorPrinting();
-  ::setenv("KVWB_H5CHECK", "off", 1);  // fuzz the in-process readers, not the isolation check
-  return 0;
-}
+extern "C" int LLVMFuzzerInitialize(int*, char***) { return kvwb::fuzz::setUpHdf5Fuzzing(); }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace kvwb;
