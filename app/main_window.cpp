@@ -36,6 +36,7 @@
 #include "widgets/compare_data.h"
 #include "widgets/compare_view.h"
 #include "widgets/damage_view.h"
+#include "widgets/keep_map_view.h"
 #include "widgets/extract_dialog.h"
 #include "widgets/jobs_panel.h"
 #include "widgets/project_overview.h"
@@ -94,6 +95,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     std::erase_if(m_atlasViews, [view](const auto& entry) { return entry.second == view; });
     if (view == m_results) m_results = nullptr;
     if (view == m_damage) m_damage = nullptr;
+    if (view == m_keepMap) m_keepMap = nullptr;
     m_views->removeTab(index);
     view->deleteLater();
   });
@@ -231,6 +233,11 @@ void MainWindow::createMenus() {
   m_damageAction->setStatusTip(
       tr("A sweep job's continuation text with each token shaded by its KL divergence or ΔNLL, "
          "and the top-5 next tokens with and without compression"));
+  m_keepMapAction = analysis->addAction(tr("What Is &Kept…"), this, &MainWindow::chooseKeepMapJob);
+  m_keepMapAction->setObjectName(QStringLiteral("keepMapAction"));
+  m_keepMapAction->setStatusTip(
+      tr("An eviction job's kept tokens: a target × token map with the attention each token "
+         "receives, and the capture's text with the kept tokens highlighted"));
   QMenu* compression = menuBar()->addMenu(tr("&Compression"));
   m_sweepAction = compression->addAction(tr("New &Sweep…"), QKeySequence(tr("Ctrl+Shift+S")), this,
                                          &MainWindow::newSweep);
@@ -262,6 +269,7 @@ void MainWindow::updateActions() {
   m_sweepAction->setEnabled(!m_session.sweeping() && captures);
   m_mergeAction->setEnabled(project.has_value());
   m_damageAction->setEnabled(project && !m_session.model().runs().empty());
+  m_keepMapAction->setEnabled(project && !m_session.model().runs().empty());
 }
 
 QString MainWindow::currentCapture() const {

@@ -1,7 +1,8 @@
 // The KV Workbench main window: project explorer, details and jobs docks around central tabs (an
 // overview, one structure atlas per opened capture, the results of runs, a comparison, the tokens
-// a job hurts); File menu (new, open, recent, import, extract, figure set, quit), Analysis menu and
-// toolbar (analyze the selected or every capture; which tokens a job hurts), Compression menu (new
+// a job hurts, what an eviction job keeps); File menu (new, open, recent, import, extract, figure
+// set, quit), Analysis menu and toolbar (analyze the selected or every capture; which tokens a job
+// hurts; what an eviction job keeps), Compression menu (new
 // sweep, results, compare); dumps dropped on the window are imported. Window chrome only: the open project, its atlases and the jobs live in a
 // widgets::ProjectSession whose change signals the tabs follow. GUI thread only.
 #pragma once
@@ -10,10 +11,12 @@
 #include <QPointer>
 #include <QString>
 #include <QStringList>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "app/recent_projects.h"
 #include "core/capture/capture_extract.h"
@@ -30,6 +33,8 @@ namespace kvwb::widgets {
 class AtlasView;
 class CompareView;
 class DamageView;
+class KeepMapView;
+struct DamageJobChoice;
 struct ComparePair;
 class CaptureDetails;
 class ProjectOverview;
@@ -84,6 +89,12 @@ class MainWindow : public QMainWindow {
   // Analysis → Which Tokens Are Hurt…: asks for one of the project's jobs (the one last clicked
   // in the Results view preselected), then openDamage().
   void chooseDamageJob();
+  // Fits the eviction job whose key starts with `jobKey` again in the background and shows what
+  // it keeps in the Keep map tab (opened or reused). Null without a project.
+  widgets::KeepMapView* openKeepMap(const QString& jobKey);
+  // Analysis → What Is Kept…: asks for one of the project's eviction jobs (the one last clicked
+  // in the Results view preselected), then openKeepMap().
+  void chooseKeepMapJob();
   void restoreLayout();  // window geometry and dock state from QSettings
 
   widgets::ProjectSession& session() { return m_session; }
@@ -107,6 +118,11 @@ class MainWindow : public QMainWindow {
   void refreshAtlasTabs();    // open atlases follow the session's; one without an atlas closes
   void openCounterpart(const QString& runId, int layer, int head, const QString& kind,
                        const QString& paramsJson);  // a clicked fit vs its equal-bytes counterpart
+  // A window-modal list of `choices` (the last clicked job preselected); `open` gets the chosen
+  // job's key.
+  void askForJob(const QString& title, const QString& text, const QString& objectName,
+                 const std::vector<widgets::DamageJobChoice>& choices,
+                 const std::function<void(const QString&)>& open);
   QString currentCapture() const;  // the selected capture (or analysis row's capture), or empty
   void updateActions();
   void newProject();
@@ -135,9 +151,11 @@ class MainWindow : public QMainWindow {
   QAction* m_compareAction = nullptr;
   QAction* m_mergeAction = nullptr;
   QAction* m_damageAction = nullptr;
+  QAction* m_keepMapAction = nullptr;
   widgets::ResultsView* m_results = nullptr;  // the Results tab, while open
   widgets::CompareView* m_compare = nullptr;  // the Compare tab, while open
   QPointer<widgets::DamageView> m_damage;     // the Damage tab, while open
+  QPointer<widgets::KeepMapView> m_keepMap;   // the Keep map tab, while open
   std::string m_selectedJob;  // the job of the fit last clicked in the Results view
   QString m_guiProgram;                         // empty: QCoreApplication::applicationFilePath()
   // The tree's selection across a model reset: its group and name, or group -1.

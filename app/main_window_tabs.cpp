@@ -1,12 +1,13 @@
-// MainWindow's central tab area: opening and refreshing the Results, Compare, Damage and Atlas
-// tabs, choosing the job whose damage to show, and closing a project's tabs (the rest of the
-// window is main_window.cpp). GUI thread only.
+// MainWindow's central tab area: opening and refreshing the Results, Compare, Damage, Keep map
+// and Atlas tabs, choosing the job whose damage or kept tokens to show, and closing a project's
+// tabs (the rest of the window is main_window.cpp). GUI thread only.
 #include <QInputDialog>
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
 
 #include "app/main_window.h"
+#include "core/compress/method_descriptor.h"
 #include "core/reports/counterpart.h"
 #include "widgets/atlas_data.h"
 #include "widgets/atlas_view.h"
@@ -14,6 +15,8 @@
 #include "widgets/compare_view.h"
 #include "widgets/damage_data.h"
 #include "widgets/damage_view.h"
+#include "widgets/keep_map_data.h"
+#include "widgets/keep_map_view.h"
 #include "widgets/results_view.h"
 
 namespace kvwb::app {
@@ -38,24 +41,33 @@ widgets::ResultsView* MainWindow::openResults(const QStringList& runIds) {
 
 void MainWindow::openCounterpart(const QString& runId, int layer, int head, const QString& kind,
                                  const QString& paramsJson) {
-  // The clicked fit's job is the one Analysis → Which Tokens Are Hurt… offers first.
+  // The clicked fit's job is the one Analysis → Which Tokens Are Hurt… (and What Is Kept…)
+  // offers first.
   const auto params = nlohmann::json::parse(paramsJson.toStdString(), nullptr, false);
   const std::string job = params.is_object() && params.contains("job") && params["job"].is_string()
                               ? params["job"].get<std::string>()
                               : std::string();
   if (!job.empty()) m_selectedJob = job;
+  const auto& runs = m_session.model().runs();
+  const auto run = std::find_if(runs.begin(), runs.end(), [&](const core::RunInfo& r) {
+    return r.id == runId.toStdString();
+  });
   if (layer < 0 || (kind != "K" && kind != "V")) {
+    const bool evicts = run != runs.end() && std::any_of(core::methodDescriptors().begin(), core::methodDescriptors().end(),
+                                                         [&](const core::MethodDescriptor* m) {
+                                                           return m->name == run->method &&
+                                                                  m->family == core::MethodFamily::Eviction;
+                                                         });
     statusBar()->showMessage(
         job.empty() ? tr("Job aggregates have no single target to compare")
+        : evicts    ? tr("Job %1: Analysis → What Is Kept… shows the tokens it keeps, Which Tokens Are "
+                         "Hurt… those it hurts")
+                          .arg(QString::fromStdString(job.substr(0, 8)))
                     : tr("Job %1: Analysis → Which Tokens Are Hurt… shows the tokens it hurts")
                           .arg(QString::fromStdString(job.substr(0, 8))),
         8000);
     return;
   }
-  const auto& runs = m_session.model().runs();
-  const auto run = std::find_if(runs.begin(), runs.end(), [&](const core::RunInfo& r) {
-    return r.id == runId.toStdString();
-  });
   if (run == runs.end()) return;
   widgets::ComparePair pair;
   pair.project = m_session.project()->path();
@@ -100,6 +112,32 @@ widgets::DamageView* MainWindow::openDamage(const QString& jobKey) {
   return m_damage;
 }
 
+void MainWindow::askForJob(const QString& title, const QString& text, const QString& objectName,
+                           const std::vector<widgets::DamageJobChoice>& choices,
+                           const std::function<void(const QString&)>& open) {
+  QStringList labels;
+  int preselected = 0;
+  for (const auto& c : choices) {
+    if (!m_selectedJob.empty() && c.key == m_selectedJob)
+      preselected = static_cast<int>(labels.size());
+    labels << c.label;
+  }
+  auto* dialog = new QInputDialog(this);
+  dialog->setObjectName(objectName);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setWindowTitle(title);
+  dialog->setLabelText(text);
+  dialog->setComboBoxItems(labels);
+  dialog->setComboBoxEditable(false);
+  dialog->setTextValue(labels[preselected]);
+  connect(dialog, &QInputDialog::textValueSelected, this,
+          [choices, labels, open](const QString& label) {
+            const auto i = labels.indexOf(label);
+            if (i >= 0) open(QString::fromStdString(choices[static_cast<std::size_t>(i)].key));
+          });
+  dialog->open();  // window-modal without a nested event loop
+}
+
 void MainWindow::chooseDamageJob() {
   const auto& project = m_session.project();
   if (!project) return;
@@ -116,29 +154,49 @@ void MainWindow::chooseDamageJob() {
                   .arg(QString::fromStdString(project->path().filename().string())));
     return;
   }
-  QStringList labels;
-  int preselected = 0;
-  for (const auto& c : choices) {
-    if (!m_selectedJob.empty() && c.key == m_selectedJob)
-      preselected = static_cast<int>(labels.size());
-    labels << c.label;
+  askForJob(tr("Which Tokens Are Hurt"),
+            tr("Measure the job's quality windows again, token by token (jobs whose "
+               "sweep measured model quality first; a point clicked in the Results "
+               "view preselects its job):"),
+            QStringLiteral("damageJobDialog"), choices, [this](const QString& key) { openDamage(key); });
+}
+
+widgets::KeepMapView* MainWindow::openKeepMap(const QString& jobKey) {
+  const auto& project = m_session.project();
+  if (!project) return nullptr;
+  if (!m_keepMap) {
+    m_keepMap = new widgets::KeepMapView(m_session.jobs());
+    m_keepMap->setObjectName(QStringLiteral("keepMap"));
+    // A failure is shown by onJobFinished, as for every job; m_keepMap nulls itself when closed.
+    m_views->addTab(m_keepMap, tr("Keep map"));
   }
-  auto* dialog = new QInputDialog(this);
-  dialog->setObjectName(QStringLiteral("damageJobDialog"));
-  dialog->setAttribute(Qt::WA_DeleteOnClose);
-  dialog->setWindowTitle(tr("Which Tokens Are Hurt"));
-  dialog->setLabelText(tr("Measure the job's quality windows again, token by token (jobs whose "
-                          "sweep measured model quality first; a point clicked in the Results "
-                          "view preselects its job):"));
-  dialog->setComboBoxItems(labels);
-  dialog->setComboBoxEditable(false);
-  dialog->setTextValue(labels[preselected]);
-  connect(dialog, &QInputDialog::textValueSelected, this,
-          [this, choices, labels](const QString& label) {
-            const auto i = labels.indexOf(label);
-            if (i >= 0) openDamage(QString::fromStdString(choices[static_cast<std::size_t>(i)].key));
-          });
-  dialog->open();  // window-modal without a nested event loop
+  m_keepMap->showJob(project->path(), jobKey.toStdString());
+  m_views->setCurrentWidget(m_keepMap);
+  return m_keepMap;
+}
+
+void MainWindow::chooseKeepMapJob() {
+  const auto& project = m_session.project();
+  if (!project) return;
+  std::vector<widgets::DamageJobChoice> choices;
+  try {
+    choices = widgets::keepMapJobChoices(*project, m_session.model().runs());
+  } catch (const std::exception& e) {
+    showError(tr("What Is Kept"), QString::fromStdString(e.what()));
+    return;
+  }
+  if (choices.empty()) {
+    showError(tr("What Is Kept"),
+              tr("%1 has no jobs of a token-eviction method (streaming, h2o, snapkv, …) yet: run "
+                 "a sweep of one first (Compression → New Sweep…, e.g. the eviction preset).")
+                  .arg(QString::fromStdString(project->path().filename().string())));
+    return;
+  }
+  askForJob(tr("What Is Kept"),
+            tr("Fit the eviction job again with its sweep's parameters and seed, and show which "
+               "tokens each target keeps (a point clicked in the Results view preselects its "
+               "job):"),
+            QStringLiteral("keepMapJobDialog"), choices, [this](const QString& key) { openKeepMap(key); });
 }
 
 void MainWindow::compareSelectedTarget() {
@@ -180,6 +238,11 @@ void MainWindow::closeProjectTabs() {
     m_views->removeTab(m_views->indexOf(m_damage));
     m_damage->deleteLater();
     m_damage = nullptr;
+  }
+  if (m_keepMap) {  // likewise
+    m_views->removeTab(m_views->indexOf(m_keepMap));
+    m_keepMap->deleteLater();
+    m_keepMap = nullptr;
   }
   m_selectedJob.clear();
 }

@@ -13,7 +13,11 @@ transformers):
   continuation: context C, substitutions [{layer, head, keys, data [C, D] float32 values}] and
     logits [T - C, vocab] of LlamaModel::continuationLogits' procedure: the cache of tokens[:C]
     with those targets replaced, position C-1 re-run as a query over it, later positions over the
-    replaced context plus their own exact K/V (Mistral's sliding window applies throughout).
+    replaced context plus their own exact K/V (Mistral's sliding window applies throughout);
+  evicted_continuation: the same procedure and substitutions, each also with a "keep" list of C
+    flags: a context position that a KV head's K or V substitution evicts (flag 0) is masked out
+    of attention for all that head's query heads, except for the query at that very position
+    (docs/EVICTION.md).
 Needs only torch (Debian python3-torch); safetensors are written by hand.
 """
 import json
@@ -75,10 +79,12 @@ def inv_freq(cfg, hd):
     return torch.where(medium, smoothed, out)
 
 
-def reference_forward(cfg, w, ids, positions, past=None, dtype=torch.float64):
+def reference_forward(cfg, w, ids, positions, past=None, dtype=torch.float64, evicted=None):
     """Plain float64 forward of tokens `ids` at `positions` (rotate_half RoPE, Qwen3 q/k norms,
     GQA, causal mask with Mistral's sliding window, SwiGLU). past[l] = (K, V) post-RoPE of
     positions 0..P-1: rows at positions < P attend to it instead of adding their own K/V.
+    evicted[l] (bool [kv_heads, P]) hides those past positions from every query head of the KV
+    head, except from the query at that position (scores set to -inf).
     Returns logits [rows, vocab] and per layer {keys, keys_prerope, values, queries} of the rows."""
     w = {k: t.to(dtype) for k, t in w.items()}
     h, nh, nkv = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
@@ -118,7 +124,13 @@ def reference_forward(cfg, w, ids, positions, past=None, dtype=torch.float64):
             keys, vals = torch.cat([past[l][0].to(dtype), keys], 1), torch.cat([past[l][1].to(dtype), vals], 1)
         keys, vals = keys.repeat_interleave(nh // nkv, 0), vals.repeat_interleave(nh // nkv, 0)
         s = (q @ keys.transpose(1, 2)) / math.sqrt(hd)
-        att = torch.softmax(s.masked_fill(~allowed, float("-inf")), -1) @ vals
+        mask = allowed.expand(nh, -1, -1)  # [heads, rows, keys]
+        if evicted is not None:
+            ev = torch.zeros(nkv, len(key_pos), dtype=torch.bool)
+            ev[:, :n_past] = evicted[l]
+            hidden = ev[:, None, :] & (key_pos[None, None, :] != pos[None, :, None])
+            mask = mask & ~hidden.repeat_interleave(nh // nkv, 0)
+        att = torch.softmax(s.masked_fill(~mask, float("-inf")), -1) @ vals
         x = x + att.transpose(0, 1).reshape(n, nh * hd) @ w[p + "self_attn.o_proj.weight"].T
         m = norm(x, w[p + "post_attention_layernorm.weight"])
         g = torch.nn.functional.silu(m @ w[p + "mlp.gate_proj.weight"].T) * (m @ w[p + "mlp.up_proj.weight"].T)
@@ -143,6 +155,39 @@ def reference_continuation(cfg, w, ids, context, gen):
         past.append(tuple(kv))
     rows = list(range(context - 1, len(ids) - 1))
     logits, _ = reference_forward(cfg, w, [ids[i] for i in rows], rows, past)
+    return {"context": context, "substitutions": subs, "logits": logits.flatten().tolist()}
+
+
+def reference_evicted_continuation(cfg, w, ids, cont, gen):
+    """cont's substitutions, each with a keep mask: a few random context positions evicted per
+    target (one of them in the last 8, inside Mistral's window), different for K and V of one head;
+    position C-1 also evicted by layer 0 head 0's V and the last layer's last K target (the re-run
+    query at C-1 still sees itself); the last target keeps everything. The continuation's logits
+    with the evicted positions masked out of attention."""
+    context, nkv = cont["context"], cfg["num_key_value_heads"]
+    layers = cfg["num_hidden_layers"]
+    past = [[torch.zeros(nkv, context, head_dim(cfg), dtype=torch.float64) for _ in range(2)]
+            for _ in range(layers)]
+    evicted = [torch.zeros(nkv, context, dtype=torch.bool) for _ in range(layers)]
+    subs, masks = [], set()
+    for i, s in enumerate(cont["substitutions"]):
+        l, hh, keys = s["layer"], s["head"], s["keys"]
+        past[l][0 if keys else 1][hh] = torch.tensor(s["data"], dtype=torch.float64).view(context, -1)
+        keep = torch.ones(context, dtype=torch.bool)
+        if i != len(cont["substitutions"]) - 1:
+            k = 3 + int(torch.randint(0, 4, (1,), generator=gen))
+            keep[torch.randperm(context - 1, generator=gen)[:k]] = False
+            keep[context - 8 + int(torch.randint(0, 7, (1,), generator=gen))] = False
+            if (l, hh, keys) in ((0, 0, False), (layers - 1, nkv - 1, True)):
+                keep[context - 1] = False
+            mask = tuple(keep.tolist())
+            assert mask not in masks, "masks must differ per target"
+            masks.add(mask)
+        evicted[l][hh] |= ~keep
+        subs.append(dict(s, keep=[int(x) for x in keep.tolist()]))
+    rows = list(range(context - 1, len(ids) - 1))
+    logits, _ = reference_forward(cfg, w, [ids[i] for i in rows], rows, [tuple(p) for p in past],
+                                  evicted=evicted)
     return {"context": context, "substitutions": subs, "logits": logits.flatten().tolist()}
 
 
@@ -192,9 +237,9 @@ def main(out, names):
         with open(os.path.join(d, "config.json"), "w") as f:
             json.dump(cfg, f, indent=2)
         if name == "sharded":
-            names = list(w)
-            shards = {"model-00001-of-00002.safetensors": names[: len(names) // 2],
-                      "model-00002-of-00002.safetensors": names[len(names) // 2:]}
+            tensors = list(w)
+            shards = {"model-00001-of-00002.safetensors": tensors[: len(tensors) // 2],
+                      "model-00002-of-00002.safetensors": tensors[len(tensors) // 2:]}
             for file, members in shards.items():
                 write_safetensors(os.path.join(d, file), {n: w[n] for n in members})
             index = {"metadata": {}, "weight_map": {n: f for f, ms in shards.items() for n in ms}}
@@ -204,9 +249,11 @@ def main(out, names):
             write_safetensors(os.path.join(d, "model.safetensors"), w)
         ids = torch.randint(0, cfg["vocab_size"], (40,), generator=gen).tolist()
         logits, layers = reference_forward(cfg, w, ids, list(range(len(ids))))
+        cont = reference_continuation(cfg, w, ids, 24, gen)
         ref = {"tokens": ids, "logits": floats(logits),
                "layers": [{k: floats(t) for k, t in lay.items()} for lay in layers],
-               "continuation": reference_continuation(cfg, w, ids, 24, gen)}
+               "continuation": cont,
+               "evicted_continuation": reference_evicted_continuation(cfg, w, ids, cont, gen)}
         with open(os.path.join(d, "reference.json"), "w") as f:
             json.dump(ref, f)
 

@@ -14,7 +14,12 @@
 namespace kvwb::widgets {
 namespace {
 
-bool wantsEqualBytes(const nlohmann::json& spec) { return spec.value(core::kEqualBytesKey, false); }
+// True for {"equal_bytes": true} and {"equal_bytes": "width"}.
+bool wantsEqualBytes(const nlohmann::json& spec) {
+  if (!spec.is_object() || !spec.contains(core::kEqualBytesKey)) return false;
+  const auto& value = spec[core::kEqualBytesKey];
+  return value.is_string() || (value.is_boolean() && value.get<bool>());
+}
 
 std::string methodOf(const nlohmann::json& spec) {
   if (!spec.is_object() || !spec.contains("method") || !spec["method"].is_string())
@@ -43,23 +48,27 @@ std::string labelOf(const std::string& method, const nlohmann::json& spec,
   return label;
 }
 
-// The value of the method's ratio parameter (the rank) whose descriptor byte estimate is closest
-// to `bytes` (the smaller on a tie), from a binary search over the estimates, which grow with it.
+// The spec's parameters with its equal-bytes size parameter (the method's ratio parameter, or the
+// one "equal_bytes" names) set to the value whose descriptor byte estimate is closest to `bytes`
+// among those that compress the target (core::equalBytesValue; the estimates grow with it).
 nlohmann::json equalBytesParams(const std::string& method, const nlohmann::json& spec, double bytes,
                                 const core::TargetShape& shape) {
   const auto& descriptor = core::methodDescriptor(method);
-  const auto* param = descriptor.param(descriptor.ratioParam);
-  if (!param)
-    throw std::invalid_argument("compare: " + method + " has no size parameter to match bytes with");
+  const auto& key = spec.at(core::kEqualBytesKey);
+  const std::string name = key.is_string() ? key.get<std::string>() : descriptor.ratioParam;
+  const auto* param = descriptor.param(name);
+  if (!param || param->type != core::ParamType::Integer)
+    throw std::invalid_argument("compare: " + method + " has no integer size parameter '" + name +
+                                "' to match bytes with");
   auto params = paramsOf(spec);
   const auto estimate = [&](std::int64_t value) {
     params[param->name] = value;
     return core::estimateBytes(descriptor, params, shape);
   };
-  const auto lo = static_cast<std::int64_t>(param->min);
-  const auto hi = std::min<std::int64_t>(static_cast<std::int64_t>(param->max),
-                                         std::min(shape.tokens, shape.dims));
-  params[param->name] = core::closestByBytes(lo, hi, bytes, estimate);
+  params[param->name] =
+      core::equalBytesValue(static_cast<std::int64_t>(param->min),
+                            static_cast<std::int64_t>(param->max), bytes, shape.rawFloat16Bytes(),
+                            estimate);
   return params;
 }
 
@@ -106,11 +115,13 @@ CompareResult computeCompare(const ComparePair& pair, const std::string& device,
     CompareFit& out = result.fits[i];
     out.method = method;
     out.params = measured.fit.effectiveParams;
-    out.label = labelOf(method, *specs[i], measured.fit.effectiveParams);
+    out.label = labelOf(method, params, measured.fit.effectiveParams);
     out.reconstruction = measured.fit.targets.front().reconstruction;
     out.bytes = measured.fit.targets.front().bytes;
     out.row = core::targetRows(measured, batch, params, nlohmann::json::object()).front();
   }
+  result.reference = first;
+  result.searched = wantsEqualBytes(*specs[1 - first]);
   ctx.report(1.0, "compared");
   return result;
 }
@@ -161,8 +172,9 @@ HeatmapData CompareResult::errorMap() const {
   map.xLabel = "token";
   map.yLabel = "dim";
   map.valueLabel = "|reconstruction − original|";
-  for (const CompareFit& fit : fits) {
-    HeatmapPanel panel{fit.label, 0, std::vector<double>(original.size())};
+  for (std::size_t f = 0; f < fits.size(); ++f) {
+    const CompareFit& fit = fits[f];
+    HeatmapPanel panel{panelTitle(f), 0, std::vector<double>(original.size())};
     for (std::int64_t d = 0; d < dims; ++d)
       for (std::int64_t t = 0; t < tokens; ++t) {
         const auto i = static_cast<std::size_t>(t * dims + d);
@@ -186,6 +198,23 @@ std::vector<CompareResult::MetricRow> CompareResult::metricRows() const {
     rows.push_back({m.title + unit, {text(m.id, a), text(m.id, b)}});
   }
   return rows;
+}
+
+core::BytesPairing CompareResult::pairing() const {
+  const CompareFit &ref = fits[reference], &other = fits[1 - reference];
+  return {ref.label, other.method, other.label, ref.bytes.total(), other.bytes.total(), searched};
+}
+
+std::string CompareResult::bytesNote() const { return core::pairingNote(pairing()); }
+
+std::string CompareResult::panelTitle(std::size_t fit) const {
+  const double bytes = fits[fit].bytes.total();
+  std::string size = core::bytesText(bytes);  // "19,296 B", kept on one line where titles wrap
+  size.replace(size.rfind(' '), 1, "\u00a0");
+  std::string title = fits[fit].label + " · " + size;
+  if (fit != reference)
+    title += " (" + core::bytesChangeText(fits[reference].bytes.total(), bytes) + ")";
+  return title;
 }
 
 std::string CompareResult::title() const {

@@ -6,6 +6,7 @@
 //   auto pair = kvwb::widgets::sirenVsSvd("demo.kvw", "fiction", 2, 1, "K");
 //   auto result = kvwb::widgets::computeCompare(pair, "auto", ctx);
 //   result.fits[1].params["rank"];  // the equal-bytes SVD rank
+//   result.bytesNote();             // "" unless the closest SVD is more than 10% away in bytes
 #pragma once
 
 #include <array>
@@ -18,13 +19,16 @@
 #include "core/compress/fit_metrics.h"
 #include "core/base/job_context.h"
 #include "core/project/project_types.h"
+#include "core/reports/counterpart.h"
 #include "widgets/plots/plot_data.h"
 
 namespace kvwb::widgets {
 
-// What to compare. `a` and `b` are {"method": ..., parameters...}. A spec of a method with a
-// "rank" parameter may say {"equal_bytes": true} instead of a rank: it then gets the rank whose
-// ByteLedger total is closest to the other spec's (which must not say equal_bytes too).
+// What to compare. `a` and `b` are {"method": ..., parameters...}. A spec may say
+// {"equal_bytes": true} instead of its method's ratio parameter (a rank), or
+// {"equal_bytes": "width"} to solve that integer parameter: it then gets the value whose byte
+// estimate is closest to the other spec's ByteLedger total among those that compress the target
+// (core::equalBytesValue); the other spec must not say equal_bytes too.
 struct ComparePair {
   std::filesystem::path project;
   std::string capture;
@@ -52,11 +56,22 @@ struct CompareResult {
   std::int64_t tokens = 0, dims = 0;
   std::vector<float> original;  // [T, D]
   std::array<CompareFit, 2> fits;
+  std::size_t reference = 0;  // the fit given as it is, whose bytes the other one matched
+  bool searched = false;      // the other fit's size was found by an equal-bytes search
+
+  // The two fits' bytes, and the note a title carries when they are not within 10% of each
+  // other (core::pairingNote): "no svd within 10% of 19,296 B: closest svd rank 7 at ...".
+  core::BytesPairing pairing() const;
+  std::string bytesNote() const;  // "" at equal bytes
+  // An error-map panel's title: the fit's label and bytes, the counterpart's with its change
+  // from the reference's ("svd rank 7 · 7,294 B (−62%)").
+  std::string panelTitle(std::size_t fit) const;
 
   int busiestDim() const;  // the dimension whose original varies most over the tokens
   // The original and both reconstructions of dimension `dim` over the tokens.
   LineChart dimensionChart(int dim) const;
-  // |reconstruction − original|, dims (rows) x tokens (columns), one panel per fit on one scale.
+  // |reconstruction − original|, dims (rows) x tokens (columns), one panel per fit on one scale,
+  // titled panelTitle().
   HeatmapData errorMap() const;
   // The metric table: one row per fit metric (core::fitMetrics() order) that either fit
   // measured, its title with unit and the two fits' values in the metric's format ("—" = NaN).
@@ -65,7 +80,8 @@ struct CompareResult {
     std::array<std::string, 2> values;
   };
   std::vector<MetricRow> metricRows() const;
-  std::string title() const;  // "fiction · layer 2 · head 1 · K: siren medium vs svd rank 3"
+  // "fiction · layer 2 · head 1 · K: siren medium vs svd rank 3" (the bytes note is separate).
+  std::string title() const;
 };
 
 // Loads, fits and measures. `device`: "auto", "cpu", "cuda:0". Throws core::InputError for a bad

@@ -22,6 +22,7 @@ CompareView::CompareView(JobRunner& jobs, QWidget* parent)
     : QWidget(parent),
       m_jobs(jobs),
       m_title(new QLabel(tr("No comparison yet"), this)),
+      m_bytesNote(new QLabel(this)),
       m_status(new QLabel(this)),
       m_dim(new QSpinBox(this)),
       m_dimension(new LinePlot(this)),
@@ -34,6 +35,11 @@ CompareView::CompareView(JobRunner& jobs, QWidget* parent)
   QFont bold = m_title->font();
   bold.setBold(true);
   m_title->setFont(bold);
+  m_bytesNote->setObjectName(QStringLiteral("bytesNote"));
+  m_bytesNote->setStyleSheet(QStringLiteral("color: #b35900; font-weight: bold"));
+  m_bytesNote->setToolTip(tr("Two fits are at equal bytes when |b1 − b2| / max(b1, b2) ≤ 10%"));
+  m_bytesNote->setWordWrap(true);
+  m_bytesNote->hide();
   m_status->setStyleSheet(QStringLiteral("color: #555"));
   m_dim->setEnabled(false);
   m_dim->setPrefix(tr("dimension "));
@@ -58,6 +64,7 @@ CompareView::CompareView(JobRunner& jobs, QWidget* parent)
   body->setStretchFactor(1, 1);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(header);
+  layout->addWidget(m_bytesNote);
   layout->addWidget(body, 1);
   connect(&m_jobs, &JobRunner::jobFinished, this, &CompareView::onJobFinished);
 }
@@ -108,6 +115,9 @@ void CompareView::setResult(CompareResult result) {
   m_result = std::move(result);
   const CompareResult& r = *m_result;
   m_title->setText(QString::fromStdString(r.title()));
+  const std::string note = r.bytesNote();
+  m_bytesNote->setText(QString::fromStdString(note));
+  m_bytesNote->setVisible(!note.empty());
   m_status->setText(tr("on %1").arg(QString::fromStdString(r.device)));
   m_errors->setData(r.errorMap());
   const auto rows = r.metricRows();

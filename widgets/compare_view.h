@@ -1,6 +1,6 @@
 // Two fits of one capture target side by side (SIREN vs SVD at equal bytes by default): a chosen
 // dimension over the tokens (original and both reconstructions), the error maps tokens x dims and
-// a metric table. GUI thread only; showFits() computes as a job of the given JobRunner (the GPU
+// a metric table; under the title, a note when the pair is more than 10% apart in bytes. GUI thread only; showFits() computes as a job of the given JobRunner (the GPU
 // lane when the fits run on a GPU, so they never overlap a sweep there).
 #pragma once
 
@@ -52,6 +52,7 @@ class CompareView : public QWidget {
   std::string m_device = "auto";
   std::optional<CompareResult> m_result;
   QLabel* m_title;
+  QLabel* m_bytesNote;  // the pair's distance in bytes when it is not at equal bytes, else hidden
   QLabel* m_status;
   QSpinBox* m_dim;
   LinePlot* m_dimension;

@@ -201,6 +201,7 @@ std::vector<DamageJobChoice> damageJobChoices(const core::Project& project,
     DamageJobChoice c;
     c.key = row.job;
     c.run = row.run;
+    c.method = row.method;
     const double kld = row.jobValues[core::FitMetric::Kld];
     c.measured = std::isfinite(kld);
     c.kld = c.measured ? kld : 0;

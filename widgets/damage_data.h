@@ -57,7 +57,7 @@ QString damageStatsText(const core::JobDamage& damage);
 // A job of the project one can measure the damage of: its key, "svd rank=2 (4caf2a1a)" and
 // whether its sweep measured its model quality (its aggregate row has a KL divergence).
 struct DamageJobChoice {
-  std::string key, run;
+  std::string key, run, method;
   QString label;
   bool measured = false;
   double kld = 0;  // when measured

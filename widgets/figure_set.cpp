@@ -1,5 +1,7 @@
 // exportFigureSet: slices the project's analyses (AtlasData), runs and one comparison into plot
-// data and exports each through an offscreen plot widget.
+// data and exports each through an offscreen plot widget. The comparison is SIREN tiny against
+// the SVD rank closest in bytes among those that compress (never the exact full rank); a pair
+// more than 10% apart in bytes says so in its titles (CompareResult::bytesNote, panelTitle).
 #include "widgets/figure_set.h"
 
 #include <QDir>
@@ -61,6 +63,12 @@ LineChart kindCurves(const std::vector<std::shared_ptr<const AtlasData>>& atlase
   return chart;
 }
 
+// A heatmap with a note under its title (PlotWidget::setNote is for its subclasses).
+class NotedHeatmap : public HeatmapPlot {
+ public:
+  using HeatmapPlot::setNote;
+};
+
 // Writes each figure, collecting the files and the failures.
 class Writer {
  public:
@@ -82,9 +90,10 @@ class Writer {
     plot.setChart(chart);
     write(plot, name);
   }
-  void heatmap(const HeatmapData& data, const std::string& name) {
-    HeatmapPlot plot;
-    plot.setData(data);
+  void heatmap(const HeatmapData& data, const std::string& name, const std::string& note = "") {
+    NotedHeatmap plot;
+    plot.setData(data);  // clears the note
+    if (!note.empty()) plot.setNote(note);
     write(plot, name);
   }
 
@@ -209,11 +218,14 @@ FigureSetResult exportFigureSet(const std::filesystem::path& projectPath, const 
     const auto pair = sirenVsSvd(projectPath, capture.name, static_cast<int>(capture.layers / 2),
                                  0, kind, "tiny", 150);
     const CompareResult compare = computeCompare(pair, "auto", ctx);
+    // A pair more than 10% apart in bytes: the title says so, the note under it by how much.
+    const std::string bytesNote = compare.bytesNote();
     LineChart chart = compare.dimensionChart(compare.busiestDim());
-    chart.title = compare.title();
-    chart.note = describe(compare.fits[0]) + " · " + describe(compare.fits[1]);
+    chart.title = compare.title() + (bytesNote.empty() ? "" : "\nnot at equal bytes");
+    chart.note = (bytesNote.empty() ? "" : bytesNote + "\n") + describe(compare.fits[0]) +
+                 " · " + describe(compare.fits[1]);
     writer.line(chart, "siren_vs_svd_" + kind);
-    writer.heatmap(compare.errorMap(), "siren_vs_svd_error_" + kind);
+    writer.heatmap(compare.errorMap(), "siren_vs_svd_error_" + kind, bytesNote);
   }
   return result;
 }

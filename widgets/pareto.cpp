@@ -64,6 +64,13 @@ std::string clickText(const FitRef& fit) {
          std::to_string(fit.head) + " " + fit.kind;
 }
 
+// The standard error of a row's value on `axis` where the metric has one ("kld" -> "kld_se"):
+// the error bar the charts draw. NaN where none was measured.
+double standardError(const ResultEntry& e, const ResultAxis& axis) {
+  const int se = axisIndex(axis.name + "_se");
+  return se < 0 ? std::nan("") : resultAxes()[static_cast<std::size_t>(se)].value(e);
+}
+
 // One series per method, in first-seen order, of the rows of the chosen scope with both values.
 ScatterChart pointsByMethod(const std::vector<ResultEntry>& entries, const ResultAxis& x,
                             const ResultAxis& y, bool aggregates) {
@@ -89,7 +96,7 @@ ScatterChart pointsByMethod(const std::vector<ResultEntry>& entries, const Resul
                opened.row.paramsJson};
     std::string tooltip = e.method + "  " + core::paramsText(e.row.paramsJson) + "\n" +
                           targetText(e) + " · " + e.runId + (e.aggregate() ? clickText(fit) : "");
-    chart.series[it->second].points.push_back({vx, vy, std::move(tooltip), std::move(fit)});
+    chart.series[it->second].points.push_back({vx, vy, standardError(e, y), std::move(tooltip), std::move(fit)});
   }
   return chart;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct FitRef {
 
 struct ScatterPoint {
   double x = 0, y = 0;
+  double yError = std::numeric_limits<double>::quiet_NaN();  // ± one standard error; NaN: none
   std::string tooltip;  // method, target and parameters
   FitRef fit;
 };

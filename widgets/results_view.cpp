@@ -23,6 +23,7 @@
 
 #include "core/reports/results_csv.h"
 #include "core/reports/results_summary.h"
+#include "widgets/family_best_page.h"
 #include "widgets/parallel_coordinates.h"
 #include "widgets/plots/line_plot.h"
 #include "widgets/plots/scatter_plot.h"
@@ -75,6 +76,7 @@ ResultsView::ResultsView(QWidget* parent)
       m_summary(new SummaryModel(this)),
       m_summaryTable(new QTableView),
       m_summaryCommon(new QLabel),
+      m_familyBest(new FamilyBestPage),
       m_pareto(new ScatterPlot),
       m_scatter(new ScatterPlot),
       m_parallel(new LinePlot) {
@@ -138,8 +140,19 @@ ResultsView::ResultsView(QWidget* parent)
   plots->addTab(m_pareto, tr("Pareto front"));
   plots->addTab(scatterPage, tr("Scatter"));
   m_parallel->setObjectName(QStringLiteral("parallelPlot"));
-  plots->addTab(m_parallel, tr("Parallel coordinates"));
+  const int parallel = plots->addTab(m_parallel, tr("Parallel"));
+  plots->setTabToolTip(parallel, tr("Parallel coordinates: every job across every metric"));
   plots->addTab(buildSummaryPage(), tr("Per job"));
+  m_familyBest->setObjectName(QStringLiteral("familyBest"));
+  const int family = plots->addTab(m_familyBest, tr("Best per family"));
+  plots->setTabToolTip(family, tr("The best job of each method family at a compression ratio "
+                                  "(kvwb-cli summary --at-ratio)"));
+  // Five tabs and the decode controls do not fit a narrow window: tabs shrink, their text elided,
+  // rather than hide behind scroll buttons.
+  plots->setUsesScrollButtons(false);
+  plots->setElideMode(Qt::ElideRight);
+  for (int i = 0; i < plots->count(); ++i)  // an elided tab's full name
+    if (plots->tabToolTip(i).isEmpty()) plots->setTabToolTip(i, plots->tabText(i));
   plots->setCornerWidget(buildDecodeControls(), Qt::TopRightCorner);
 
   auto* right = new QSplitter(Qt::Vertical);
@@ -324,8 +337,9 @@ QWidget* ResultsView::buildSummaryPage() {
 }
 
 void ResultsView::updateSummary() {
-  const auto summary = core::summarizeResults(m_loaded, core::SummaryGrouping::Job);
+  auto summary = core::summarizeResults(m_loaded, core::SummaryGrouping::Job);
   m_summary->setSummary(summary, *m_decode);
+  m_familyBest->setSummary(std::move(summary));
   m_summaryTable->resizeColumnsToContents();
   QStringList notes;
   if (const QString common = m_summary->commonParamsText(); !common.isEmpty())

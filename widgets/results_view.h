@@ -1,7 +1,8 @@
 // The results of a project's runs: a checkable run list, the Pareto front (any fit metric against
 // another or the predicted decode time; cosine against ratio by default), a scatter of any two
 // result axes, parallel coordinates, the per-job summary (the seed's tables, as kvwb-cli summary
-// prints them, with the predicted decode time on the chosen device and context) and the
+// prints them, with the predicted decode time on the chosen device and context), the best job of
+// each method family at a ratio (FamilyBestPage, kvwb-cli summary --at-ratio) and the
 // sortable, filterable table, all over the rows of the checked runs; CSV export through
 // core::writeResultsCsv. GUI thread only; refresh() re-reads the project (a running sweep's
 // journal included): the run list once and each checked run's rows once, shared by the table,
@@ -29,6 +30,7 @@ class QTableView;
 
 namespace kvwb::widgets {
 
+class FamilyBestPage;
 class ResultsModel;
 class ResultsProxy;
 class SummaryModel;
@@ -60,6 +62,7 @@ class ResultsView : public QWidget {
   ResultsModel& model() { return *m_model; }
   ResultsProxy& proxy() { return *m_proxy; }
   SummaryModel& summaryModel() { return *m_summary; }
+  FamilyBestPage* familyBestPage() const { return m_familyBest; }
   ScatterPlot* paretoPlot() const { return m_pareto; }
   ScatterPlot* scatterPlot() const { return m_scatter; }
   LinePlot* parallelPlot() const { return m_parallel; }
@@ -103,6 +106,7 @@ class ResultsView : public QWidget {
   SummaryModel* m_summary;
   QTableView* m_summaryTable;
   QLabel* m_summaryCommon;
+  FamilyBestPage* m_familyBest;
   ScatterPlot* m_pareto;
   ScatterPlot* m_scatter;
   LinePlot* m_parallel;

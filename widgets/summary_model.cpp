@@ -18,6 +18,15 @@ void SummaryModel::setSummary(const core::ResultsSummary& summary, const DecodeT
   endResetModel();
 }
 
+void SummaryModel::setTable(core::SummaryTable table) {
+  beginResetModel();
+  m_table = std::move(table);
+  m_decodeColumn = -1;
+  m_decodeTip.clear();
+  m_commonParams.clear();
+  endResetModel();
+}
+
 void SummaryModel::insertDecodeColumn(const core::ResultsSummary& summary, const DecodeTimes& decode) {
   const auto& headers = m_table.headers;
   const auto ratio = std::find(headers.begin(), headers.end(), "ratio");

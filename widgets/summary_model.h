@@ -22,6 +22,9 @@ class SummaryModel : public QAbstractTableModel {
   // Resets the model; the predicted decode time is a column after the ratio (else last before
   // the note).
   void setSummary(const core::ResultsSummary& summary, const DecodeTimes& decode);
+  // Resets the model to `table` as it is (no decode column, no common parameters): another
+  // table of summary rows, such as core::familyBestTable.
+  void setTable(core::SummaryTable table);
   // "siren: config=medium · epochs=2000 …", one line per method: what all its rows share.
   QString commonParamsText() const;
 

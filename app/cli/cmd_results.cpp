@@ -1,5 +1,6 @@
 // kvwb-cli export and summary: a project's sweep results, one row per fit (export, CSV) or one
-// row per job with means per kind, the seed's tables (summary, markdown or CSV).
+// row per job with means per kind, the seed's tables (summary, markdown or CSV), or the best job
+// of each method family at a ratio (summary --at-ratio, core::bestPerFamily).
 #include <algorithm>
 #include <fstream>
 #include <functional>
@@ -8,6 +9,8 @@
 #include "app/cli/commands.h"
 #include "core/base/errors.h"
 #include "core/project/project.h"
+#include "core/project/fit_metric_table.h"
+#include "core/reports/family_best.h"
 #include "core/reports/results_csv.h"
 #include "core/reports/results_summary.h"
 
@@ -56,11 +59,23 @@ void addExportCommand(CLI::App& app) {
   });
 }
 
+// --by's check: a metric column with a better direction ("" when `column` is one).
+std::string checkByMetric(const std::string& column) {
+  const auto* metric = core::findFitMetric(column);
+  if (metric && metric->better != core::Better::Neither) return "";
+  std::string names;
+  for (const auto& m : core::fitMetrics())
+    if (m.better != core::Better::Neither)
+      names += (names.empty() ? "" : ", ") + std::string(m.column);
+  return "'" + column + "' is not a metric to choose by; one of " + names;
+}
+
 void addSummaryCommand(CLI::App& app) {
   struct Args {
-    std::string project, csv;
+    std::string project, csv, by;
     std::vector<std::string> runs;
     bool byLayer = false;
+    double atRatio = 0;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -68,13 +83,31 @@ void addSummaryCommand(CLI::App& app) {
   cmd->add_option("project", args->project, "Project file (.kvw)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--run", args->runs, "Only these run ids (repeatable)");
   cmd->add_flag("--by-layer", args->byLayer, "One row per job and layer (the layer profile)");
-  cmd->add_option("--csv", args->csv, "Write CSV to this file instead ('-' = stdout)");
+  auto* csv = cmd->add_option("--csv", args->csv, "Write CSV to this file instead ('-' = stdout)");
+  auto* atRatio =
+      cmd->add_option("--at-ratio", args->atRatio,
+                      "Best job of each method family (per capture, length and K/V targets) "
+                      "whose ratio is at least R, with every metric")
+          ->check(CLI::Range(1e-3, 1e6))
+          ->excludes("--by-layer")
+          ->excludes(csv);
+  cmd->add_option("--by", args->by,
+                  "With --at-ratio: the metric that picks the best (default: kld where measured, "
+                  "else attn_kl, else rel_err)")
+      ->check(CLI::Validator(checkByMetric, "METRIC"))
+      ->needs(atRatio);
   cmd->callback([args] {
     const auto p = core::Project::open(args->project);
     const auto runs = selectRuns(p, args->project, args->runs);
     if (runs.empty()) throw core::InputError(args->project, "has no results; run kvwb-cli sweep first");
     const auto summary = core::summarizeResults(
         p, runs, args->byLayer ? core::SummaryGrouping::JobAndLayer : core::SummaryGrouping::Job);
+    if (args->atRatio > 0) {
+      const auto by = args->by.empty() ? std::nullopt
+                                       : std::optional(core::findFitMetric(args->by)->id);
+      return core::writeFamilyBestMarkdown(core::bestPerFamily(summary, args->atRatio, by),
+                                           std::cout);
+    }
     if (args->csv.empty()) return core::writeSummaryMarkdown(summary, std::cout);
     writeTo(args->csv, [&](std::ostream& out) { core::writeSummaryCsv(summary, out); });
     if (args->csv != "-") std::cout << "wrote " << summary.rows.size() << " row(s) to " << args->csv << "\n";

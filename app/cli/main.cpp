@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   kvwb::cli::addStatusCommand(app);
   kvwb::cli::addQualityCommand(app);
   kvwb::cli::addDamageCommand(app);
+  kvwb::cli::addKeepMapCommand(app);
+  kvwb::cli::addAllocateCommand(app);
   kvwb::gpu::configureHost();
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 //   fits[0].reconstruction;  fits[0].bytes.total();
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -30,7 +31,9 @@ struct ByteLedger {
 };
 
 struct FitOutput {
-  std::vector<float> reconstruction;  // [T, D] row-major
+  std::vector<float> reconstruction;  // [T, D] row-major; an evicted token's row is zero
+  // Token eviction (docs/EVICTION.md): T flags, 1 = kept. Empty: every token kept.
+  std::vector<std::uint8_t> kept;
   ByteLedger bytes;
   std::vector<float> lossCurve;       // per epoch / step where the method trains; else empty
 };
@@ -41,6 +44,14 @@ struct BatchFit {
   double decodeMs = 0;             // wall time to reconstruct the whole batch from the representation
   std::string device;              // "cpu", "cuda:0"
   nlohmann::json effectiveParams;  // the parameters used, defaults filled in
+};
+
+// The rotary embedding of the capture the targets come from: what turns stored (post-RoPE) queries
+// back into pre-RoPE ones. theta 0: unknown (an imported dump, or RoPE scaling not modelled).
+struct RopeInfo {
+  double theta = 0;
+  bool interleaved = false;  // pairs (2p, 2p+1); else (p, p + D/2)
+  bool known() const { return theta > 0; }
 };
 
 // Extra inputs some methods use: real queries for attention-driven methods (importance, Fourier
@@ -54,6 +65,13 @@ struct FitInputs {
   // methods on value targets (mixed precision importance, Fourier dimension choice). Unneeded
   // when kind is "K": the batch itself holds the keys then.
   const TargetBatch* keys = nullptr;
+  const TargetBatch* values = nullptr;  // the values of each target's head, [N, T, D] (eviction)
+  // Each target's layer (targets of one layer share an AdaKV budget); layer % layerCount is its
+  // depth among the model's layerCount (PyramidKV; a quality batch stacks windows as layers).
+  // Empty: unknown.
+  std::vector<int> layers;
+  int layerCount = 0;
+  RopeInfo rope;
   std::string kind;                          // "K" or "V" when every target has one kind, else ""
   std::uint64_t seed = 0;
 };

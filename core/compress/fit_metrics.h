@@ -4,6 +4,7 @@
 // Std-typed; LibTorch inside. Any one thread at a time per device.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,12 @@ struct AttentionContext {
   std::vector<char> isKeys;              // per target: 1 = K target, 0 = V target
 };
 
-// `recon`: [N, T, D] reconstructions of `original`. Returns one FitMetrics per target.
+// `recon`: [N, T, D] reconstructions of `original`; `kept`: per target, the tokens an eviction
+// fit kept (T flags; empty, or no vector at all: every token). Returns one FitMetrics per target.
+// With evicted tokens, attention hides them from every query but their own, and the attention KL
+// is KL(A' || A): docs/EVICTION.md.
 std::vector<FitMetrics> computeFitMetrics(const TargetBatch& original, const std::vector<float>& recon,
-                                          const AttentionContext* attention, const std::string& device);
+                                          const AttentionContext* attention, const std::string& device,
+                                          const std::vector<std::vector<std::uint8_t>>& kept = {});
 
 }  // namespace kvwb::core

@@ -13,7 +13,8 @@ namespace kvwb::core {
 namespace {
 
 struct LayerCache {
-  torch::Tensor k, v;  // [B, kvHeads, T, D], post-RoPE keys
+  torch::Tensor k, v;      // [B, kvHeads, T, D], post-RoPE keys
+  torch::Tensor evicted;   // [B, kvHeads, C] bool over the first C positions, or undefined
 };
 using Cache = std::vector<LayerCache>;
 using Batch = std::vector<std::vector<int>>;
@@ -191,6 +192,9 @@ struct LlamaModel::Impl {
                     scale;
       scores = scores.view({B, kvHeads, group, n, total})
                    .masked_fill(masked, -std::numeric_limits<float>::infinity());
+      if (lc.evicted.defined())
+        scores = scores.masked_fill(evictedFor(lc.evicted, keyPos, queryPos),
+                                    -std::numeric_limits<float>::infinity());
       const auto probs = torch::softmax(scores, -1).to(dtype).view({B, kvHeads, group * n, total});
       const auto attn = torch::matmul(probs, lc.v).view({B, c.numHeads, n, D});
       if (rec) rec->add(k, kPre, v, q, attn);
@@ -205,6 +209,16 @@ struct LlamaModel::Impl {
   }
 
   Cache emptyCache() const { return Cache(w.config.numLayers); }
+
+  // [B, kvHeads, 1, n, total]: the evicted positions of the first C, hidden from every query but
+  // the one at that position (docs/EVICTION.md).
+  static torch::Tensor evictedFor(const torch::Tensor& evicted, const torch::Tensor& keyPos,
+                                  const torch::Tensor& queryPos) {
+    const auto total = keyPos.size(1), context = evicted.size(2);
+    const auto padded = torch::cat(  // [B, kvHeads, total]
+        {evicted, torch::zeros({evicted.size(0), evicted.size(1), total - context}, evicted.options())}, 2);
+    return padded.unsqueeze(2).unsqueeze(2).logical_and(keyPos != queryPos);
+  }
 
   // Throws std::invalid_argument unless every substitution names a target of the model and holds
   // context x head_dim values.
@@ -222,6 +236,9 @@ struct LlamaModel::Impl {
           throw std::invalid_argument(
               "substitution data has " + std::to_string(s.data.size()) +
               " values; expected context x head_dim = " + std::to_string(context * c.headDim));
+        if (!s.keep.empty() && s.keep.size() != static_cast<std::size_t>(context))
+          throw std::invalid_argument("substitution keep mask has " + std::to_string(s.keep.size()) +
+                                      " flags; expected the context's " + std::to_string(context));
       }
   }
 
@@ -236,6 +253,14 @@ struct LlamaModel::Impl {
                                            {context, w.config.headDim}, torch::kFloat32);
         (s.keys ? cache[s.layer].k : cache[s.layer].v)[static_cast<std::int64_t>(b)][s.head].copy_(
             data);
+        if (s.keep.empty()) continue;
+        auto& evicted = cache[s.layer].evicted;
+        if (!evicted.defined())
+          evicted = torch::zeros({prefix.size(0), w.config.numKvHeads, context},
+                                 torch::TensorOptions().dtype(torch::kBool).device(device));
+        const auto keep = torch::from_blob(const_cast<std::uint8_t*>(s.keep.data()), {context},
+                                           torch::kUInt8);
+        evicted[static_cast<std::int64_t>(b)][s.head].logical_or_(keep.eq(0).to(device));
       }
     return cache;
   }

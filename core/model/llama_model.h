@@ -10,6 +10,7 @@
 //   capture.layers[0].keys;                                     // [kvHeads, T, headDim] floats
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -50,12 +51,15 @@ struct KvCapture {
 };
 
 // Replaces one target of the context cache: (layer, kv head, K or V), T x D row-major, T = the
-// context length. Keys are post-RoPE, as the cache holds them.
+// context length. Keys are post-RoPE, as the cache holds them. `keep` (T flags, empty: all kept)
+// evicts positions: every query head of that KV head stops attending to a position that its K or
+// its V substitution evicted, except the query at that very position (docs/EVICTION.md).
 struct CacheSubstitution {
   int layer = 0;
   int head = 0;
   bool keys = true;
   std::vector<float> data;
+  std::vector<std::uint8_t> keep;
 };
 
 struct PerplexityResult {

@@ -325,8 +325,7 @@ SummaryTable summaryTable(const ResultsSummary& summary) {
   return t;
 }
 
-void writeSummaryMarkdown(const ResultsSummary& summary, std::ostream& out) {
-  const auto t = summaryTable(summary);
+void writeTableMarkdown(const SummaryTable& t, std::ostream& out) {
   out << '|';
   for (const auto& h : t.headers) out << ' ' << h << " |";
   out << "\n|";
@@ -337,6 +336,10 @@ void writeSummaryMarkdown(const ResultsSummary& summary, std::ostream& out) {
     for (const auto& c : cells) out << ' ' << c.text << " |";
     out << '\n';
   }
+}
+
+void writeSummaryMarkdown(const ResultsSummary& summary, std::ostream& out) {
+  writeTableMarkdown(summaryTable(summary), out);
   if (!summary.commonParams.empty()) out << '\n';
   for (const auto& [method, params] : summary.commonParams)
     out << "* " << method << (params.empty() ? "" : ": " + params) << '\n';

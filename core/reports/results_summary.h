@@ -73,6 +73,8 @@ struct SummaryTable {
 };
 SummaryTable summaryTable(const ResultsSummary& summary);
 
+// A table as GitHub markdown (numeric columns right-aligned).
+void writeTableMarkdown(const SummaryTable& table, std::ostream& out);
 // summaryTable as a GitHub-markdown table; the common parameters are listed under it.
 void writeSummaryMarkdown(const ResultsSummary& summary, std::ostream& out);
 // Every column as CSV (empty where not measured), with paramsJson as the parameters.

@@ -16,7 +16,9 @@ MeasuredFit fitAndMeasure(Compressor& compressor, const KindBatch& batch, const 
   for (const auto& t : m.fit.targets) recon.insert(recon.end(), t.reconstruction.begin(), t.reconstruction.end());
   const auto attention = batch.attention();
   const bool withAttention = attentionMetrics && batch.hasQueries;
-  m.metrics = computeFitMetrics(batch.targets, recon, withAttention ? &attention : nullptr, device);
+  std::vector<std::vector<std::uint8_t>> kept;
+  for (const auto& t : m.fit.targets) kept.push_back(t.kept);
+  m.metrics = computeFitMetrics(batch.targets, recon, withAttention ? &attention : nullptr, device, kept);
   return m;
 }
 

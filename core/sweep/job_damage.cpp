@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base/errors.h"
+#include "core/model/token_text.h"
 #include "core/model/tokenizer.h"
 #include "core/reports/results_summary.h"
+#include "core/sweep/job_lookup.h"
 #include "core/sweep/window_quality.h"
 
 namespace kvwb::core {
@@ -14,39 +16,6 @@ namespace {
 
 constexpr std::size_t kContextTokens = 40;  // of the prefix shown before the scored tokens
 constexpr std::size_t kJoinTokens = 8;      // decoded before a token to get its leading space right
-
-struct FoundJob {
-  RunInfo run;
-  std::string key;
-};
-
-FoundJob findJob(const Project& project, const std::string& prefix) {
-  std::vector<FoundJob> found;
-  for (const auto& run : project.runs())
-    for (const auto& row : project.results(run.id)) {
-      if (row.kind != "all") continue;
-      const auto params = nlohmann::json::parse(row.paramsJson, nullptr, false);
-      const std::string key = params.is_object() ? params.value("job", "") : "";
-      if (!key.empty() && key.rfind(prefix, 0) == 0 &&
-          std::none_of(found.begin(), found.end(), [&](const FoundJob& f) { return f.key == key; }))
-        found.push_back({run, key});
-    }
-  if (found.empty()) throw InputError(project.path(), "no job whose key starts with '" + prefix + "'");
-  if (found.size() > 1)
-    throw InputError(project.path(), "more than one job's key starts with '" + prefix + "' (" + found[0].key + ", " +
-                                         found[1].key + "); give more digits");
-  return found.front();
-}
-
-// What `ids.back()` adds to the text after the ids before it (its leading space included).
-std::string tokenText(const Tokenizer& tokenizer, std::vector<int> ids) {
-  const int last = ids.back();
-  const std::string with = tokenizer.decode(ids);
-  ids.pop_back();
-  const std::string without = tokenizer.decode(ids);
-  if (with.compare(0, without.size(), without) == 0) return with.substr(without.size());
-  return tokenizer.decode({last});
-}
 
 // The ids of `window` from `from` to `to`.
 std::vector<int> slice(const std::vector<int>& window, std::size_t from, std::size_t to) {
@@ -66,15 +35,9 @@ std::vector<RankedToken> ranked(const Tokenizer& tokenizer, std::vector<int> bef
 }  // namespace
 
 JobDamage jobDamage(const Project& project, const std::string& jobKey, const std::string& device, JobContext& ctx) {
-  const FoundJob found = findJob(project, jobKey);
-  const auto stored = nlohmann::json::parse(found.run.paramsJson, nullptr, false);
-  if (!stored.is_object() || !stored.contains("spec"))
-    throw InputError(project.path(), "run '" + found.run.id + "' keeps no sweep spec (it predates them): run its sweep again");
-  const SweepSpec spec = parseSweepSpec(stored["spec"], project.path().string() + " run " + found.run.id);
-  const auto jobs = planSweep(project, spec);
-  const auto job = std::find_if(jobs.begin(), jobs.end(), [&](const SweepJob& j) { return j.key == found.key; });
-  if (job == jobs.end())
-    throw InputError(project.path(), "job " + found.key + " is no longer planned by its run's spec (the capture changed?)");
+  const FoundJob found = findSweepJob(project, jobKey);
+  const SweepSpec& spec = found.spec;
+  const SweepJob* job = &found.job;
   const CaptureInfo& capture = project.capture(job->capture);
   const auto modelPath = requireCaptureModel(project, capture.name);
   const LlamaModel model(modelPath, LoadOptions{.device = device});

@@ -127,7 +127,8 @@ JobResult runJob(const SweepJob& job, const SweepSpec& spec, CaptureInputs& capt
     auto rows = targetRows(measured, batch, job.params, extra);
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (!capture.model) continue;
-      CacheSubstitution s{refs[i].layer, refs[i].head, kind == "K", measured.fit.targets[i].reconstruction};
+      CacheSubstitution s{refs[i].layer, refs[i].head, kind == "K", measured.fit.targets[i].reconstruction,
+                          measured.fit.targets[i].kept};
       if (spec.deltaPpl == "per_target")
         rows[i][FitMetric::DeltaPpl] = capture.model->perplexityWithCache(scoredIds(), N, {s}).deltaPerplexity();
       substitutions.push_back(std::move(s));

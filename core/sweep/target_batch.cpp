@@ -13,6 +13,19 @@ void appendRows(TargetBatch& batch, const FloatMatrix& m, std::int64_t from, std
   batch.data.insert(batch.data.end(), m.data.begin() + from * m.cols, m.data.begin() + (from + n) * m.cols);
 }
 
+// RoPE as the extractor records it: rope_theta and rope_layout, with no scaling.
+RopeInfo ropeOf(const CaptureInfo& info) {
+  const auto meta = nlohmann::json::parse(info.metadataJson, nullptr, false);
+  if (!meta.is_object() || !meta.contains("rope_theta") || !meta["rope_theta"].is_number()) return {};
+  const auto layout = meta.value("rope_layout", std::string());
+  const auto config = meta.value("config", nlohmann::json::object());
+  const auto scaling = config.is_object() ? config.value("rope_scaling", nlohmann::json("default"))
+                                          : nlohmann::json("default");
+  if ((layout != "half" && layout != "interleaved") || !(scaling.is_null() || scaling == "default"))
+    return {};
+  return {meta["rope_theta"].get<double>(), layout == "interleaved"};
+}
+
 }  // namespace
 
 TargetReader::TargetReader(const Project& project, const std::string& capture)
@@ -58,6 +71,8 @@ KindBatch buildKindBatch(TargetReader& reader, const std::vector<TargetRef>& ref
   b.refs = refs;
   b.hasQueries = info.hasQueries;
   b.queriesPerTarget = G;
+  b.layerCount = static_cast<int>(info.layers);
+  b.rope = ropeOf(info);
   b.targets = b.keys = b.values = b.queries = {0, N, D, {}};
   b.calibration = {0, T - N, D, {}};
   for (const auto& r : refs) {
@@ -87,6 +102,10 @@ FitInputs KindBatch::fitInputs(std::uint64_t seed) const {
   in.queries = hasQueries ? &queries : nullptr;
   in.queriesPerTarget = queriesPerTarget;
   in.keys = &keys;
+  in.values = &values;
+  for (const auto& r : refs) in.layers.push_back(r.layer);
+  in.layerCount = layerCount;
+  in.rope = rope;
   in.calibration = calibration.n ? &calibration : nullptr;
   in.kind = kind;
   in.seed = seed;

@@ -51,6 +51,8 @@ struct KindBatch {
   TargetBatch targets, keys, values, queries, calibration;
   int queriesPerTarget = 0;
   bool hasQueries = false;
+  int layerCount = 0;  // the capture's layers
+  RopeInfo rope;       // from the capture's metadata (extracted captures)
 
   // Pointers into this batch: keep it alive and unmoved while they are used.
   FitInputs fitInputs(std::uint64_t seed) const;

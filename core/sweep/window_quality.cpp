@@ -250,11 +250,13 @@ JobQuality WindowQuality::measure(const SweepJob& job, const SweepSpec& spec, Co
       const std::string& kind = spec.kinds[k];
       SubJobContext fitCtx(ctx, static_cast<double>(first) / static_cast<double>(W) + static_cast<double>(k) * share,
                            share, "quality windows " + std::to_string(first + 1) + "-" + std::to_string(first + count) + ": ");
-      const KindBatch batch = buildKindBatch(reader, refs, kind, m_prefix);
+      KindBatch batch = buildKindBatch(reader, refs, kind, m_prefix);
+      batch.layerCount = static_cast<int>(L);  // windows are stacked as layers: depth = layer % L
       MeasuredFit fit = fitAndMeasure(compressor, batch, job.params, sweepJobSeed(spec, job), false, m_device, fitCtx);
       for (std::size_t i = 0; i < refs.size(); ++i)
         subs[static_cast<std::size_t>(refs[i].layer / L)].push_back(
-            {refs[i].layer % L, refs[i].head, kind == "K", std::move(fit.fit.targets[i].reconstruction)});
+            {refs[i].layer % L, refs[i].head, kind == "K", std::move(fit.fit.targets[i].reconstruction),
+             std::move(fit.fit.targets[i].kept)});
     }
     const gpu::ScopedCpuThreads oneThread(1);
     const auto compressed = m_model.continuationLogitsBatch(scored, m_prefix, subs);

@@ -12,7 +12,7 @@ check() {  # check NAME CONDITION...
 }
 contains() { grep -q -- "$2" <<<"$1"; }
 
-for verb in "" import info export compact generate extract analyze report sweep summary methods decode-cost quality damage; do
+for verb in "" import info export compact generate extract analyze report sweep summary methods decode-cost quality damage keep-map; do
   out=$("$cli" $verb --help 2>&1); rc=$?
   check "help $verb" test "$rc" = 0
   check "help $verb text" contains "$out" "Usage"
@@ -138,6 +138,25 @@ check "damage csv header" contains "$(head -1 "$work/damage.csv")" "^window,posi
 out=$("$cli" damage "$work/p.kvw" --job ffffffffff 2>&1); rc=$?
 check "damage: unknown job exits 1" test "$rc" = 1
 check "damage: unknown job names the file" contains "$out" "p.kvw: no job whose key starts with 'ffffffffff'"
+
+# What an eviction job keeps: its method fitted again with the sweep's parameters and seed.
+cat >"$work/evict.json" <<'JSON'
+{"name": "evict", "captures": ["tinystories"], "targets": {"layers": [0], "heads": "all"},
+ "seq_lengths": [128], "methods": [{"method": "streaming", "grid": {"keep_ratio": [0.25]}}],
+ "metrics": {"attention": false, "delta_ppl": "none", "quality": "none"}, "device": "cpu"}
+JSON
+"$cli" sweep "$work/p.kvw" "$work/evict.json" >/dev/null 2>&1
+"$cli" export "$work/p.kvw" --csv "$work/jobs.csv" >/dev/null
+evict=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "job") c = i; if ($i == "method") m = i }; next } $m == "streaming" { print $c; exit }' "$work/jobs.csv")
+out=$("$cli" keep-map "$work/p.kvw" "${evict:0:8}" --csv "$work/keep.csv" 2>&1); rc=$?
+check "keep-map" test "$rc" = 0
+check "keep-map: header names the job" contains "$out" "^job $evict: streaming keep_ratio=0.25"
+check "keep-map: per target 4 sinks and 28 recent of 32 kept" test "$(grep -cE '^L0 H[0-3] [KV] +32 \(25%\) +4 \([0-9]+%\) +28 \([0-9]+%\) +[0-9.]+%$' <<<"$out")" = 8
+check "keep-map csv: a row per target and position" test "$(grep -c '^tinystories,' "$work/keep.csv")" = $((8 * 128))
+check "keep-map csv header" contains "$(head -1 "$work/keep.csv")" "^capture,layer,head,kind,position,kept,attention,token$"
+out=$("$cli" keep-map "$work/p.kvw" "${job:0:8}" 2>&1); rc=$?
+check "keep-map: an svd job exits 1" test "$rc" = 1
+check "keep-map: says why" contains "$out" "p.kvw: job .* runs 'svd', a low-rank method that keeps every token"
 
 echo "$passed passed, $failed failed"
 test "$failed" = 0

@@ -1,10 +1,14 @@
 // gui_screenshots PROJECT OUT_DIR [PRESET [WIDTHxHEIGHT [SWEEP.json]]]: grabs the main window
 // (default 1600x1000) with the Overview (OUT_DIR/overview.png), the Results tab of the project's
 // latest sweep (OUT_DIR/pareto.png), its scatter tab (OUT_DIR/scatter.png), its per-job summary
-// tab (OUT_DIR/summary.png), the first capture's atlas (OUT_DIR/atlas.png) and its K − V view
-// (OUT_DIR/atlas_difference.png), SIREN vs SVD on its first target (OUT_DIR/compare.png), the
+// tab (OUT_DIR/summary.png), its best-per-family tab at 4x (OUT_DIR/family_best.png), the first
+// capture's atlas (OUT_DIR/atlas.png) and its K − V view (OUT_DIR/atlas_difference.png), SIREN
+// vs SVD on its first target (OUT_DIR/compare.png), the first SVD fit of the results clicked, with
+// its counterpart closest in bytes (OUT_DIR/compare_counterpart.png; when the sweep has one), the
 // parallel-coordinates plot (OUT_DIR/parallel.png), which tokens the project's first job with
-// model-quality results hurts (OUT_DIR/damage.png; its first job when none has them) and the New
+// model-quality results hurts (OUT_DIR/damage.png; its first job when none has them), what the
+// project's first eviction job keeps (OUT_DIR/keep_map.png; one of its targets selected:
+// OUT_DIR/keep_map_target.png; when it has one) and the New
 // Sweep dialog with PRESET (default
 // demo) loaded (OUT_DIR/sweep_dialog.png) and its Run on Cluster options (OUT_DIR/cluster_dialog.png),
 // offscreen.
@@ -23,10 +27,13 @@
 
 #include "app/main_window.h"
 #include "widgets/plots/line_plot.h"
+#include "widgets/results_model.h"
 #include "widgets/results_view.h"
 #include "widgets/cluster_dialog.h"
 #include "widgets/damage_data.h"
 #include "widgets/damage_view.h"
+#include "widgets/keep_map_data.h"
+#include "widgets/keep_map_view.h"
 #include "widgets/sweep_dialog.h"
 
 int main(int argc, char** argv) {
@@ -59,6 +66,8 @@ int main(int argc, char** argv) {
   saved = window.grab().save(out.filePath(QStringLiteral("scatter.png")), "PNG") && saved;
   showTab(QStringLiteral("Per job"));
   saved = window.grab().save(out.filePath(QStringLiteral("summary.png")), "PNG") && saved;
+  showTab(QStringLiteral("Best per family"));
+  saved = window.grab().save(out.filePath(QStringLiteral("family_best.png")), "PNG") && saved;
   auto* central = window.findChild<QTabWidget*>(QStringLiteral("centralTabs"));
   for (int i = 0; i < central->count(); ++i)
     if (central->tabText(i).startsWith(QStringLiteral("Atlas"))) central->setCurrentIndex(i);
@@ -73,6 +82,18 @@ int main(int argc, char** argv) {
   QTest::qWaitFor([&] { return window.jobRunner().runningCount() == 0; }, 600000);  // both fits
   QTest::qWait(400);
   saved = window.grab().save(out.filePath(QStringLiteral("compare.png")), "PNG") && saved;
+  auto* results = window.findChild<kvwb::widgets::ResultsView*>();
+  for (const auto& e : results->model().entries()) {
+    if (e.method != "svd" || e.row.layer < 0) continue;  // a per-target fit, clicked
+    Q_EMIT results->fitSelected(QString::fromStdString(e.runId), e.row.layer, e.row.head,
+                                QString::fromStdString(e.row.kind),
+                                QString::fromStdString(e.row.paramsJson));
+    QTest::qWait(100);
+    QTest::qWaitFor([&] { return window.jobRunner().runningCount() == 0; }, 600000);
+    QTest::qWait(400);
+    saved = window.grab().save(out.filePath(QStringLiteral("compare_counterpart.png")), "PNG") && saved;
+    break;
+  }
   const auto& project = *window.projectModel().project();
   if (const auto jobs = kvwb::widgets::damageJobChoices(project, project.runs()); !jobs.empty()) {
     auto* damage = window.openDamage(QString::fromStdString(jobs.front().key));
@@ -80,6 +101,16 @@ int main(int argc, char** argv) {
     QTest::qWait(400);
     saved = damage->damage() &&
             window.grab().save(out.filePath(QStringLiteral("damage.png")), "PNG") && saved;
+  }
+  if (const auto jobs = kvwb::widgets::keepMapJobChoices(project, project.runs()); !jobs.empty()) {
+    auto* keep = window.openKeepMap(QString::fromStdString(jobs.front().key));
+    (void)QTest::qWaitFor([&] { return keep->keepMap() != nullptr || !keep->busy(); }, 600000);
+    QTest::qWait(400);
+    saved = keep->keepMap() &&
+            window.grab().save(out.filePath(QStringLiteral("keep_map.png")), "PNG") && saved;
+    keep->selectTarget(static_cast<int>(keep->keepMap()->targets.size()) / 2 - 1);  // the last K
+    QTest::qWait(400);
+    saved = window.grab().save(out.filePath(QStringLiteral("keep_map_target.png")), "PNG") && saved;
   }
   kvwb::widgets::SweepDialog dialog(*window.projectModel().project(), &window);
   dialog.loadPreset(argc > 3 ? QString::fromLocal8Bit(argv[3]) : QStringLiteral("demo"));

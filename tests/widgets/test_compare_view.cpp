@@ -1,7 +1,8 @@
 // CompareView on the real demo project: showFits() fits off the GUI thread and shows the chosen
 // dimension's three curves, the two error maps and the metric table; the dimension selector
-// redraws the curves. With KVWB_COMPARE_SCREENSHOT=FILE it also saves the view as a PNG
-// (docs/screenshots/compare.png).
+// redraws the curves; a pair more than 10% apart in bytes is noted under the title. With
+// KVWB_COMPARE_SCREENSHOT=FILE it also saves the view as a PNG (docs/screenshots/compare.png).
+#include <QLabel>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -60,6 +61,14 @@ class TestCompareView : public QObject {
     QCOMPARE(table->horizontalHeaderItem(1)->text(), QString::fromStdString(r->fits[1].label));
     QCOMPARE(table->item(0, 1)->text(), QString::fromStdString(r->metricRows()[0].values[1]));
 
+    // Width 16 (1,824 B) against the closest SVD rank (2, 2,084 B: 12.5% apart): the note under
+    // the title says so, and the error panels carry both sizes.
+    auto* note = view.findChild<QLabel*>(QStringLiteral("bytesNote"));
+    QVERIFY(!r->bytesNote().empty());
+    QCOMPARE(note->text(), QString::fromStdString(r->bytesNote()));
+    QVERIFY(note->isVisible());
+    QCOMPARE(view.errorPlot()->data().panels[1].title, r->panelTitle(1));
+
     const int other = (r->busiestDim() + 1) % int(r->dims);
     view.findChild<QSpinBox*>()->setValue(other);
     QCOMPARE(view.dimensionPlot()->chart().series[0].y, r->dimensionChart(other).series[0].y);
@@ -92,6 +101,13 @@ class TestCompareView : public QObject {
     const auto capture = kvwb::core::Project::open(m_project).captures().front().name;
     view.showFits(sirenVsSvd(m_project, capture, 0, 0, "V", "tiny", 2));
     QVERIFY(shown.wait(60000));
+    // SIREN tiny is larger than this raw target: never paired silently, and never with the exact
+    // full-rank SVD (8 = head_dim) but with the closest rank that compresses.
+    const CompareResult* r = view.result();
+    QCOMPARE(r->fits[1].params.at("rank").get<int>(), int(r->dims) - 1);
+    QVERIFY2(view.findChild<QLabel*>(QStringLiteral("bytesNote"))->text().startsWith(
+                 QStringLiteral("no svd within 10% of 19,296 B: closest svd rank 7 at 7,294 B")),
+             qPrintable(view.findChild<QLabel*>(QStringLiteral("bytesNote"))->text()));
     QCOMPARE(started.count(), 1);
     QCOMPARE(jobs.status(started.front().front().toInt()).device, std::string("cpu"));
   }

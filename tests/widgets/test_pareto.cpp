@@ -134,6 +134,21 @@ class TestPareto : public QObject {
     QCOMPARE(perTarget.series.size(), std::size_t{1});
     QCOMPARE(perTarget.series[0].points.front().fit.layer, 0);
   }
+
+  // A metric measured with a standard error (model quality) carries it to its points as the
+  // error bar; one without (cosine) has none.
+  void pointsCarryStandardErrors() {
+    auto measured = entry("svd", -1, 2, 0.9), unmeasured = entry("svd", -1, 4, 0.8);
+    measured.row[FitMetric::Kld] = 0.3;
+    measured.row[FitMetric::KldSe] = 0.04;
+    unmeasured.row[FitMetric::Kld] = 0.5;
+    const auto chart = buildParetoChart({measured, unmeasured}, resultAxis(FitMetric::Kld),
+                                        resultAxis(FitMetric::Ratio), true);
+    QCOMPARE(chart.series[0].points[0].yError, 0.04);
+    QVERIFY(std::isnan(chart.series[0].points[1].yError));
+    const auto cos = buildParetoChart({measured}, resultAxis(FitMetric::CosSim), resultAxis(FitMetric::Ratio), true);
+    QVERIFY(std::isnan(cos.series[0].points[0].yError));
+  }
 };
 
 QTEST_GUILESS_MAIN(TestPareto)

@@ -2,9 +2,13 @@
 // metric of the table) and its proxy pass QAbstractItemModelTester, sort numerically and filter
 // by scope and text; the view plots the Pareto front per method, a click on a job aggregate emits
 // fitSelected with the job's worst target, the CSV export writes every row of the shown runs, the
-// per-job summary tab holds each job's means, and the predicted decode time axis and summary column
-// hold core::decodeCostOfRuns's times.
+// per-job summary tab holds each job's means, the predicted decode time axis and summary column
+// hold core::decodeCostOfRuns's times, and the Best per family tab follows its ratio spin box.
 #include <QAbstractItemModelTester>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QTabWidget>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -20,6 +24,8 @@
 #include "test_fixture.h"
 #include "widgets/plots/qcustomplot_include.h"
 #include "widgets/plots/scatter_plot.h"
+#include "core/reports/family_best.h"
+#include "widgets/family_best_page.h"
 #include "widgets/results_model.h"
 #include "widgets/results_view.h"
 #include "widgets/summary_model.h"
@@ -237,6 +243,68 @@ class TestResultsView : public QObject {
     QVERIFY(shown == expected);
     view.setDecodeCost(QStringLiteral("a100"), 4096);
     QVERIFY(summaryColumn(summary, QStringLiteral("decode µs (predicted, A100)")) >= 0);
+  }
+
+  // The Best per family tab: a ratio typed into its spin box picks, per family, the job within
+  // the budget with the lowest relative error (this sweep measured neither KLD nor attention KL),
+  // checked against every job of the per-job summary; the metric combo changes the rule; a
+  // budget no job meets leaves no rows and says why under the table.
+  void bestPerFamilyTab() {
+    ResultsView view;
+    view.setProject(kvwb::core::Project::open(m_project));
+    view.showRuns(m_runs);
+    auto* page = view.findChild<FamilyBestPage*>(QStringLiteral("familyBest"));
+    auto* ratio = view.findChild<QDoubleSpinBox*>(QStringLiteral("familyRatio"));
+    auto* by = view.findChild<QComboBox*>(QStringLiteral("familyBy"));
+    auto* notes = view.findChild<QLabel*>(QStringLiteral("familyNotes"));
+    QVERIFY(page && ratio && by && notes);
+    auto* tabs = qobject_cast<QTabWidget*>(page->parentWidget()->parentWidget());
+    QVERIFY(tabs);
+    QCOMPARE(tabs->tabText(tabs->indexOf(page)), QStringLiteral("Best per family"));
+    tabs->setCurrentWidget(page);
+    SummaryModel& model = page->model();
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+    ratio->selectAll();
+    QTest::keyClicks(ratio, QStringLiteral("1.5"));
+    QTest::keyClick(ratio, Qt::Key_Return);
+    QCOMPARE(ratio->value(), 1.5);
+    const int family = summaryColumn(model, QStringLiteral("family"));
+    const int chosenBy = summaryColumn(model, QStringLiteral("chosen by"));
+    const int method = summaryColumn(model, QStringLiteral("method"));
+    const int ratioColumn = summaryColumn(model, QStringLiteral("ratio"));
+    QVERIFY(family == 0 && chosenBy == 2 && method >= 0 && ratioColumn >= 0);
+    QCOMPARE(model.rowCount(), 2);  // low-rank (svd ranks 1, 2), quantization (INT4; INT8 is 1.3x)
+    // Brute force over every job of the summary: the lowest relative error within the budget.
+    const auto project = kvwb::core::Project::open(m_project);
+    const auto summary = kvwb::core::summarizeResults(project, project.runs(),
+                                                      kvwb::core::SummaryGrouping::Job);
+    for (int row = 0; row < model.rowCount(); ++row) {
+      const auto want = model.index(row, method).data().toString().toStdString();
+      const kvwb::core::SummaryRow* best = nullptr;
+      for (const auto& r : summary.rows)
+        if (r.method == want && r.jobValues[FitMetric::Ratio] >= 1.5 &&
+            (!best || r.jobValues[FitMetric::RelErr] < best->jobValues[FitMetric::RelErr]))
+          best = &r;
+      QVERIFY(best);
+      QCOMPARE(model.index(row, family).data().toString().toStdString(),
+               kvwb::core::familyOf(want));
+      QVERIFY(model.index(row, chosenBy).data().toString().startsWith(QStringLiteral("rel_err")));
+      QCOMPARE(model.index(row, ratioColumn).data(Qt::UserRole).toDouble(),
+               best->jobValues[FitMetric::Ratio]);
+    }
+    QCOMPARE(page->best().rows.size(), kvwb::core::bestPerFamily(summary, 1.5).rows.size());
+
+    // By compression ratio (higher wins): SVD rank 1, the smallest.
+    by->setCurrentIndex(by->findText(QString::fromUtf8(kvwb::core::fitMetric(FitMetric::Ratio).title)));
+    QVERIFY(model.index(0, chosenBy).data().toString().startsWith(QStringLiteral("ratio")));
+    QVERIFY(model.index(0, summaryColumn(model, QStringLiteral("params"))).data().toString()
+                .contains(QStringLiteral("rank=1")));
+
+    page->setRatio(500);
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY2(notes->text().contains(QStringLiteral("no job at ratio ≥ 500")), qPrintable(notes->text()));
+    QVERIFY(notes->text().startsWith(QStringLiteral("ratio ≥ 500")));
   }
 
  private:

@@ -5,6 +5,8 @@
 // shows the message core::validateParams gives, and the demo preset loads into a spec with the
 // preset's methods and grids.
 #include <QDialogButtonBox>
+#include <QDir>
+#include <QFileInfo>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTemporaryDir>
@@ -27,15 +29,17 @@ namespace test = kvwb::widgets::test;
 
 namespace {
 
-// method -> parameter -> values, params and grid merged (how the dialog shows them).
-std::map<std::string, std::map<std::string, nlohmann::json>> methodValues(const nlohmann::json& spec) {
-  std::map<std::string, std::map<std::string, nlohmann::json>> out;
+// Per method entry, in order: its name and parameter -> values, params and grid merged (how the
+// dialog shows them; a method may be listed more than once).
+nlohmann::json methodValues(const nlohmann::json& spec) {
+  nlohmann::json out = nlohmann::json::array();
   for (const auto& m : spec["methods"]) {
-    auto& values = out[m["method"].get<std::string>()];
+    nlohmann::json values = nlohmann::json::object();
     const auto params = m.value("params", nlohmann::json::object());
     const auto grid = m.value("grid", nlohmann::json::object());
     for (const auto& [k, v] : params.items()) values[k] = nlohmann::json::array({v});
     for (const auto& [k, v] : grid.items()) values[k] = v;
+    out.push_back({m["method"], values});
   }
   return out;
 }
@@ -166,7 +170,8 @@ class TestSweepDialog : public QObject {
     auto spec = dialog.spec();
     JSON_COMPARE(spec["name"], nlohmann::json("mine"));
     const auto values = methodValues(spec);
-    JSON_COMPARE(values.at("quant").at("bits"), nlohmann::json({2, 4, 8}));
+    JSON_COMPARE(values.at(1).at(0), nlohmann::json("quant"));
+    JSON_COMPARE(values.at(1).at(1).at("bits"), nlohmann::json({2, 4, 8}));
     JSON_COMPARE(spec["methods"][1]["params"]["axis"], nlohmann::json("kivi"));  // one value: fixed
     QCOMPARE(dialog.jobCount(), 3 + 3);
 
@@ -201,6 +206,22 @@ class TestSweepDialog : public QObject {
     JSON_COMPARE(spec["captures"], nlohmann::json("all"));  // no "tinystories" here: every capture
     QCOMPARE(dialog.jobCount(), -1);  // 448 tokens do not fit this capture's 128
     QVERIFY(dialog.summary().contains(QStringLiteral("448")));
+  }
+
+  // Every preset (eviction, families: a method listed several times, nested method parameters)
+  // reaches the spec as written.
+  void everyPresetRoundTrips() {
+    SweepDialog dialog(kvwb::core::Project::open(m_project));
+    const QDir dir(SweepDialog::presetDirectory());
+    const auto files = dir.entryList({QStringLiteral("*.json")}, QDir::Files);
+    QVERIFY(files.contains(QStringLiteral("families.json")));
+    for (const QString& file : files) {
+      const QString name = QFileInfo(file).completeBaseName();
+      QVERIFY2(dialog.loadPreset(name), qPrintable(name));
+      std::ifstream in(dir.filePath(file).toStdString());
+      const auto preset = nlohmann::json::parse(in);
+      JSON_COMPARE(methodValues(dialog.spec()), methodValues(preset));
+    }
   }
 };
 

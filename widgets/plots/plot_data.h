@@ -2,6 +2,7 @@
 // handed to a plot widget on the GUI thread. No Qt, no QCustomPlot.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,6 +86,31 @@ struct HeatmapData {
   std::string valueLabel;  // the colour scale's label
   bool diverging = false;  // symmetric range around 0 and a diverging gradient (differences)
   std::vector<HeatmapPanel> panels;  // side by side, sharing one colour scale
+};
+
+// One row of a keep map: a target's token flags over the positions (keep_map_plot.h).
+struct KeepMapRow {
+  std::string label;       // every row's tick label when there is room: "K L2·H1"
+  std::string shortLabel;  // the tick label when rows are dense ("K L2" on a layer's first head)
+  std::vector<std::uint8_t> kept;  // T flags, 1 = kept; empty: a gap between groups of rows
+  int id = -1;                     // what clicking the row selects (-1: nothing)
+};
+
+// Targets (rows, top to bottom) x token positions, kept or evicted.
+struct KeepMapChart {
+  std::string title;
+  int tokens = 0;
+  std::vector<KeepMapRow> rows;
+  std::vector<std::string> tokenTexts;  // per position, for tooltips (optional)
+};
+
+// The attention each token receives, as bars under the keep map: `highlighted` positions in the
+// kept colour, the rest in grey; the labels name them in tooltips.
+struct KeepAttentionChart {
+  std::string title, yLabel;
+  std::vector<double> values;            // T, > 0 (a log axis)
+  std::vector<std::uint8_t> highlighted;  // T flags
+  std::string highlightLabel, otherLabel;
 };
 
 }  // namespace kvwb::widgets

@@ -1,5 +1,6 @@
 // ScatterPlot: each series' points as a line-less QCPCurve (data index = point index, as curves
-// keep the given order by their t parameter), fronts as curves with lines.
+// keep the given order by their t parameter) with ± standard-error bars where the points have
+// them, fronts as curves with lines.
 #include "widgets/plots/scatter_plot.h"
 
 #include <QToolTip>
@@ -43,6 +44,25 @@ void oneTwoFiveTicks(QCPAxis* axis) {
   axis->setSubTicks(false);
 }
 
+// Vertical ± one-standard-error bars on a series' points where they have them.
+void addErrorBars(QCPCurve* points, const std::vector<ScatterPoint>& data, const QColor& colour) {
+  QVector<double> errors;
+  bool any = false;
+  for (const ScatterPoint& p : data) {
+    const bool has = std::isfinite(p.yError);
+    errors << (has ? p.yError : 0.0);
+    any = any || has;
+  }
+  if (!any) return;
+  auto* bars = new QCPErrorBars(points->keyAxis(), points->valueAxis());
+  bars->removeFromLegend();
+  bars->setDataPlottable(points);
+  bars->setData(errors);
+  bars->setPen(QPen(colour, 1));
+  bars->setWhiskerWidth(5);
+  bars->setSelectable(QCP::stNone);
+}
+
 }  // namespace
 
 ScatterPlot::ScatterPlot(QWidget* parent) : PlotWidget(parent) {
@@ -83,6 +103,7 @@ void ScatterPlot::setChart(const ScatterChart& chart) {
     points->setSelectable(QCP::stSingleData);
     points->setSelectionDecorator(nullptr);  // a click selects a fit, not a highlight
     m_seriesOf[points] = static_cast<int>(s);
+    addErrorBars(points, series.points, faded);
     if (!fronts) continue;
     std::vector<ScatterPoint> front;
     for (std::size_t i : series.front) front.push_back(series.points[i]);

@@ -1,11 +1,13 @@
 // Code paths the real model does not exercise (llama3 RoPE scaling, bf16 weights, sharded
 // safetensors, Qwen2 q/k/v bias, Qwen3 q/k norms with an explicit head_dim, Mistral's sliding
-// window): random checkpoints from tools/make_test_checkpoints.py, with logits, K/V/Q and a
-// substituted-cache continuation from its independent float64 PyTorch forward as the reference;
-// the batched entry points against the per-sequence ones; architectures the runner refuses.
+// window): random checkpoints from tools/make_test_checkpoints.py, with logits, K/V/Q and
+// substituted-cache continuations (one with evicted positions) from its independent float64
+// PyTorch forward as the reference; the batched entry points against the per-sequence ones;
+// architectures the runner refuses.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -39,12 +41,14 @@ class SyntheticCheckpoint : public testing::TestWithParam<std::string> {
     m_tokens = m_ref.at("tokens").get<std::vector<int>>();
   }
 
-  // The reference continuation's substitutions (every K and V target of the context, noisy).
-  std::vector<CacheSubstitution> substitutions() const {
+  // The reference continuation's substitutions (every K and V target of the context, noisy), or
+  // those of `entry` ("evicted_continuation": the same with keep masks).
+  std::vector<CacheSubstitution> substitutions(const char* entry = "continuation") const {
     std::vector<CacheSubstitution> subs;
-    for (const auto& s : m_ref.at("continuation").at("substitutions"))
+    for (const auto& s : m_ref.at(entry).at("substitutions"))
       subs.push_back({s.at("layer").get<int>(), s.at("head").get<int>(), s.at("keys").get<bool>(),
-                      s.at("data").get<std::vector<float>>()});
+                      s.at("data").get<std::vector<float>>(),
+                      s.value("keep", std::vector<std::uint8_t>{})});
     return subs;
   }
 
@@ -92,6 +96,31 @@ TEST_P(SyntheticCheckpoint, SubstitutedContinuationMatchesPyTorchReference) {
       maxRelativeError(logits, m_ref.at("continuation").at("logits").get<std::vector<double>>());
   std::cout << GetParam() << ": substituted continuation, max relative error " << err << "\n";
   EXPECT_LT(err, 1e-4);
+}
+
+// The same continuation with keep masks (several positions evicted per target, different for a
+// head's K and V, C-1 among them for two targets): a position evicted by a KV head's K or V is
+// masked out of attention for all its query heads, except for the query at that position (the
+// re-run of C-1 still sees itself); the reference masks those scores with -inf. In a batch beside
+// the unevicted continuation, each sequence still gets its own reference.
+TEST_P(SyntheticCheckpoint, EvictedContinuationMatchesPyTorchReference) {
+  const LlamaModel model(m_dir, {"cpu", "float32"});
+  const auto& ref = m_ref.at("evicted_continuation");
+  const int context = ref.at("context").get<int>();
+  const auto subs = substitutions("evicted_continuation");
+  ASSERT_TRUE(std::any_of(subs.begin(), subs.end(),
+                          [&](const CacheSubstitution& s) { return s.keep.back() == 0; }));
+  const auto expected = ref.at("logits").get<std::vector<double>>();
+  const double err = maxRelativeError(model.continuationLogits(m_tokens, context, subs), expected);
+  std::cout << GetParam() << ": evicted continuation, max relative error " << err << "\n";
+  EXPECT_LT(err, 1e-4);
+  const auto batch =
+      model.continuationLogitsBatch({m_tokens, m_tokens}, context, {substitutions(), subs});
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_LT(maxRelativeError(
+                batch[0], m_ref.at("continuation").at("logits").get<std::vector<double>>()),
+            1e-4);
+  EXPECT_LT(maxRelativeError(batch[1], expected), 1e-4);
 }
 
 // The batched entry points give what the per-sequence ones give, sequence by sequence.

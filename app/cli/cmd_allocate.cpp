@@ -1,0 +1,191 @@
+// kvwb-cli allocate: a byte budget for the whole cache (issue 18). From a sweep's per-target
+// results, one option (method and parameters) per target so that the bytes fit the budget and the
+// summed predicted damage is least (core/alloc/knapsack.h); prints the options chosen, bytes against
+// the budget, the damage with its LP lower bound and gap, and the best uniform option at the same
+// budget; writes the choice per target (--csv) and a sweep spec of the chosen fits (--spec).
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include "app/cli/commands.h"
+#include "core/alloc/allocation_output.h"
+#include "core/alloc/knapsack_exact.h"
+#include "core/base/errors.h"
+#include "core/compress/method_descriptor.h"
+#include "core/reports/family_best.h"
+
+namespace kvwb::cli {
+namespace {
+
+// "neural field", "Neural-Field" and "neuralfield" are one family.
+std::string familyKey(const std::string& name) {
+  std::string key;
+  for (char c : name)
+    if (std::isalnum(static_cast<unsigned char>(c))) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+// The method filter of --families (every method when none is named); unknown names are refused.
+std::function<bool(const std::string&)> familyFilter(const std::vector<std::string>& families) {
+  if (families.empty()) return {};
+  std::set<std::string> known, asked;
+  std::string list;
+  for (const auto* m : core::methodDescriptors())
+    if (known.insert(familyKey(core::familyName(m->family))).second)
+      list += (list.empty() ? "" : ", ") + std::string(core::familyName(m->family));
+  for (const auto& f : families) {
+    if (!known.count(familyKey(f))) throw CLI::ValidationError("--families", "unknown family '" + f + "' (families: " + list + ")");
+    asked.insert(familyKey(f));
+  }
+  return [asked](const std::string& method) { return asked.count(familyKey(core::familyOf(method))) > 0; };
+}
+
+std::string metricText(const core::AllocationTable& table, double value) {
+  return core::formatMetric(table.metric, value);
+}
+
+// `text` padded to `width` characters (UTF-8 aware: "·" is one).
+std::string padded(const std::string& text, std::size_t width) {
+  std::size_t chars = 0;
+  for (unsigned char c : text) chars += (c & 0xC0) != 0x80;
+  return text + std::string(width > chars ? width - chars : 0, ' ');
+}
+
+// `a`: the allocation shown (the exact one when `exact`, else `lp`); `lp`: the LP solver's.
+void printAllocation(const core::AllocationTable& table, const core::Allocation& a, const core::Allocation& lp,
+                     bool exact, double budget, const std::string& budgetText, const core::KnapsackSolver& solver) {
+  const std::string metric = core::fitMetric(table.metric).column;
+  const double raw = table.rawBytes();
+  std::printf("allocation by %s: %zu targets x %zu options; budget %.0f B (%s, raw float16 %.0f B)\n\n",
+              metric.c_str(), table.targets.size(), table.options.size(), budget, budgetText.c_str(), raw);
+  std::printf("%s %-16s %12s %14s\n", padded("option", 40).c_str(), "targets", "bytes", metric.c_str());
+  for (const auto& use : core::optionUses(table, a)) {
+    std::string kinds;
+    for (const auto& [kind, n] : use.kinds) kinds += (kinds.empty() ? "" : " ") + std::to_string(n) + " " + kind;
+    std::printf("%s %-16s %12.0f %14s\n", padded(table.options[use.option].name(), 40).c_str(), kinds.c_str(), use.bytes,
+                metricText(table, use.damage).c_str());
+  }
+  std::printf("%s %-16zu %12.0f %14s\n\n", padded("total", 40).c_str(), table.targets.size(), a.bytes, metricText(table, a.damage).c_str());
+  std::printf("bytes %.0f of %.0f B budget (ratio %.3gx)\n", a.bytes, budget, raw / a.bytes);
+  std::printf("predicted %s: %s summed over the targets, %s per target\n", metric.c_str(),
+              metricText(table, a.damage).c_str(), metricText(table, a.damage / table.targets.size()).c_str());
+  std::printf("LP lower bound %s; LP + greedy repair %s, %.0f B (within %s, %.2g%%, of the optimum)\n",
+              metricText(table, lp.lowerBound).c_str(), metricText(table, lp.damage).c_str(), lp.bytes,
+              metricText(table, lp.gap).c_str(), 100 * lp.relativeGap);
+  std::printf(exact ? "the allocation above is the exact optimum (dynamic programme over bytes)\n"
+                    : "the allocation above is the LP + greedy repair (too large for the exact programme)\n");
+  if (budget > solver.maxUsefulBytes())
+    std::printf("(the budget exceeds what the options can use: %.0f B puts every target at its least %s)\n",
+                solver.maxUsefulBytes(), metric.c_str());
+  const auto uniform = core::bestUniform(table, budget);
+  if (uniform.option < 0) {
+    std::printf("no single option for every target fits the budget\n");
+  } else {
+    std::printf("best uniform option within the budget: %s, %.0f B (ratio %.3gx), %s %s",
+                table.options[uniform.option].name().c_str(), uniform.bytes, raw / uniform.bytes, metric.c_str(),
+                metricText(table, uniform.damage).c_str());
+    if (uniform.damage > 0) std::printf(" (the allocation's is %.3g of it)", a.damage / uniform.damage);
+    std::printf("\n");
+  }
+  // A metric that is 0 for a kind by definition (attention KL of values) cannot tell its options
+  // apart: those targets simply take their cheapest.
+  std::set<std::string> blind;
+  for (std::size_t t = 0; t < table.targets.size(); ++t) {
+    bool zero = true;
+    for (std::size_t o = 0; o < table.options.size(); ++o) zero = zero && table.damageAt(t, o) == 0;
+    if (zero) blind.insert(table.targets[t].kind);
+  }
+  for (const auto& kind : blind)
+    std::printf("note: %s is 0 for every option of some %s targets, so they take their cheapest option "
+                "(attention KL is 0 for values by definition; --metric attn_out_err weighs keys and values)\n",
+                metric.c_str(), kind.c_str());
+  for (const auto& note : table.notes) std::printf("note: %s\n", note.c_str());
+}
+
+template <typename Write>
+void writeFile(const std::string& path, const char* what, Write write) {
+  std::ofstream file(path);
+  if (!file) throw core::InputError(path, "cannot write");
+  write(file);
+  if (!file.flush()) throw core::InputError(path, "cannot write");
+  std::printf("wrote %s to %s\n", what, path.c_str());
+}
+
+}  // namespace
+
+void addAllocateCommand(CLI::App& app) {
+  struct Args {
+    std::string project, metric = "attn_kl", csv, spec, specName;
+    std::vector<std::string> runs, families;
+    double ratio = 0, bytes = 0;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand(
+      "allocate",
+      "A byte budget for the whole cache: one method and parameters per target (layer, head, K or V) from "
+      "a sweep's per-target results, least summed damage within the budget (docs/ALLOCATION.md)");
+  cmd->add_option("project", args->project, "Project file (.kvw) with the sweep's runs")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--run", args->runs, "A run id or a sweep name (all its runs); repeatable; default: every run");
+  auto* budget = cmd->add_option_group("budget", "exactly one of");
+  budget->add_option("--ratio", args->ratio, "Budget: the raw float16 bytes of every target / R")->check(CLI::PositiveNumber);
+  budget->add_option("--bytes", args->bytes, "Budget in bytes")->check(CLI::PositiveNumber);
+  budget->require_option(1);
+  cmd->add_option("--metric", args->metric,
+                  "Predicted damage to minimise, a per-target metric where lower is better: attn_kl, attn_out_err, "
+                  "rel_err, or delta_ppl, kld, ln_ppl_ratio where measured per target")
+      ->capture_default_str();
+  cmd->add_option("--families", args->families, "Only methods of these families (low-rank, quantization, ...)")
+      ->delimiter(',');
+  cmd->add_option("--csv", args->csv, "Write the choice per target to this CSV file ('-' = stdout)");
+  cmd->add_option("--spec", args->spec, "Write a sweep spec (JSON) that runs the chosen fits");
+  cmd->add_option("--spec-name", args->specName, "The written spec's sweep name (default: <sweep>-alloc)");
+  cmd->callback([args] {
+    const auto project = core::Project::open(args->project);
+    const auto keep = familyFilter(args->families);
+    const auto runs = core::loadRunResults(project, core::selectRuns(project.runs(), args->runs, args->project));
+    if (runs.empty()) throw core::InputError(args->project, "has no runs to allocate from (run a sweep first)");
+    core::AllocationTable table;
+    try {
+      table = core::buildAllocationTable(runs, core::allocationMetric(args->metric), keep);
+    } catch (const std::invalid_argument& e) {
+      throw core::InputError(args->project, e.what());
+    }
+    const double budget = args->ratio > 0 ? table.rawBytes() / args->ratio : args->bytes;
+    char budgetText[64];
+    std::snprintf(budgetText, sizeof budgetText, args->ratio > 0 ? "ratio %g" : "%.0f bytes",
+                  args->ratio > 0 ? args->ratio : args->bytes);
+    const auto options = table.knapsackOptions();
+    const core::KnapsackSolver solver(options);
+    core::Allocation lp;
+    std::optional<core::Allocation> exact;
+    try {
+      lp = solver.solve(budget);
+      exact = core::solveExactly(options, budget);
+    } catch (const std::invalid_argument& e) {
+      char reach[64];
+      std::snprintf(reach, sizeof reach, "; the highest ratio within reach is %.4g", table.rawBytes() / solver.minBytes());
+      throw core::InputError(args->project, e.what() + std::string(reach));
+    }
+    const core::Allocation& a = exact ? *exact : lp;
+    if (args->csv == "-") {
+      core::writeAllocationCsv(table, a, std::cout);
+      return;
+    }
+    printAllocation(table, a, lp, exact.has_value(), budget, budgetText, solver);
+    if (!args->csv.empty())
+      writeFile(args->csv, "the choice per target", [&](std::ostream& out) { core::writeAllocationCsv(table, a, out); });
+    if (args->spec.empty()) return;
+    const std::string name =
+        !args->specName.empty() ? args->specName : table.sourceSpec.value("name", std::string("allocation")) + "-alloc";
+    const auto spec = core::allocationSpec(table, a, name, budgetText);
+    core::parseSweepSpec(spec, args->spec);  // a spec the sweep accepts, or an error naming the file
+    writeFile(args->spec, "a sweep spec of the chosen fits", [&](std::ostream& out) { out << spec.dump(2) << '\n'; });
+  });
+}
+
+}  // namespace kvwb::cli
