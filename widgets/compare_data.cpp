@@ -28,11 +28,12 @@ std::string methodOf(const nlohmann::json& spec) {
 }
 
 // The compressor's parameters: the spec without "method" and "equal_bytes".
+// The spec's parameters as a request (a stored fit's effective ones name its size twice).
 nlohmann::json paramsOf(const nlohmann::json& spec) {
   nlohmann::json params = spec;
   params.erase("method");
   params.erase(core::kEqualBytesKey);
-  return params;
+  return core::withoutSolvedRequests(core::methodDescriptor(spec.at("method").get<std::string>()), params);
 }
 
 // The method, its configuration with the shape parameters the spec overrides, and its rank or bits.

@@ -213,6 +213,20 @@ nlohmann::json withDefaults(const MethodDescriptor& m, const nlohmann::json& par
   return out;
 }
 
+nlohmann::json withoutSolvedRequests(const MethodDescriptor& m, nlohmann::json params) {
+  if (!params.is_object()) return params;
+  for (const auto& p : m.params) {
+    if (p.oneOf.empty() || !params.contains(p.name)) continue;
+    for (const auto& other : m.params)
+      if (other.oneOf == p.oneOf && other.name != p.name && params.contains(other.name)) {
+        const bool keepOther = other.name == m.ratioParam;
+        params.erase(keepOther ? p.name : other.name);
+        if (keepOther) break;
+      }
+  }
+  return params;
+}
+
 namespace {
 
 // `params` with defaults filled in and a "ratio" request solved for the ratio parameter at

@@ -160,6 +160,11 @@ class Infeasible : public std::runtime_error {
 // one ("did you mean 'epochs'?").
 void validateParams(const MethodDescriptor& method, const nlohmann::json& params);
 
+// A fit's effective parameters as a request again: they keep a size request beside what it was
+// solved into ("ratio": 2 and "rank": 3), and a request gives one of each oneOf group. The
+// solved value (the method's ratio parameter) stays, else the first declared of the group.
+nlohmann::json withoutSolvedRequests(const MethodDescriptor& method, nlohmann::json params);
+
 // `params` with every declared default filled in (derived and required ones left absent).
 nlohmann::json withDefaults(const MethodDescriptor& method, const nlohmann::json& params);
 

@@ -119,6 +119,13 @@ TEST_P(MethodContract, RatioRequestsFitTheirBudget) {
     const double bytes = estimateBytes(m, {{"ratio", ratio}}, shape);
     EXPECT_LE(bytes, shape.rawFloat16Bytes() / ratio) << m.name << " ratio " << ratio;
   }
+  // A fit's effective parameters name the request and the solved value; as a request again
+  // (the Compare view refitting a stored fit) they keep the solved one and validate.
+  const nlohmann::json effective{{"ratio", 2.0}, {m.ratioParam, 3}};
+  const auto request = withoutSolvedRequests(m, effective);
+  EXPECT_EQ(request, (nlohmann::json{{m.ratioParam, 3}})) << m.name;
+  EXPECT_NO_THROW(validateParams(m, request)) << m.name;
+  EXPECT_THROW(validateParams(m, effective), ParamError) << m.name;
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryRegisteredMethod, MethodContract, ::testing::ValuesIn(methodDescriptors()),
