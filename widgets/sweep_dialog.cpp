@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <iterator>
 #include <set>
 #include <stdexcept>
@@ -543,21 +544,25 @@ QString SweepDialog::timeText(const core::SweepSpec& spec, const std::vector<cor
 void SweepDialog::startTiming(const core::SweepSpec& spec) {
   if (m_timing) return;  // the summary is updated again when it ends, and times what is left
   m_timing = new QFutureWatcher<core::SweepSpeed>(this);
-  connect(m_timing, &QFutureWatcherBase::finished, this, [this] {
-    try {
-      m_speed = m_timing->result();
-    } catch (const std::exception& e) {  // said instead of an estimate; not retried
-      m_timingError = QString::fromStdString(e.what());
-    }
+  // QtConcurrent passes on only QExceptions: the work keeps its error's message here.
+  auto error = std::make_shared<std::string>();
+  connect(m_timing, &QFutureWatcherBase::finished, this, [this, error] {
+    m_speed = m_timing->result();
+    if (!error->empty()) m_timingError = QString::fromStdString(*error);  // said, not retried
     m_timing->deleteLater();
     m_timing = nullptr;
     updateSummary();
   });
   // The work opens its own copy of the project and stops when the dialog goes away.
   m_timing->setFuture(QtConcurrent::run(
-      [path = m_project.path(), spec, known = m_speed, stop = m_stopTiming] {
+      [path = m_project.path(), spec, known = m_speed, stop = m_stopTiming, error] {
         StopFlagContext ctx(stop);
-        return core::measureSweepSpeed(core::Project::open(path), spec, ctx, known);
+        try {
+          return core::measureSweepSpeed(core::Project::open(path), spec, ctx, known);
+        } catch (const std::exception& e) {
+          *error = e.what();
+          return known;
+        }
       }));
 }
 

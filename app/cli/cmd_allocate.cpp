@@ -3,6 +3,7 @@
 // summed predicted damage is least (core/alloc/knapsack.h); prints the options chosen, bytes against
 // the budget, the damage with its LP lower bound and gap, and the best uniform option at the same
 // budget; writes the choice per target (--csv) and a sweep spec of the chosen fits (--spec).
+// --predict allocates from damage predicted by structure (core/alloc/structure_prediction.h) instead.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include "app/cli/commands.h"
 #include "core/alloc/allocation_output.h"
 #include "core/alloc/knapsack_exact.h"
+#include "core/alloc/structure_prediction.h"
 #include "core/base/errors.h"
 #include "core/compress/method_descriptor.h"
 #include "core/reports/family_best.h"
@@ -56,13 +58,16 @@ std::string padded(const std::string& text, std::size_t width) {
   return text + std::string(width > chars ? width - chars : 0, ' ');
 }
 
-// `a`: the allocation shown (the exact one when `exact`, else `lp`); `lp`: the LP solver's.
-void printAllocation(const core::AllocationTable& table, const core::Allocation& a, const core::Allocation& lp,
-                     bool exact, double budget, const std::string& budgetText, const core::KnapsackSolver& solver) {
+// The summed damage of `choice` (one option column per target) by `table`'s damage.
+double summedDamage(const core::AllocationTable& table, const std::vector<int>& choice) {
+  double sum = 0;
+  for (std::size_t t = 0; t < choice.size(); ++t) sum += table.damageAt(t, choice[t]);
+  return sum;
+}
+
+// The options `a` chose: per option its targets per kind, bytes and damage by `table`; then the total.
+void printOptionUses(const core::AllocationTable& table, const core::Allocation& a) {
   const std::string metric = core::fitMetric(table.metric).column;
-  const double raw = table.rawBytes();
-  std::printf("allocation by %s: %zu targets x %zu options; budget %.0f B (%s, raw float16 %.0f B)\n\n",
-              metric.c_str(), table.targets.size(), table.options.size(), budget, budgetText.c_str(), raw);
   std::printf("%s %-16s %12s %14s\n", padded("option", 40).c_str(), "targets", "bytes", metric.c_str());
   for (const auto& use : core::optionUses(table, a)) {
     std::string kinds;
@@ -70,7 +75,18 @@ void printAllocation(const core::AllocationTable& table, const core::Allocation&
     std::printf("%s %-16s %12.0f %14s\n", padded(table.options[use.option].name(), 40).c_str(), kinds.c_str(), use.bytes,
                 metricText(table, use.damage).c_str());
   }
-  std::printf("%s %-16zu %12.0f %14s\n\n", padded("total", 40).c_str(), table.targets.size(), a.bytes, metricText(table, a.damage).c_str());
+  std::printf("%s %-16zu %12.0f %14s\n\n", padded("total", 40).c_str(), table.targets.size(), a.bytes,
+              metricText(table, summedDamage(table, a.choice)).c_str());
+}
+
+// `a`: the allocation shown (the exact one when `exact`, else `lp`); `lp`: the LP solver's.
+void printAllocation(const core::AllocationTable& table, const core::Allocation& a, const core::Allocation& lp,
+                     bool exact, double budget, const std::string& budgetText, const core::KnapsackSolver& solver) {
+  const std::string metric = core::fitMetric(table.metric).column;
+  const double raw = table.rawBytes();
+  std::printf("allocation by %s: %zu targets x %zu options; budget %.0f B (%s, raw float16 %.0f B)\n\n",
+              metric.c_str(), table.targets.size(), table.options.size(), budget, budgetText.c_str(), raw);
+  printOptionUses(table, a);
   std::printf("bytes %.0f of %.0f B budget (ratio %.3gx)\n", a.bytes, budget, raw / a.bytes);
   std::printf("predicted %s: %s summed over the targets, %s per target\n", metric.c_str(),
               metricText(table, a.damage).c_str(), metricText(table, a.damage / table.targets.size()).c_str());
@@ -107,6 +123,60 @@ void printAllocation(const core::AllocationTable& table, const core::Allocation&
   for (const auto& note : table.notes) std::printf("note: %s\n", note.c_str());
 }
 
+// The LP + repair choice for `budget`, and the exact optimum where the programme fits.
+struct Solved {
+  core::Allocation lp;
+  std::optional<core::Allocation> exact;
+  const core::Allocation& best() const { return exact ? *exact : lp; }
+};
+Solved solve(const core::AllocationTable& table, const core::KnapsackSolver& solver, double budget,
+             const std::string& project) {
+  try {
+    Solved s{solver.solve(budget), {}};
+    s.exact = core::solveExactly(table.knapsackOptions(), budget);
+    return s;
+  } catch (const std::invalid_argument& e) {
+    char reach[64];
+    std::snprintf(reach, sizeof reach, "; the highest ratio within reach is %.4g", table.rawBytes() / solver.minBytes());
+    throw core::InputError(project, e.what() + std::string(reach));
+  }
+}
+
+// --predict: the model's held-out error against the mean baseline, then the allocation chosen from
+// the predicted damage, evaluated with the measured damage, against the measured optimum.
+void printPrediction(const core::AllocationTable& table, const core::StructurePrediction& p, const Solved& fromPrediction,
+                     const core::Allocation& measuredBest, double budget, const std::string& budgetText) {
+  const std::string metric = core::fitMetric(table.metric).column;
+  std::printf("structure prediction of ln(%s + %.3g): ridge (lambda %g) on %zu standardised features, "
+              "leave-one-layer-out over %d layers (%zu targets)\nfeatures:",
+              metric.c_str(), p.eps, p.lambda, p.features.size(), p.layers, table.targets.size());
+  for (const auto& f : p.features) std::printf(" %s", f.c_str());
+  std::printf("\n\n%s %14s %14s %8s %12s\n", padded("option (held-out, ln units)", 40).c_str(), "ridge RMSE",
+              "mean RMSE", "R^2", "mean R^2");
+  const auto row = [](const std::string& name, const core::PredictionScore& s) {
+    std::printf("%s %14.3f %14.3f %8.3f %12.3f\n", padded(name, 40).c_str(), s.rmse, s.baselineRmse, s.r2, s.baselineR2);
+  };
+  for (std::size_t o = 0; o < table.options.size(); ++o) row(table.options[o].name(), p.perOption[o]);
+  row("all options", p.overall);
+  const auto& a = fromPrediction.best();
+  const double measured = summedDamage(table, a.choice);
+  std::printf("\nallocation from the predictions alone (%s of the predicted table; budget %.0f B, %s), "
+              "with the measured %s:\n",
+              fromPrediction.exact ? "exact optimum" : "LP + greedy repair", budget, budgetText.c_str(), metric.c_str());
+  printOptionUses(table, a);
+  std::printf("measured %s: from predictions %s (%.0f B), measured-optimal %s (%.0f B)\n", metric.c_str(),
+              metricText(table, measured).c_str(), a.bytes, metricText(table, measuredBest.damage).c_str(),
+              measuredBest.bytes);
+  std::printf("excess damage of the prediction-driven allocation: %s", metricText(table, measured - measuredBest.damage).c_str());
+  if (measuredBest.damage > 0) std::printf(" (%+.1f%% over the measured optimum)", 100 * (measured / measuredBest.damage - 1));
+  std::printf("\n");
+  const auto uniform = core::bestUniform(table, budget);
+  if (uniform.option >= 0)
+    std::printf("best uniform option (measured): %s, %s %s\n", table.options[uniform.option].name().c_str(),
+                metric.c_str(), metricText(table, uniform.damage).c_str());
+  std::printf("(the model's own estimate of its choice: %s)\n", metricText(table, fromPrediction.best().damage).c_str());
+}
+
 template <typename Write>
 void writeFile(const std::string& path, const char* what, Write write) {
   std::ofstream file(path);
@@ -122,7 +192,8 @@ void addAllocateCommand(CLI::App& app) {
   struct Args {
     std::string project, metric = "attn_kl", csv, spec, specName;
     std::vector<std::string> runs, families;
-    double ratio = 0, bytes = 0;
+    double ratio = 0, bytes = 0, lambda = 1.0;
+    bool predict = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -141,6 +212,11 @@ void addAllocateCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--families", args->families, "Only methods of these families (low-rank, quantization, ...)")
       ->delimiter(',');
+  cmd->add_flag("--predict", args->predict,
+               "Allocate from damage predicted by the targets' structure scalars (ridge, leave-one-layer-out; "
+               "needs kvwb-cli analyze) and compare with the measured optimum");
+  cmd->add_option("--lambda", args->lambda, "Ridge penalty of --predict, on standardised features")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--csv", args->csv, "Write the choice per target to this CSV file ('-' = stdout)");
   cmd->add_option("--spec", args->spec, "Write a sweep spec (JSON) that runs the chosen fits");
   cmd->add_option("--spec-name", args->specName, "The written spec's sweep name (default: <sweep>-alloc)");
@@ -159,24 +235,27 @@ void addAllocateCommand(CLI::App& app) {
     char budgetText[64];
     std::snprintf(budgetText, sizeof budgetText, args->ratio > 0 ? "ratio %g" : "%.0f bytes",
                   args->ratio > 0 ? args->ratio : args->bytes);
-    const auto options = table.knapsackOptions();
-    const core::KnapsackSolver solver(options);
-    core::Allocation lp;
-    std::optional<core::Allocation> exact;
-    try {
-      lp = solver.solve(budget);
-      exact = core::solveExactly(options, budget);
-    } catch (const std::invalid_argument& e) {
-      char reach[64];
-      std::snprintf(reach, sizeof reach, "; the highest ratio within reach is %.4g", table.rawBytes() / solver.minBytes());
-      throw core::InputError(args->project, e.what() + std::string(reach));
+    const core::KnapsackSolver solver(table.knapsackOptions());
+    const Solved measured = solve(table, solver, budget, args->project);
+    std::optional<Solved> predicted;
+    if (args->predict) {
+      core::StructurePrediction prediction;
+      try {
+        prediction = core::predictFromStructure(table, core::structureFeatures(project, table), args->lambda);
+      } catch (const std::invalid_argument& e) {
+        throw core::InputError(args->project, e.what());
+      }
+      predicted = solve(prediction.predicted, core::KnapsackSolver(prediction.predicted.knapsackOptions()), budget,
+                        args->project);
+      if (args->csv != "-") printPrediction(table, prediction, *predicted, measured.best(), budget, budgetText);
     }
-    const core::Allocation& a = exact ? *exact : lp;
+    // --predict writes the allocation chosen from the predictions (with its measured damage).
+    const core::Allocation& a = predicted ? predicted->best() : measured.best();
     if (args->csv == "-") {
       core::writeAllocationCsv(table, a, std::cout);
       return;
     }
-    printAllocation(table, a, lp, exact.has_value(), budget, budgetText, solver);
+    if (!predicted) printAllocation(table, a, measured.lp, measured.exact.has_value(), budget, budgetText, solver);
     if (!args->csv.empty())
       writeFile(args->csv, "the choice per target", [&](std::ostream& out) { core::writeAllocationCsv(table, a, out); });
     if (args->spec.empty()) return;

@@ -277,7 +277,8 @@ DecodeCost reconstructedDecodeCost(const DecodeShape& s, double representationBy
 
 double estimateFitFlops(const MethodDescriptor& m, const nlohmann::json& params, const TargetShape& shape) {
   if (!m.fitFlops) return std::numeric_limits<double>::quiet_NaN();
-  return m.fitFlops(withDefaults(m, params), shape);
+  const auto full = resolvedParams(m, params, shape);
+  return full ? m.fitFlops(*full, shape) : std::numeric_limits<double>::quiet_NaN();
 }
 
 std::optional<std::int64_t> solveForRatio(const MethodDescriptor& m, const nlohmann::json& params,

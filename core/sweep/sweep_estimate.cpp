@@ -167,18 +167,20 @@ double predictSweepSeconds(const Project& project, const SweepSpec& spec,
     // Each quality window fits the job's targets once more and runs the model once.
     const double n = targetFits(spec, project.capture(job.capture)) * jobProgressWeight(job);
     const double flops = fitFlops(project, job);
-    if (job.quality) {
-      seconds += qualityModelSeconds(*job.quality, speed);
-      baselines[{job.capture, job.seqLength, toJson(*job.quality).dump()}] = qualityModelSeconds(*job.quality, speed);
-    }
     const auto perFlop = speed.secondsPerFlop.find(job.method);
     const auto perTarget = speed.secondsPerTarget.find(job.method);
     if (perFlop != speed.secondsPerFlop.end() && std::isfinite(flops))
       seconds += n * flops * perFlop->second;
     else if (perTarget != speed.secondsPerTarget.end())
       seconds += n * perTarget->second;
+    else if (perFlop != speed.secondsPerFlop.end())
+      continue;  // parameters the method cannot meet (an unreachable ratio): recorded, not fitted
     else
       return kNaN;
+    if (job.quality) {
+      seconds += qualityModelSeconds(*job.quality, speed);
+      baselines[{job.capture, job.seqLength, toJson(*job.quality).dump()}] = qualityModelSeconds(*job.quality, speed);
+    }
     if (spec.deltaPpl == "job" && !job.quality) seconds += speed.pplSeconds;
     if (spec.deltaPpl == "per_target") seconds += (n + 1) * speed.pplSeconds;
     captures.insert(job.capture);

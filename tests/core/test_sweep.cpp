@@ -384,6 +384,12 @@ TEST_F(SweepOnDemo, TimeEstimateFromMeasuredSpeedsMatchesTheRealRun) {
   partial.secondsPerTarget.erase("svd");
   EXPECT_FALSE(partial.covers(spec));
   EXPECT_TRUE(std::isnan(predictSweepSeconds(project, spec, jobs, partial)));
+  // A job whose parameters cannot be met (SVD at 8x: rank 1 is 7.8x here) is recorded, not fitted.
+  auto withUnreachable = jobs;
+  auto svd = *std::find_if(jobs.begin(), jobs.end(), [](const SweepJob& j) { return j.method == "svd"; });
+  svd.params = {{"ratio", 8}};
+  withUnreachable.push_back(svd);
+  EXPECT_DOUBLE_EQ(predictSweepSeconds(project, spec, withUnreachable, speed), predicted);
 }
 
 // Two sweeps on one project at once: the second is refused before it records anything, naming

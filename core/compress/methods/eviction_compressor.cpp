@@ -41,7 +41,8 @@ constexpr RuleInfo kRules[] = {
     {Rule::Random, "random", "uniformly random tokens (the baseline), seeded", 0, 0, false, true},
 };
 
-// The token budget of a T-token target from keep_ratio or budget (ratio is solved by the caller).
+// The token budget of a T-token target from keep_ratio or budget (a ratio request is solved for
+// the budget first: by the fit, and by estimateBytes / estimateFitFlops / estimateDecodeCost).
 std::int64_t budgetTokens(const nlohmann::json& p, std::int64_t T) {
   if (p.contains("keep_ratio"))
     return std::clamp<std::int64_t>(std::lround(p.at("keep_ratio").get<double>() * static_cast<double>(T)), 1, T);

@@ -126,6 +126,8 @@ TEST_P(MethodContract, RatioRequestsFitTheirBudget) {
   EXPECT_EQ(request, (nlohmann::json{{m.ratioParam, 3}})) << m.name;
   EXPECT_NO_THROW(validateParams(m, request)) << m.name;
   EXPECT_THROW(validateParams(m, effective), ParamError) << m.name;
+  // Time estimates (the sweep dialog's) read a ratio request solved like the bytes.
+  EXPECT_TRUE(std::isfinite(estimateFitFlops(m, {{"ratio", 2.0}}, shape))) << m.name;
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryRegisteredMethod, MethodContract, ::testing::ValuesIn(methodDescriptors()),
