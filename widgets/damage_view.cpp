@@ -109,7 +109,6 @@ QString fileName(const QString& text) {
 
 DamageView::DamageView(JobRunner& jobs, QWidget* parent)
     : QWidget(parent),
-      m_jobs(jobs),
       m_title(new QLabel(tr("No job measured yet: Analysis → Which Tokens Are Hurt…"), this)),
       m_stats(new QLabel(this)),
       m_status(new QLabel(this)),
@@ -218,59 +217,25 @@ DamageView::DamageView(JobRunner& jobs, QWidget* parent)
   layout->addWidget(m_stats);
   layout->addLayout(controls);
   layout->addWidget(body, 1);
-  connect(&m_jobs, &JobRunner::jobFinished, this, &DamageView::onJobFinished);
-  connect(&m_jobs, &JobRunner::jobProgress, this, [this](int id) {
-    if (id != m_job) return;
-    const JobStatus& s = m_jobs.status(id);
-    m_status->setText(tr("measuring… %1 %").arg(static_cast<int>(100 * s.fraction)));
-  });
+  m_job = new ViewJob(jobs, m_status, tr("measuring"), this);
+  connect(m_job, &ViewJob::failed, this, &DamageView::failed);
   rebuild();
 }
 
-DamageView::~DamageView() {
-  if (m_job >= 0) m_jobs.cancel(m_job);
-}
-
-bool DamageView::busy() const {
-  return m_job >= 0 && m_jobs.status(m_job).state == JobState::Running;
-}
+bool DamageView::busy() const { return m_job->busy(); }
 
 int DamageView::showJob(const std::filesystem::path& project, const std::string& jobKey) {
-  if (m_job >= 0) m_jobs.cancel(m_job);
-  std::string device;
-  try {
-    device = gpu::resolveDevice(m_device);
-  } catch (const std::exception& e) {
-    m_status->setText(tr("failed: %1").arg(QString::fromStdString(e.what())));
-    Q_EMIT failed(QString::fromStdString(e.what()));
-    return -1;
-  }
-  const QString key = QString::fromStdString(jobKey.substr(0, 8));
-  m_status->setText(tr("measuring job %1 on %2…").arg(key, QString::fromStdString(device)));
-  const int generation = ++m_generation;
-  m_job = m_jobs.start(
-      tr("Which tokens are hurt: job %1 on %2").arg(key, QString::fromStdString(device)), device,
-      [project, jobKey, device](core::JobContext& ctx) {
-        const auto p = core::Project::open(project);
-        return core::jobDamage(p, jobKey, device, ctx);
+  return m_job->start(
+      tr("Which tokens are hurt"), tr("measuring"), jobKey,
+      [project, jobKey](const std::string& device) {
+        return [project, jobKey, device](core::JobContext& ctx) {
+          return core::jobDamage(core::Project::open(project), jobKey, device, ctx);
+        };
       },
-      [self = QPointer<DamageView>(this), generation](const core::JobDamage& damage) {
-        if (!self || self->m_generation != generation) return;  // gone, or replaced by a newer one
-        self->m_job = -1;
-        self->setDamage(damage);
-        Q_EMIT self->damageShown();
+      [this](const core::JobDamage& result) {
+        setDamage(result);
+        Q_EMIT damageShown();
       });
-  return m_job;
-}
-
-void DamageView::onJobFinished(int id) {
-  if (id != m_job) return;
-  m_job = -1;
-  const JobStatus& status = m_jobs.status(id);
-  if (status.state == JobState::Cancelled) m_status->setText(tr("cancelled"));
-  if (status.state != JobState::Failed) return;
-  m_status->setText(tr("failed"));
-  Q_EMIT failed(status.error);
 }
 
 void DamageView::setDamage(core::JobDamage damage) {

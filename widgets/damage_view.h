@@ -22,10 +22,10 @@ class QLabel;
 class QPushButton;
 class QTextBrowser;
 class QTreeWidget;
+#include "widgets/view_job.h"
 
 namespace kvwb::widgets {
 
-class JobRunner;
 
 class DamageView : public QWidget {
   Q_OBJECT
@@ -33,9 +33,8 @@ class DamageView : public QWidget {
  public:
   // `jobs` runs the measurement; it must outlive this view.
   explicit DamageView(JobRunner& jobs, QWidget* parent = nullptr);
-  ~DamageView() override;  // cancels a measurement in flight
 
-  void setDevice(const std::string& device) { m_device = device; }  // "auto" by default
+  void setDevice(const std::string& device) { m_job->setDevice(device); }  // "auto" by default
   // Measures the job whose key starts with `jobKey` in `project` as a background job (cancelling
   // one in flight), then shows it; emits damageShown or failed. Returns the job id, or -1.
   int showJob(const std::filesystem::path& project, const std::string& jobKey);
@@ -72,7 +71,6 @@ class DamageView : public QWidget {
   void failed(const QString& message);
 
  private:
-  void onJobFinished(int id);
   void rebuild();      // the legend, the window list, the worst list and the text
   void rebuildText();  // the document of the shown windows and the selection in it
   void fillWorstList();
@@ -80,10 +78,7 @@ class DamageView : public QWidget {
   const TokenSpan* spanOf(int window, int index) const;
   void exportInteractively();
 
-  JobRunner& m_jobs;
-  int m_job = -1;
-  int m_generation = 0;
-  std::string m_device = "auto";
+  ViewJob* m_job;  // its cancel, progress and failure show in m_status
   std::optional<core::JobDamage> m_damage;
   DamageMode m_mode = DamageMode::Kl;
   int m_window = -1;

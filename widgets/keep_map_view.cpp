@@ -23,7 +23,6 @@ namespace kvwb::widgets {
 
 KeepMapView::KeepMapView(JobRunner& jobs, QWidget* parent)
     : QWidget(parent),
-      m_jobs(jobs),
       m_title(new QLabel(tr("No job shown yet: Analysis → What Is Kept…"), this)),
       m_stats(new QLabel(this)),
       m_status(new QLabel(this)),
@@ -81,56 +80,24 @@ KeepMapView::KeepMapView(JobRunner& jobs, QWidget* parent)
   layout->addWidget(m_stats);
   layout->addLayout(controls);
   layout->addWidget(body, 1);
-  connect(&m_jobs, &JobRunner::jobFinished, this, &KeepMapView::onJobFinished);
-  connect(&m_jobs, &JobRunner::jobProgress, this, [this](int id) {
-    if (id != m_job) return;
-    const JobStatus& s = m_jobs.status(id);
-    m_status->setText(tr("fitting… %1 %").arg(static_cast<int>(100 * s.fraction)));
-  });
+  m_job = new ViewJob(jobs, m_status, tr("refitting"), this);
+  connect(m_job, &ViewJob::failed, this, &KeepMapView::failed);
 }
 
-KeepMapView::~KeepMapView() {
-  if (m_job >= 0) m_jobs.cancel(m_job);
-}
-
-bool KeepMapView::busy() const { return m_job >= 0 && m_jobs.status(m_job).state == JobState::Running; }
+bool KeepMapView::busy() const { return m_job->busy(); }
 
 int KeepMapView::showJob(const std::filesystem::path& project, const std::string& jobKey) {
-  if (m_job >= 0) m_jobs.cancel(m_job);
-  std::string device;
-  try {
-    device = gpu::resolveDevice(m_device);
-  } catch (const std::exception& e) {
-    m_status->setText(tr("failed: %1").arg(QString::fromStdString(e.what())));
-    Q_EMIT failed(QString::fromStdString(e.what()));
-    return -1;
-  }
-  const QString key = QString::fromStdString(jobKey.substr(0, 8));
-  m_status->setText(tr("fitting job %1 again on %2…").arg(key, QString::fromStdString(device)));
-  const int generation = ++m_generation;
-  m_job = m_jobs.start(
-      tr("What is kept: job %1 on %2").arg(key, QString::fromStdString(device)), device,
-      [project, jobKey, device](core::JobContext& ctx) {
-        const auto p = core::Project::open(project);
-        return core::jobKeepMap(p, jobKey, device, ctx);
+  return m_job->start(
+      tr("What is kept"), tr("refitting"), jobKey,
+      [project, jobKey](const std::string& device) {
+        return [project, jobKey, device](core::JobContext& ctx) {
+          return core::jobKeepMap(core::Project::open(project), jobKey, device, ctx);
+        };
       },
-      [self = QPointer<KeepMapView>(this), generation](const core::JobKeepMap& map) {
-        if (!self || self->m_generation != generation) return;  // gone, or replaced by a newer one
-        self->m_job = -1;
-        self->setKeepMap(map);
-        Q_EMIT self->keepMapShown();
+      [this](const core::JobKeepMap& result) {
+        setKeepMap(result);
+        Q_EMIT keepMapShown();
       });
-  return m_job;
-}
-
-void KeepMapView::onJobFinished(int id) {
-  if (id != m_job) return;
-  m_job = -1;
-  const JobStatus& status = m_jobs.status(id);
-  if (status.state == JobState::Cancelled) m_status->setText(tr("cancelled"));
-  if (status.state != JobState::Failed) return;
-  m_status->setText(tr("failed"));
-  Q_EMIT failed(status.error);
 }
 
 void KeepMapView::setKeepMap(core::JobKeepMap map) {

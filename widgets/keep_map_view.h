@@ -18,10 +18,10 @@
 class QComboBox;
 class QLabel;
 class QTextBrowser;
+#include "widgets/view_job.h"
 
 namespace kvwb::widgets {
 
-class JobRunner;
 class KeepMapPlot;
 
 class KeepMapView : public QWidget {
@@ -30,9 +30,8 @@ class KeepMapView : public QWidget {
  public:
   // `jobs` runs the refit; it must outlive this view.
   explicit KeepMapView(JobRunner& jobs, QWidget* parent = nullptr);
-  ~KeepMapView() override;  // cancels a refit in flight
 
-  void setDevice(const std::string& device) { m_device = device; }  // "auto" by default
+  void setDevice(const std::string& device) { m_job->setDevice(device); }  // "auto" by default
   // Fits the job whose key starts with `jobKey` in `project` again as a background job
   // (cancelling one in flight), then shows it; emits keepMapShown or failed. Returns the job id,
   // or -1.
@@ -59,13 +58,9 @@ class KeepMapView : public QWidget {
   void failed(const QString& message);
 
  private:
-  void onJobFinished(int id);
   void fillText();
 
-  JobRunner& m_jobs;
-  int m_job = -1;
-  int m_generation = 0;
-  std::string m_device = "auto";
+  ViewJob* m_job;  // its cancel, progress and failure show in m_status
   std::optional<core::JobKeepMap> m_map;
   int m_target = -1;
   std::vector<int> m_rowOfTarget;  // the plot's row of each target
