@@ -4,7 +4,8 @@
 // that upgrades from every target's cheapest option by damage saved per byte. Prints median and
 // max milliseconds per budget and the worst gap to the LP lower bound. The table is SYNTHETIC, not
 // measured fits: Llama-3-8B-sized, 32 layers x 8 KV heads x K, V = 512 targets of 8192 x 128, each
-// with 5 methods x 10 ratios of seeded random damage curves.
+// with 5 methods x 10 ratios of seeded random damage curves. Then the same cells with each head's
+// keys and values chosen together (AllocationSolver, as `allocate` and the Allocation view run it).
 //   bench_allocate [TARGETS [OPTIONS [BUDGETS]]]
 #include <algorithm>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <random>
 #include <vector>
 
+#include "core/alloc/allocation_solver.h"
 #include "core/alloc/knapsack.h"
 
 using kvwb::core::Allocation;
@@ -77,6 +79,26 @@ Allocation plainGreedy(const Table& table, double budget) {
   }
 }
 
+// The same cells as an option table of heads: targets 2h and 2h + 1 are one KV head's keys and
+// values, and the last two methods evict, each ratio its own token selection, so the allocator
+// chooses each head's keys and values together (AllocationSolver).
+kvwb::core::AllocationTable headTable(const Table& cells, int options) {
+  kvwb::core::AllocationTable table;
+  const int methods = 5, ratios = std::max(1, options / methods);
+  for (std::size_t t = 0; t < cells.size(); ++t)
+    table.targets.push_back({"synthetic", 8192, static_cast<int>(t / 16), static_cast<int>(t / 2 % 8), t % 2 ? "V" : "K",
+                             kRawBytes});
+  for (int o = 0; o < options; ++o) {
+    kvwb::core::AllocationOption option;
+    option.method = "m" + std::to_string(o / ratios);
+    option.selection = o / ratios >= methods - 2 ? "evict " + std::to_string(o % ratios) : "";
+    table.options.push_back(option);
+  }
+  for (const auto& t : cells)
+    for (const auto& o : t) table.bytes.push_back(o.bytes), table.damage.push_back(o.damage);
+  return table;
+}
+
 struct Timing {
   std::vector<double> ms;
   double worstGap = 0;  // % above the LP lower bound
@@ -129,5 +151,20 @@ int main(int argc, char** argv) {
         }));
   print("plain greedy from the cheapest", timeEach(budgets, lowerBounds, [&](double b) { return plainGreedy(table, b); }));
   std::printf("\nsolver construction (once per table): %.3f ms; target: < 100 ms per budget\n", buildMs);
+
+  // The slider as the Allocation view runs it: heads' keys and values coupled.
+  start = std::chrono::steady_clock::now();
+  const kvwb::core::AllocationSolver heads(headTable(table, options));
+  const double headsMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::vector<double> headBudgets, headBounds;
+  for (double b : budgets) {
+    headBudgets.push_back(std::max(b, heads.minBytes()));
+    headBounds.push_back(heads.solve(headBudgets.back()).lowerBound);
+  }
+  std::printf("\n%zu heads' keys and values coupled (2 of 5 methods evict): %zu items, %zu undominated pair "
+              "options\n",
+              heads.itemCount(), heads.itemCount(), heads.optionCount());
+  print("coupled: AllocationSolver::solve", timeEach(headBudgets, headBounds, [&](double b) { return heads.solve(b); }));
+  std::printf("coupled solver construction (once per table): %.3f ms\n", headsMs);
   return 0;
 }

@@ -303,8 +303,9 @@ SweepDialog::SweepDialog(const core::Project& project, QWidget* parent)
   resize(640, 760);
 
   for (const core::MethodDescriptor* method : core::methodDescriptors())  // the first one checked
-    addMethod(method->name, method == core::methodDescriptors().front(),
-              valueTexts(nlohmann::json::object(), method->defaultGrid));
+    if (!method->generated)
+      addMethod(method->name, method == core::methodDescriptors().front(),
+                valueTexts(nlohmann::json::object(), method->defaultGrid));
 
   connect(m_preset, &QComboBox::currentIndexChanged, this, [this](int index) {
     if (index > 0) loadPreset(m_preset->currentText());
@@ -479,7 +480,7 @@ void SweepDialog::setSpec(const nlohmann::json& spec) {
     listed.insert(method);
   }
   for (const core::MethodDescriptor* method : core::methodDescriptors())
-    if (!listed.contains(method->name))
+    if (!listed.contains(method->name) && !method->generated)
       addMethod(method->name, false, valueTexts(nlohmann::json::object(), method->defaultGrid));
   updateSummary();
 }

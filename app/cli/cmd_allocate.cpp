@@ -2,7 +2,8 @@
 // results, one option (method and parameters) per target so that the bytes fit the budget and the
 // summed predicted damage is least (core/alloc/knapsack.h); prints the options chosen, bytes against
 // the budget, the damage with its LP lower bound and gap, and the best uniform option at the same
-// budget; writes the choice per target (--csv) and a sweep spec of the chosen fits (--spec).
+// budget and the other baselines; writes the choice per target (--csv) and a sweep spec that
+// measures the allocation and its baselines as one job each (--spec).
 // --predict allocates from damage predicted by structure (core/alloc/structure_prediction.h) instead.
 #include <algorithm>
 #include <cctype>
@@ -14,8 +15,9 @@
 #include <set>
 
 #include "app/cli/commands.h"
+#include "core/alloc/allocation_contenders.h"
 #include "core/alloc/allocation_output.h"
-#include "core/alloc/knapsack_exact.h"
+#include "core/alloc/allocation_solver.h"
 #include "core/alloc/structure_prediction.h"
 #include "core/base/errors.h"
 #include "core/compress/method_descriptor.h"
@@ -79,13 +81,34 @@ void printOptionUses(const core::AllocationTable& table, const core::Allocation&
               metricText(table, summedDamage(table, a.choice)).c_str());
 }
 
-// `a`: the allocation shown (the exact one when `exact`, else `lp`); `lp`: the LP solver's.
-void printAllocation(const core::AllocationTable& table, const core::Allocation& a, const core::Allocation& lp,
-                     bool exact, double budget, const std::string& budgetText, const core::KnapsackSolver& solver) {
+// The allocation's predicted damage beside its baselines at the same budget (what --spec measures).
+void printContenders(const core::AllocationTable& table, const core::Allocation& a, double budget) {
   const std::string metric = core::fitMetric(table.metric).column;
   const double raw = table.rawBytes();
-  std::printf("allocation by %s: %zu targets x %zu options; budget %.0f B (%s, raw float16 %.0f B)\n\n",
+  std::printf("\npredicted at the same budget (--spec writes each as one job; kvwb-cli sweep measures them):\n");
+  std::printf("%s %12s %8s %14s  %s\n", padded("allocation", 34).c_str(), "bytes", "ratio", metric.c_str(), "choice");
+  std::printf("%s %12.0f %8.3g %14s\n", padded("allocation (above)", 34).c_str(), a.bytes, raw / a.bytes,
+              metricText(table, a.damage).c_str());
+  for (const auto& c : core::allocationContenders(table, budget)) {
+    if (c.choice.empty()) {
+      std::printf("%s %12s %8s %14s  %s\n", padded(c.label, 34).c_str(), "-", "-", "-", c.note.c_str());
+      continue;
+    }
+    std::printf("%s %12.0f %8.3g %14s  %s\n", padded(c.label, 34).c_str(), c.bytes, raw / c.bytes,
+                metricText(table, c.damage).c_str(), c.note.c_str());
+  }
+}
+
+// `a`: the allocation shown (the exact one when `exact`, else `lp`); `lp`: the LP solver's.
+void printAllocation(const core::AllocationTable& table, const core::Allocation& a, const core::Allocation& lp,
+                     bool exact, double budget, const std::string& budgetText, const core::AllocationSolver& solver) {
+  const std::string metric = core::fitMetric(table.metric).column;
+  const double raw = table.rawBytes();
+  std::printf("allocation by %s: %zu targets x %zu options; budget %.0f B (%s, raw float16 %.0f B)\n",
               metric.c_str(), table.targets.size(), table.options.size(), budget, budgetText.c_str(), raw);
+  std::printf("chosen as %zu items (a head's keys and values together: both keep every token, or both evict the "
+              "same tokens), %zu undominated options\n\n",
+              solver.itemCount(), solver.optionCount());
   printOptionUses(table, a);
   std::printf("bytes %.0f of %.0f B budget (ratio %.3gx)\n", a.bytes, budget, raw / a.bytes);
   std::printf("predicted %s: %s summed over the targets, %s per target\n", metric.c_str(),
@@ -98,29 +121,8 @@ void printAllocation(const core::AllocationTable& table, const core::Allocation&
   if (budget > solver.maxUsefulBytes())
     std::printf("(the budget exceeds what the options can use: %.0f B puts every target at its least %s)\n",
                 solver.maxUsefulBytes(), metric.c_str());
-  const auto uniform = core::bestUniform(table, budget);
-  if (uniform.option < 0) {
-    std::printf("no single option for every target fits the budget\n");
-  } else {
-    std::printf("best uniform option within the budget: %s, %.0f B (ratio %.3gx), %s %s",
-                table.options[uniform.option].name().c_str(), uniform.bytes, raw / uniform.bytes, metric.c_str(),
-                metricText(table, uniform.damage).c_str());
-    if (uniform.damage > 0) std::printf(" (the allocation's is %.3g of it)", a.damage / uniform.damage);
-    std::printf("\n");
-  }
-  // A metric that is 0 for a kind by definition (attention KL of values) cannot tell its options
-  // apart: those targets simply take their cheapest.
-  std::set<std::string> blind;
-  for (std::size_t t = 0; t < table.targets.size(); ++t) {
-    bool zero = true;
-    for (std::size_t o = 0; o < table.options.size(); ++o) zero = zero && table.damageAt(t, o) == 0;
-    if (zero) blind.insert(table.targets[t].kind);
-  }
-  for (const auto& kind : blind)
-    std::printf("note: %s is 0 for every option of some %s targets, so they take their cheapest option "
-                "(attention KL is 0 for values by definition; --metric attn_out_err weighs keys and values)\n",
-                metric.c_str(), kind.c_str());
-  for (const auto& note : table.notes) std::printf("note: %s\n", note.c_str());
+  printContenders(table, a, budget);
+  for (const auto& note : core::allocationNotes(table)) std::printf("note: %s\n", note.c_str());
 }
 
 // The LP + repair choice for `budget`, and the exact optimum where the programme fits.
@@ -129,11 +131,11 @@ struct Solved {
   std::optional<core::Allocation> exact;
   const core::Allocation& best() const { return exact ? *exact : lp; }
 };
-Solved solve(const core::AllocationTable& table, const core::KnapsackSolver& solver, double budget,
+Solved solve(const core::AllocationTable& table, const core::AllocationSolver& solver, double budget,
              const std::string& project) {
   try {
     Solved s{solver.solve(budget), {}};
-    s.exact = core::solveExactly(table.knapsackOptions(), budget);
+    s.exact = solver.solveExactly(budget);
     return s;
   } catch (const std::invalid_argument& e) {
     char reach[64];
@@ -235,7 +237,7 @@ void addAllocateCommand(CLI::App& app) {
     char budgetText[64];
     std::snprintf(budgetText, sizeof budgetText, args->ratio > 0 ? "ratio %g" : "%.0f bytes",
                   args->ratio > 0 ? args->ratio : args->bytes);
-    const core::KnapsackSolver solver(table.knapsackOptions());
+    const core::AllocationSolver solver(table);
     const Solved measured = solve(table, solver, budget, args->project);
     std::optional<Solved> predicted;
     if (args->predict) {
@@ -245,7 +247,7 @@ void addAllocateCommand(CLI::App& app) {
       } catch (const std::invalid_argument& e) {
         throw core::InputError(args->project, e.what());
       }
-      predicted = solve(prediction.predicted, core::KnapsackSolver(prediction.predicted.knapsackOptions()), budget,
+      predicted = solve(prediction.predicted, core::AllocationSolver(prediction.predicted), budget,
                         args->project);
       if (args->csv != "-") printPrediction(table, prediction, *predicted, measured.best(), budget, budgetText);
     }
@@ -261,9 +263,18 @@ void addAllocateCommand(CLI::App& app) {
     if (args->spec.empty()) return;
     const std::string name =
         !args->specName.empty() ? args->specName : table.sourceSpec.value("name", std::string("allocation")) + "-alloc";
-    const auto spec = core::allocationSpec(table, a, name, budgetText);
+    nlohmann::json spec;
+    try {
+      spec = core::allocationSpec(table, a, budget, name, budgetText,
+                                  predicted ? "allocation from structure" : "allocation");
+    } catch (const std::invalid_argument& e) {
+      throw core::InputError(args->project, e.what());
+    }
     core::parseSweepSpec(spec, args->spec);  // a spec the sweep accepts, or an error naming the file
-    writeFile(args->spec, "a sweep spec of the chosen fits", [&](std::ostream& out) { out << spec.dump(2) << '\n'; });
+    writeFile(args->spec, "a sweep spec of the allocation and its baselines",
+              [&](std::ostream& out) { out << spec.dump(2) << '\n'; });
+    std::printf("measure them: kvwb-cli sweep %s %s; then kvwb-cli summary %s --run %s\n", args->project.c_str(),
+                args->spec.c_str(), args->project.c_str(), name.c_str());
   });
 }
 

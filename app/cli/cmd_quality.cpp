@@ -65,6 +65,8 @@ void addQualityCommand(CLI::App& app) {
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--stride", args->windows.stride, "Tokens between window starts (default: no overlap)")
       ->check(CLI::Range(0, 1 << 24));
+  cmd->add_option("--first", args->windows.first, "Token where the first window starts (the text before it held out)")
+      ->check(CLI::Range(0, 1 << 24));
   cmd->add_option("--greedy", args->windows.greedy, "Greedy continuation tokens compared (0: none)")
       ->check(CLI::Range(0, 1 << 16));
   cmd->add_option("--batch", args->windows.batch, "Windows run through the model and fitted at once")

@@ -12,23 +12,11 @@
 #include "core/project/fit_metric_table.h"
 #include "core/reports/family_best.h"
 #include "core/reports/results_csv.h"
+#include "core/alloc/allocation_table.h"  // selectRuns
 #include "core/reports/results_summary.h"
 
 namespace kvwb::cli {
 namespace {
-
-// The project's runs named in `ids` (all when empty), in the project's order; an unknown id is
-// an error naming the project.
-std::vector<core::RunInfo> selectRuns(const core::Project& p, const std::string& projectPath,
-                                      const std::vector<std::string>& ids) {
-  std::vector<core::RunInfo> runs;
-  for (const auto& r : p.runs())
-    if (ids.empty() || std::find(ids.begin(), ids.end(), r.id) != ids.end()) runs.push_back(r);
-  for (const auto& id : ids)
-    if (std::none_of(runs.begin(), runs.end(), [&](const auto& r) { return r.id == id; }))
-      throw core::InputError(projectPath, "no run with id '" + id + "'");
-  return runs;
-}
 
 // Calls `write` with standard output ('-') or the opened file `path`.
 void writeTo(const std::string& path, const std::function<void(std::ostream&)>& write) {
@@ -49,10 +37,10 @@ void addExportCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("export", "Export results to CSV, one row per fit (all runs, or --run)");
   cmd->add_option("project", args->project, "Project file (.kvw)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--csv", args->csv, "Output CSV file ('-' for standard output)")->required();
-  cmd->add_option("--run", args->runs, "Only these run ids (repeatable)");
+  cmd->add_option("--run", args->runs, "Only these runs: a run id or a sweep name (all its runs); repeatable");
   cmd->callback([args] {
     const auto p = core::Project::open(args->project);
-    const auto runs = selectRuns(p, args->project, args->runs);
+    const auto runs = core::selectRuns(p.runs(), args->runs, args->project);
     std::size_t rows = 0;
     writeTo(args->csv, [&](std::ostream& out) { rows = core::writeResultsCsv(p, runs, out); });
     if (args->csv != "-") std::cout << "wrote " << rows << " row(s) to " << args->csv << "\n";
@@ -81,7 +69,7 @@ void addSummaryCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "summary", "Print sweep results per job (means per kind, Δ perplexity, fit and decode time) as a markdown table");
   cmd->add_option("project", args->project, "Project file (.kvw)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--run", args->runs, "Only these run ids (repeatable)");
+  cmd->add_option("--run", args->runs, "Only these runs: a run id or a sweep name (all its runs); repeatable");
   cmd->add_flag("--by-layer", args->byLayer, "One row per job and layer (the layer profile)");
   auto* csv = cmd->add_option("--csv", args->csv, "Write CSV to this file instead ('-' = stdout)");
   auto* atRatio =
@@ -98,7 +86,7 @@ void addSummaryCommand(CLI::App& app) {
       ->needs(atRatio);
   cmd->callback([args] {
     const auto p = core::Project::open(args->project);
-    const auto runs = selectRuns(p, args->project, args->runs);
+    const auto runs = core::selectRuns(p.runs(), args->runs, args->project);
     if (runs.empty()) throw core::InputError(args->project, "has no results; run kvwb-cli sweep first");
     const auto summary = core::summarizeResults(
         p, runs, args->byLayer ? core::SummaryGrouping::JobAndLayer : core::SummaryGrouping::Job);

@@ -1,11 +1,11 @@
 // What a byte-budget allocation chose, in the forms `kvwb-cli allocate` prints and writes: the
 // option counts, the best uniform choice at the same budget for comparison, one CSV row per target,
-// and a sweep spec that runs the chosen fits (docs/ALLOCATION.md says what a spec cannot pin).
+// and a sweep spec that measures it beside its baselines (docs/ALLOCATION.md).
 // No torch, no Qt; any thread.
 //
-//   const auto a = KnapsackSolver(table.knapsackOptions()).solve(budget);
+//   const auto a = AllocationSolver(table).best(budget);
 //   writeAllocationCsv(table, a, file);
-//   const nlohmann::json spec = allocationSpec(table, a, "demo-alloc", "ratio 4");
+//   const nlohmann::json spec = allocationSpec(table, a, budget, "demo-alloc", "ratio 4");
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -18,13 +18,18 @@
 
 namespace kvwb::core {
 
-// One option for every target: the one of least summed damage whose summed bytes fit `budget`
-// (ties to fewer bytes); option -1 when none fits.
+// One option for every target (of `targets`; every target when empty): the one of least summed
+// damage whose summed bytes fit `budget` (ties to fewer bytes); option -1 when none fits.
 struct UniformChoice {
   int option = -1;
   double bytes = 0, damage = 0;
 };
-UniformChoice bestUniform(const AllocationTable& table, double budget);
+UniformChoice bestUniform(const AllocationTable& table, double budget, const std::vector<std::size_t>& targets = {});
+
+// What a reader of an allocation should know, in sentences: a kind whose damage is 0 under every
+// option for some targets (attention KL of values) takes its cheapest option; then the table's
+// own notes (options left out and why).
+std::vector<std::string> allocationNotes(const AllocationTable& table);
 
 // How many targets of each kind took an option, and their bytes and damage.
 struct OptionUse {
@@ -40,12 +45,17 @@ std::vector<OptionUse> optionUses(const AllocationTable& table, const Allocation
 // as JSON (the job's, as its spec gave them). Returns the rows written.
 std::size_t writeAllocationCsv(const AllocationTable& table, const Allocation& allocation, std::ostream& out);
 
-// A sweep spec that fits every chosen option: one method entry per chosen (method, parameters),
-// its spec's own "quality" kept; captures, sequence lengths and targets (layers, heads, kinds)
-// the union of the chosen targets'; metrics, device and seed from the runs' spec. A spec's targets
-// apply to all its methods, so every method runs on every target of the union: the per-target
-// choice itself is the CSV's (the description says so). `budgetText` goes into the description.
-nlohmann::json allocationSpec(const AllocationTable& table, const Allocation& allocation, const std::string& name,
-                              const std::string& budgetText);
+// A sweep spec that measures `allocation` and its baselines at `budget` (allocation_contenders.h)
+// as one job each: the allocation and every baseline that is not uniform as an "allocation" job
+// (a method per target, labelled: `label`, "best low-rank", ...), the best uniform option as a job
+// of its method. Captures, sequence lengths and targets are the table's; metrics (one set of
+// quality windows for every job, so the jobs are measured alike), device and seed from the runs'
+// spec. An allocation chosen by a statistic of the quality windows (kld, ln_ppl_ratio, ... per
+// target) saw the runs' windows, so the spec measures on the text after them (`first`). Throws
+// std::invalid_argument when a capture appears at two sequence lengths (an assignment names
+// targets by capture, layer, head and kind).
+nlohmann::json allocationSpec(const AllocationTable& table, const Allocation& allocation, double budget,
+                              const std::string& name, const std::string& budgetText,
+                              const std::string& label = "allocation");
 
 }  // namespace kvwb::core

@@ -1,6 +1,7 @@
 // The option table of an allocation from sweep results (see allocation_table.h).
 #include "core/alloc/allocation_table.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -8,6 +9,7 @@
 #include <tuple>
 
 #include "core/base/errors.h"
+#include "core/compress/method_descriptor.h"
 #include "core/reports/results_summary.h"
 
 namespace kvwb::core {
@@ -19,6 +21,14 @@ const char* const kJobKeys[] = {"job", "seq_len", "infeasible"};
 nlohmann::json parseObject(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   return j.is_object() ? j : nlohmann::json::object();
+}
+
+// The tokens an eviction option keeps, from a target row's effective parameters: the rule and
+// what chooses the tokens, without what the kept rows are stored as or how the size was asked.
+std::string tokenSelection(const std::string& method, nlohmann::json params) {
+  for (const char* key : {"job", "seq_len", "infeasible", "then", "storage", "target_ratio", "ratio", "keep_ratio"})
+    params.erase(key);
+  return method + " " + params.dump();
 }
 
 nlohmann::json requested(nlohmann::json params) {
@@ -59,13 +69,6 @@ double AllocationTable::rawBytes() const {
   double sum = 0;
   for (const auto& t : targets) sum += t.rawBytes;
   return sum;
-}
-
-std::vector<std::vector<Option>> AllocationTable::knapsackOptions() const {
-  std::vector<std::vector<Option>> out(targets.size());
-  for (std::size_t t = 0; t < targets.size(); ++t)
-    for (std::size_t o = 0; o < options.size(); ++o) out[t].push_back({bytesAt(t, o), damageAt(t, o), static_cast<int>(o)});
-  return out;
 }
 
 FitMetric allocationMetric(const std::string& column) {
@@ -111,11 +114,20 @@ AllocationTable buildAllocationTable(const std::vector<RunResults>& runs, FitMet
     if (fresh) columns.push_back({{method, params, paramsText(params.dump()), quality}, {}, {}});
     return it->second;
   };
+  std::set<std::string> generated;
   for (const auto& [run, rows] : runs) {
+    const auto& all = methodDescriptors();  // a run's method may be unknown (an older project)
+    const auto known = std::find_if(all.begin(), all.end(), [&](const auto* m) { return m->name == run.method; });
+    const MethodDescriptor* method = known == all.end() ? nullptr : *known;
+    if (method && method->generated) {
+      generated.insert(run.method);  // a method per target (an allocation): no option of its own
+      continue;
+    }
     if (keepMethod && !keepMethod(run.method)) {
       leftOut.insert(run.method);
       continue;
     }
+    const bool evicts = method && method->family == MethodFamily::Eviction;
     const auto spec = parseObject(run.paramsJson).value("spec", nlohmann::json::object());
     if (first) table.sourceSpec = spec, first = false;
     const auto quality = methodQuality(spec, run.method);
@@ -137,13 +149,16 @@ AllocationTable buildAllocationTable(const std::vector<RunResults>& runs, FitMet
       if (!std::isfinite(row[metric])) continue;
       measured = true;
       columns[c].cells.try_emplace(key, row[FitMetric::Bytes], row[metric]);
+      if (evicts && columns[c].option.selection.empty()) columns[c].option.selection = tokenSelection(run.method, params);
     }
   }
-  if (!leftOut.empty()) {
-    std::string methods;
-    for (const auto& m : leftOut) methods += (methods.empty() ? "" : ", ") + m;
-    table.notes.push_back("left out by family: " + methods);
-  }
+  const auto listed = [](const std::set<std::string>& methods) {
+    std::string text;
+    for (const auto& m : methods) text += (text.empty() ? "" : ", ") + m;
+    return text;
+  };
+  if (!leftOut.empty()) table.notes.push_back("left out by family: " + listed(leftOut));
+  if (!generated.empty()) table.notes.push_back("left out, a method per target: " + listed(generated));
   const std::string metricName = fitMetric(metric).column;
   if (!measured)
     throw std::invalid_argument(

@@ -6,7 +6,7 @@
 //
 //   const auto runs = kvwb::core::loadRunResults(project, selectRuns(project.runs(), {"demo"}, path));
 //   const auto table = kvwb::core::buildAllocationTable(runs, FitMetric::AttnKl);
-//   const KnapsackSolver solver(table.knapsackOptions());
+//   const AllocationSolver solver(table);  // allocation_solver.h
 #pragma once
 
 #include <filesystem>
@@ -34,6 +34,10 @@ struct AllocationOption {
   nlohmann::json params = nlohmann::json::object();  // the job's parameters as the spec gave them
   std::string paramsText;                            // "rank=2"
   nlohmann::json quality;  // the spec's per-method "quality" for this method (null: none given)
+  // Which tokens it keeps: "" for every token; for token eviction its rule and the effective
+  // parameters that choose the tokens (budget, sinks, window, ...; not `then`, storage or the size
+  // request). A head's keys and values must keep the same tokens (allocation_solver.h).
+  std::string selection;
   std::string name() const;  // "svd rank=2"
 };
 
@@ -51,8 +55,6 @@ struct AllocationTable {
   double bytesAt(std::size_t target, std::size_t option) const { return bytes[target * options.size() + option]; }
   double damageAt(std::size_t target, std::size_t option) const { return damage[target * options.size() + option]; }
   double rawBytes() const;  // of every target
-  // The solver's input: per target, one Option per column (id = the column).
-  std::vector<std::vector<Option>> knapsackOptions() const;
 };
 
 // The metric named `column` (fit_metric_table.h), when an allocation can minimise it: a per-target

@@ -7,7 +7,7 @@
 //
 //   const auto features = kvwb::core::structureFeatures(project, table);
 //   const auto p = kvwb::core::predictFromStructure(table, features);
-//   const auto a = KnapsackSolver(p.predicted.knapsackOptions()).solve(budget);
+//   const auto a = AllocationSolver(p.predicted).best(budget);
 #pragma once
 
 #include <Eigen/Dense>

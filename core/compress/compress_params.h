@@ -35,9 +35,9 @@ class ParamReader {
   double number(const std::string& name, double fallback);
   std::optional<double> optionalNumber(const std::string& name);
   bool boolean(const std::string& name);
-  std::string choice(const std::string& name);
+  std::string choice(const std::string& name);  // a Choice or Text parameter
   std::string choice(const std::string& name, const std::string& fallback);
-  nlohmann::json object(const std::string& name);  // a required JSON object
+  nlohmann::json object(const std::string& name);  // a required JSON value (a method, an assignment)
 
   // Records a value derived from the parameters (e.g. the rank chosen for a ratio).
   void setEffective(const std::string& name, nlohmann::json value) {

@@ -36,6 +36,9 @@ struct FitOutput {
   std::vector<std::uint8_t> kept;
   ByteLedger bytes;
   std::vector<float> lossCurve;       // per epoch / step where the method trains; else empty
+  // This target's own effective parameters ({"method": ..., ...}) where targets of one batch
+  // differ (an allocation); null: the batch's effectiveParams.
+  nlohmann::json params;
 };
 
 struct BatchFit {
@@ -71,6 +74,8 @@ struct FitInputs {
   // Empty: unknown.
   std::vector<int> layers;
   int layerCount = 0;
+  std::vector<int> heads;  // each target's KV head; empty: unknown
+  std::string capture;     // the capture the targets come from; "": unknown
   RopeInfo rope;
   std::string kind;                          // "K" or "V" when every target has one kind, else ""
   std::uint64_t seed = 0;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
+#include <tuple>
 
 #include "core/compress/compress_params.h"  // shortNumber
 
@@ -28,6 +30,53 @@ void checkRange(const MethodDescriptor& m, const ParamSpec& p, double x, const n
                      "must be in [" + shortNumber(p.min) + ", " + shortNumber(p.max) + "], got " + v.dump());
 }
 
+// A nested method spec {"method": m, ...parameters} as parameter `key` of `m`.
+void checkMethodSpec(const MethodDescriptor& m, const std::string& key, const nlohmann::json& v, bool allowHybrid) {
+  if (!v.is_object()) throw ParamError(m.name, key, "must be a JSON object {\"method\": ..., parameters}, got " + v.dump());
+  const auto it = v.find("method");
+  if (it == v.end() || !it->is_string()) throw ParamError(m.name, key, "needs a \"method\" string");
+  const MethodDescriptor* found = nullptr;
+  try {
+    found = &methodDescriptor(it->get<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw ParamError(m.name, key, e.what());
+  }
+  const auto& inner = *found;
+  if (inner.generated) throw ParamError(m.name, key, "cannot be " + inner.name + " (made by a tool)");
+  if (!allowHybrid && inner.family == MethodFamily::Hybrid) throw ParamError(m.name, key, "cannot itself be a hybrid");
+  auto rest = v;
+  rest.erase("method");
+  try {
+    validateParams(inner, rest);
+  } catch (const ParamError& e) {
+    throw ParamError(m.name, key + "." + e.key(), e.problem());
+  }
+}
+
+// A method per target: [{"layer", "head", "kind", ["capture"], "method", ...}], each target once.
+void checkAssignment(const MethodDescriptor& m, const std::string& key, const nlohmann::json& v) {
+  if (!v.is_array() || v.empty())
+    throw ParamError(m.name, key, "must be a non-empty list of {\"layer\", \"head\", \"kind\", \"method\", ...}");
+  std::set<std::tuple<std::string, std::int64_t, std::int64_t, std::string>> seen;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const auto& e = v[i];
+    const std::string at = key + "[" + std::to_string(i) + "]";
+    if (!e.is_object()) throw ParamError(m.name, at, "must be a JSON object, got " + e.dump());
+    for (const char* field : {"layer", "head"})
+      if (!e.contains(field) || !e[field].is_number_integer() || e[field].get<std::int64_t>() < 0)
+        throw ParamError(m.name, at, std::string("needs \"") + field + "\", an integer >= 0");
+    const auto kind = e.value("kind", nlohmann::json());
+    if (kind != "K" && kind != "V") throw ParamError(m.name, at, "needs \"kind\": \"K\" or \"V\"");
+    if (e.contains("capture") && !e["capture"].is_string()) throw ParamError(m.name, at, "\"capture\" must be a text");
+    const auto target = std::make_tuple(e.value("capture", std::string()), e["layer"].get<std::int64_t>(),
+                                        e["head"].get<std::int64_t>(), kind.get<std::string>());
+    if (!seen.insert(target).second) throw ParamError(m.name, at, "assigns a target a second time");
+    auto spec = e;
+    for (const char* field : {"layer", "head", "kind", "capture"}) spec.erase(field);
+    checkMethodSpec(m, at, spec, /*allowHybrid=*/true);
+  }
+}
+
 void checkValue(const MethodDescriptor& m, const ParamSpec& p, const nlohmann::json& v) {
   switch (p.type) {
     case ParamType::Integer:
@@ -48,27 +97,16 @@ void checkValue(const MethodDescriptor& m, const ParamSpec& p, const nlohmann::j
       if (!v.is_string() || std::find(p.choices.begin(), p.choices.end(), v) == p.choices.end())
         throw ParamError(m.name, p.name, "must be one of " + choicesText(p.choices) + ", got " + v.dump());
       return;
-    case ParamType::Method: {
-      if (!v.is_object()) throw ParamError(m.name, p.name, "must be a JSON object {\"method\": ..., parameters}, got " + v.dump());
-      const auto it = v.find("method");
-      if (it == v.end() || !it->is_string()) throw ParamError(m.name, p.name, "needs a \"method\" string");
-      const MethodDescriptor* found = nullptr;
-      try {
-        found = &methodDescriptor(it->get<std::string>());
-      } catch (const std::invalid_argument& e) {
-        throw ParamError(m.name, p.name, e.what());
-      }
-      const auto& inner = *found;
-      if (inner.family == MethodFamily::Hybrid) throw ParamError(m.name, p.name, "cannot itself be a hybrid");
-      auto rest = v;
-      rest.erase("method");
-      try {
-        validateParams(inner, rest);
-      } catch (const ParamError& e) {
-        throw ParamError(m.name, p.name + "." + e.key(), e.problem());
-      }
+    case ParamType::Method:
+      checkMethodSpec(m, p.name, v, /*allowHybrid=*/false);
       return;
-    }
+    case ParamType::Text:
+      if (!v.is_string() || v.get<std::string>().size() > 200)
+        throw ParamError(m.name, p.name, "must be a text of at most 200 characters, got " + v.dump());
+      return;
+    case ParamType::Assignment:
+      checkAssignment(m, p.name, v);
+      return;
   }
 }
 
@@ -122,6 +160,8 @@ const char* paramTypeName(ParamType type) {
     case ParamType::Boolean: return "boolean";
     case ParamType::Choice: return "choice";
     case ParamType::Method: return "method";
+    case ParamType::Text: return "text";
+    case ParamType::Assignment: return "assignment";
   }
   return "?";
 }
@@ -142,6 +182,15 @@ ParamSpec choiceParam(std::string name, nlohmann::json fallback, std::vector<nlo
 }
 ParamSpec methodParam(std::string name, std::string doc) {
   auto p = makeParam(std::move(name), ParamType::Method, nullptr, 0, 0, {}, std::move(doc));
+  p.required = true;
+  return p;
+}
+
+ParamSpec textParam(std::string name, std::string doc) {
+  return makeParam(std::move(name), ParamType::Text, "", 0, 0, {}, std::move(doc));
+}
+ParamSpec assignmentParam(std::string name, std::string doc) {
+  auto p = makeParam(std::move(name), ParamType::Assignment, nullptr, 0, 0, {}, std::move(doc));
   p.required = true;
   return p;
 }

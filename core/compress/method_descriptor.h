@@ -25,8 +25,9 @@ namespace kvwb::core {
 enum class MethodFamily { LowRank, Quantization, Spectral, Learned, NeuralField, Hybrid, Eviction };
 const char* familyName(MethodFamily family);  // "low-rank", "quantization", ... , "eviction"
 
-enum class ParamType { Integer, Number, Boolean, Choice, Method };
-const char* paramTypeName(ParamType type);  // "integer", "number", "boolean", "choice", "method"
+enum class ParamType { Integer, Number, Boolean, Choice, Method, Text, Assignment };
+// "integer", "number", "boolean", "choice", "method", "text", "assignment"
+const char* paramTypeName(ParamType type);
 
 // One parameter. `defaultValue` null means: required (`required`), one of a group (`oneOf`), or
 // derived from other inputs (the doc says from what).
@@ -51,6 +52,12 @@ ParamSpec choiceParam(std::string name, nlohmann::json fallback, std::vector<nlo
                       std::string doc);
 // A nested method spec {"method": "svd", ...its parameters} (hybrids), validated recursively.
 ParamSpec methodParam(std::string name, std::string doc);
+// A free text of at most 200 characters (a label shown in tables).
+ParamSpec textParam(std::string name, std::string doc);
+// A method per target (allocations): a non-empty list of {"layer", "head", "kind": "K"|"V",
+// optionally "capture", "method": ..., its parameters}, each target at most once, each nested
+// method validated recursively (any method but a generated one).
+ParamSpec assignmentParam(std::string name, std::string doc);
 
 // The shape of one target: T tokens x D dims.
 struct TargetShape {
@@ -125,6 +132,9 @@ struct MethodDescriptor {
   // Rules between parameters (lr_min <= lr), run by validateParams on the given parameters;
   // throws ParamError. Optional.
   std::function<void(const nlohmann::json& params)> check;
+
+  // Made by a tool (`kvwb-cli allocate`), never by hand: the sweep dialog does not offer it.
+  bool generated = false;
 
   const ParamSpec* param(const std::string& name) const;  // nullptr when not declared
 };

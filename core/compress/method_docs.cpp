@@ -23,8 +23,11 @@ std::string rangeText(const ParamSpec& p) {
   return "[" + bound(p.min) + ", " + bound(p.max) + "]";
 }
 
+constexpr const char* kGeneratedText = "written by kvwb-cli allocate --spec, not offered in the sweep dialog";
+
 // The default, or why there is none: required, one of a group, derived (the doc says from what).
 std::string defaultText(const MethodDescriptor& m, const ParamSpec& p) {
+  if (p.defaultValue == "") return "none";
   if (!p.defaultValue.is_null()) return valueText(p.defaultValue);
   if (p.required) return "required";
   if (!p.oneOf.empty()) {
@@ -104,14 +107,17 @@ void writeMethodsText(std::ostream& out) {
       out << "    " << p.name << "  " << paramTypeName(p.type) << (range.empty() ? "" : " " + range)
           << ", default " << defaultText(*m, p) << ": " << p.doc << "\n";
     }
-    out << "    needs: " << needsText(m->needs) << "; default grid: " << gridText(m->defaultGrid) << "\n\n";
+    out << "    needs: " << needsText(m->needs) << "; "
+        << (m->generated ? std::string(kGeneratedText) : "default grid: " + gridText(m->defaultGrid)) << "\n\n";
   }
 }
 
 void writeMethodsMarkdown(std::ostream& out) {
   for (const auto* m : methodDescriptors()) {
     out << "### `" << m->name << "` (" << familyName(m->family) << ")\n" << cell(m->doc) << ". Needs: "
-        << needsText(m->needs) << ". Sweep dialog's default grid: " << cell(gridText(m->defaultGrid)) << ".\n\n";
+        << needsText(m->needs) << ". "
+        << (m->generated ? std::string(kGeneratedText) : "Sweep dialog's default grid: " + cell(gridText(m->defaultGrid)))
+        << ".\n\n";
     out << "| parameter | type | default | range or choices | meaning |\n| --- | --- | --- | --- | --- |\n";
     for (const auto& p : m->params)
       out << "| `" << p.name << "` | " << paramTypeName(p.type) << " | " << cell(defaultText(*m, p)) << " | "

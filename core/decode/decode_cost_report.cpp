@@ -154,7 +154,7 @@ DecodeCostReport decodeCostOfMethods(const CaptureInfo& capture, std::int64_t co
                           "of capture '" + capture.name + "', every target compressed"};
   const auto heads = cacheShape(capture).kvHeadsInAll();
   for (const auto* method : methodDescriptors()) {
-    if (!method->decodeCost) continue;
+    if (!method->decodeCost || method->generated) continue;  // generated: no grid, a tool's output
     for (const auto& point : expandGrid(method->defaultGrid))
       report.rows.push_back(methodRow(capture, *method, point, heads, heads, context, device));
   }

@@ -40,8 +40,8 @@ struct DecodeCostReport {
 // parameters, its target rows say which targets it compressed).
 DecodeCostReport decodeCostOfRuns(const Project& project, const std::vector<RunInfo>& runs,
                                   std::int64_t context, const DeviceProfile& device);
-// The raw cache and every method's default-grid configurations (descriptors), every target of
-// `capture` compressed.
+// The raw cache and every method's default-grid configurations (descriptors; not the generated
+// allocation, which has none), every target of `capture` compressed.
 DecodeCostReport decodeCostOfMethods(const CaptureInfo& capture, std::int64_t context,
                                      const DeviceProfile& device);
 

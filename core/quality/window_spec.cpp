@@ -15,6 +15,7 @@ struct Field {
 constexpr Field kFields[] = {
     {"windows", &WindowSpec::windows, 1, 100000},     {"prefix", &WindowSpec::prefix, 0, 1 << 24},
     {"continuation", &WindowSpec::continuation, 1, 1 << 20}, {"stride", &WindowSpec::stride, 0, 1 << 24},
+    {"first", &WindowSpec::first, 0, 1 << 24},
     {"greedy", &WindowSpec::greedy, 0, 1 << 16},      {"batch", &WindowSpec::batch, 1, 4096},
 };
 
@@ -24,7 +25,7 @@ std::vector<int> windowStarts(int textTokens, const WindowSpec& spec, int prefix
   const int length = prefix + std::max(spec.continuation, spec.greedy);
   const int stride = spec.stride > 0 ? spec.stride : length;
   std::vector<int> starts;
-  for (int s = 0; s + length <= textTokens && static_cast<int>(starts.size()) < spec.windows; s += stride)
+  for (int s = spec.first; s + length <= textTokens && static_cast<int>(starts.size()) < spec.windows; s += stride)
     starts.push_back(s);
   return starts;
 }
@@ -46,7 +47,7 @@ WindowSpec parseWindowSpec(const nlohmann::json& quality) {
     const auto* f = std::find_if(std::begin(kFields), std::end(kFields), [&](const Field& x) { return key == x.key; });
     if (f == std::end(kFields))
       throw std::invalid_argument("unknown key '" + key +
-                                  "' (known: windows, prefix, continuation, stride, greedy, batch, seed, per_target)");
+                                  "' (known: windows, prefix, continuation, stride, first, greedy, batch, seed, per_target)");
     if (!value.is_number_integer() || value.get<std::int64_t>() < f->min || value.get<std::int64_t>() > f->max)
       throw std::invalid_argument(key + " must be an integer in [" + std::to_string(f->min) + ", " +
                                   std::to_string(f->max) + "], got " + value.dump());
@@ -58,6 +59,7 @@ WindowSpec parseWindowSpec(const nlohmann::json& quality) {
 nlohmann::json toJson(const WindowSpec& spec) {
   nlohmann::json j = {{"seed", spec.bootstrapSeed}, {"per_target", spec.perTarget}};
   for (const auto& f : kFields) j[f.key] = spec.*(f.member);
+  if (spec.first == 0) j.erase("first");  // job keys and stored baselines from before it
   return j;
 }
 

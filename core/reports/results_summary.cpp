@@ -21,6 +21,8 @@ const std::vector<std::string> kBookkeeping = {"job", "seed", "seq_len", "batche
 
 std::string valueText(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
+  if (v.is_array() && !v.empty() && v.front().is_object())  // an allocation's assignment
+    return "[" + std::to_string(v.size()) + " targets]";
   if (!v.is_number_float()) return v.dump();
   char buf[32];  // 1e-06 rather than 1.0000000000000002e-06, 30 rather than 30.0
   std::snprintf(buf, sizeof buf, "%.6g", v.get<double>());
@@ -265,6 +267,8 @@ ResultsSummary summarizeResults(const std::vector<RunResults>& runs, SummaryGrou
       if (!aggregate) effective[job] = g.params;
       if (g.row.device.empty()) g.row.device = row.device;
       if (aggregate) {
+        // An allocation's targets ran different methods: its label names the job.
+        if (params.contains("label") && params.contains("assignment")) g.params = {{"label", params["label"]}};
         g.aggregate = MetricValues{row.metrics};
         if (params.contains("infeasible")) g.row.note = "infeasible: " + valueText(params["infeasible"]);
         continue;

@@ -33,7 +33,8 @@ std::vector<ResultRow> targetRows(const MeasuredFit& measured, const KindBatch& 
     r.layer = batch.refs[i].layer;
     r.head = batch.refs[i].head;
     r.kind = batch.kind;
-    auto p = fit.effectiveParams.is_object() ? fit.effectiveParams : params;
+    const auto& own = fit.targets[i].params;
+    auto p = own.is_object() ? own : fit.effectiveParams.is_object() ? fit.effectiveParams : params;
     p.update(extra);
     r.paramsJson = p.dump();
     r[FitMetric::Bytes] = fit.targets[i].bytes.total();

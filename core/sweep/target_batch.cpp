@@ -68,6 +68,7 @@ KindBatch buildKindBatch(TargetReader& reader, const std::vector<TargetRef>& ref
   const int G = static_cast<int>(info.queryHeads / std::max<std::int64_t>(1, info.kvHeads));
   KindBatch b;
   b.kind = kind;
+  b.capture = info.name;
   b.refs = refs;
   b.hasQueries = info.hasQueries;
   b.queriesPerTarget = G;
@@ -103,7 +104,8 @@ FitInputs KindBatch::fitInputs(std::uint64_t seed) const {
   in.queriesPerTarget = queriesPerTarget;
   in.keys = &keys;
   in.values = &values;
-  for (const auto& r : refs) in.layers.push_back(r.layer);
+  for (const auto& r : refs) in.layers.push_back(r.layer), in.heads.push_back(r.head);
+  in.capture = capture;
   in.layerCount = layerCount;
   in.rope = rope;
   in.calibration = calibration.n ? &calibration : nullptr;

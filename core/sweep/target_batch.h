@@ -47,6 +47,7 @@ struct TargetRef {
 // and its remaining tokens as calibration (none when `tokens` is the whole capture).
 struct KindBatch {
   std::string kind;
+  std::string capture;  // the reader's capture name
   std::vector<TargetRef> refs;
   TargetBatch targets, keys, values, queries, calibration;
   int queriesPerTarget = 0;

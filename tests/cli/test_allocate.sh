@@ -1,18 +1,11 @@
 #!/usr/bin/env bash
 # kvwb-cli allocate end to end (issue 18) on a small real sweep of the demo project (layer 0,
 # SVD ranks and INT8/INT4 KIVI, attention metrics, no model quality: seconds on a CPU): the choice
-# fits its budget, the CSV has a row per target, the spec it writes is one the sweep accepts, and
+# fits its budget, its baselines are listed, the CSV has a row per target, the spec it writes is one
+# the sweep accepts (the allocation as one job), and
 # impossible budgets, unknown metrics and families exit 1 naming the problem. Usage: CLI SRC
-set -uo pipefail
 cli=$1 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
-contains() { grep -q -- "$2" <<<"$1"; }
+source "$(dirname "$0")/checks.sh"
 
 out=$("$cli" allocate --help 2>&1); rc=$?
 check "help" test "$rc" = 0
@@ -33,13 +26,15 @@ check "allocate: table size and budget" contains "$out" "^allocation by attn_out
 bytes=$(grep -oE '^bytes [0-9]+ of 8192 B' <<<"$out" | cut -d' ' -f2)
 check "allocate: within the budget" test -n "$bytes" -a "${bytes:-99999}" -le 8192
 check "allocate: LP bound and gap" contains "$out" "^LP lower bound .* of the optimum)"
-check "allocate: uniform comparison" contains "$out" "^best uniform option within the budget: "
+check "allocate: baselines at the same budget" contains "$out" "^best uniform  *[0-9][0-9]* "
+check "allocate: pyramid baseline" contains "$out" "^pyramid layer budgets (beta 20) "
 check "csv header" test "$(head -1 "$work/a.csv")" = "capture,seq_len,layer,head,kind,method,params,bytes,attn_out_err"
 check "csv: a row per target" test "$(tail -n +2 "$work/a.csv" | wc -l)" = 8
 check "csv bytes are the total" test "$(awk -F, 'NR > 1 { s += $(NF - 1) } END { print s }' "$work/a.csv")" = "$bytes"
 out=$("$cli" sweep "$work/p.kvw" "$work/a.json" --dry-run 2>&1); rc=$?
 check "spec: the sweep accepts it" test "$rc" = 0
 check "spec: its own sweep name" contains "$out" "^al-alloc.tinystories."
+check "spec: the allocation as one job" contains "$out" "^al-alloc.tinystories.allocation "
 
 out=$("$cli" allocate "$work/p.kvw" --ratio 4 --csv - 2>&1); rc=$?
 check "csv to stdout, every run, attn_kl" test "$rc" = 0 -a "$(wc -l <<<"$out")" = 9
@@ -57,5 +52,4 @@ out=$("$cli" allocate "$work/p.kvw" --ratio 2 --families quantization 2>&1); rc=
 check "families filter" test "$rc" = 0
 check "families filter note" contains "$out" "note: left out by family: svd"
 
-echo "$passed passed, $failed failed"
-test "$failed" = 0
+report

@@ -1,16 +1,8 @@
 #!/usr/bin/env bash
 # kvwb-cli end to end: --help for every verb, bad input exits 1 naming the file and leaves the
 # project untouched, import/info/export/report/sweep/summary on the real demo project. Usage: test_cli.sh CLI SRC
-set -uo pipefail
 cli=$1 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
-contains() { grep -q -- "$2" <<<"$1"; }
+source "$(dirname "$0")/checks.sh"
 
 for verb in "" import info export compact generate extract analyze report sweep summary methods decode-cost quality damage keep-map; do
   out=$("$cli" $verb --help 2>&1); rc=$?
@@ -158,5 +150,4 @@ out=$("$cli" keep-map "$work/p.kvw" "${job:0:8}" 2>&1); rc=$?
 check "keep-map: an svd job exits 1" test "$rc" = 1
 check "keep-map: says why" contains "$out" "p.kvw: job .* runs 'svd', a low-rank method that keeps every token"
 
-echo "$passed passed, $failed failed"
-test "$failed" = 0
+report

@@ -1,14 +1,20 @@
 // The allocation's option table from sweep results (core/alloc/allocation_table.h) and its outputs
 // (allocation_output.h), on hand-made result rows: targets and options, aggregate rows as the
 // job's parameters, options missing a target or infeasible dropped with a note, the family filter,
-// the metric check, the CSV, the uniform comparison and the spec.
+// the metric check, the CSV, the uniform comparison, the baselines at the same budget and the spec
+// that measures them.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <sstream>
 
+#include "core/alloc/allocation_contenders.h"
 #include "core/alloc/allocation_output.h"
+#include "core/alloc/allocation_solver.h"
 #include "core/alloc/allocation_table.h"
 #include "core/base/errors.h"
+#include "core/sweep/sweep_spec.h"
 
 using namespace kvwb::core;
 
@@ -80,8 +86,7 @@ TEST(AllocationTable, TargetsByOptionsFromTheJobsParameters) {
   EXPECT_DOUBLE_EQ(table.damageAt(3, 2), 100.0 / 300 + 1);
   EXPECT_DOUBLE_EQ(table.rawBytes(), 4000);
   EXPECT_TRUE(table.notes.empty());
-  const auto options = table.knapsackOptions();
-  EXPECT_EQ(options[2][1].id, 1);
+  for (const auto& o : table.options) EXPECT_EQ(o.selection, "") << o.name() << " keeps every token";
   EXPECT_EQ(table.sourceSpec.value("seed", 0), 3);
 }
 
@@ -119,7 +124,7 @@ TEST(AllocationOutput, CsvUniformChoiceAndSpec) {
   const std::vector<RunResults> runs = {run("svd", {{{{"rank", 1}}, 100}, {{{"rank", 2}}, 200}}),
                                         run("quant", {{{{"bits", 4}}, 300}})};
   const auto table = buildAllocationTable(runs, FitMetric::AttnKl);
-  const auto a = KnapsackSolver(table.knapsackOptions()).solve(1000);
+  const auto a = AllocationSolver(table).solve(1000);
   EXPECT_LE(a.bytes, 1000);
 
   const auto uniform = bestUniform(table, 1000);  // svd rank=2: 802 B; quant: 1202 B does not fit
@@ -135,16 +140,144 @@ TEST(AllocationOutput, CsvUniformChoiceAndSpec) {
   EXPECT_EQ(header, "capture,seq_len,layer,head,kind,method,params,bytes,attn_kl");
   EXPECT_EQ(first.rfind("cap,448,0,0,K,", 0), 0u) << first;
 
-  const auto spec = allocationSpec(table, a, "s-alloc", "ratio 4");
+  const auto spec = allocationSpec(table, a, 1000, "s-alloc", "ratio 4");
   EXPECT_EQ(spec["name"], "s-alloc");
   EXPECT_EQ(spec["captures"], (nlohmann::json{"cap"}));
   EXPECT_EQ(spec["seq_lengths"], (nlohmann::json{448}));
   EXPECT_EQ(spec["targets"]["layers"], (nlohmann::json{0, 1}));
   EXPECT_EQ(spec["targets"]["kinds"], (nlohmann::json{"K", "V"}));
   EXPECT_EQ(spec["seed"], 3);
-  int chosen = 0;
-  for (const auto& use : optionUses(table, a)) chosen += use.targets;
-  EXPECT_EQ(chosen, 4);
-  EXPECT_EQ(spec["methods"].size(), optionUses(table, a).size());
-  for (const auto& m : spec["methods"]) EXPECT_TRUE(m.contains("params"));
+  EXPECT_TRUE(spec["metrics"]["quality"].is_object());  // measured, though the runs' spec had none
+  // First the allocation itself: every target once, with its chosen option.
+  const auto& job = spec["methods"][0];
+  EXPECT_EQ(job["method"], "allocation");
+  EXPECT_EQ(job["params"]["label"], "allocation");
+  const auto& assignment = job["params"]["assignment"];
+  ASSERT_EQ(assignment.size(), table.targets.size());
+  for (std::size_t t = 0; t < table.targets.size(); ++t) {
+    const auto& option = table.options[static_cast<std::size_t>(a.choice[t])];
+    EXPECT_EQ(assignment[t]["layer"], table.targets[t].layer);
+    EXPECT_EQ(assignment[t]["kind"], table.targets[t].kind);
+    EXPECT_EQ(assignment[t]["capture"], "cap");
+    EXPECT_EQ(assignment[t]["method"], option.method);
+    for (const auto& [key, value] : option.params.items()) EXPECT_EQ(assignment[t][key], value);
+  }
+  // Then the baselines: the best uniform option as a job of its own method.
+  EXPECT_EQ(spec["methods"][1]["method"], "svd");
+  EXPECT_EQ(spec["methods"][1]["params"], (nlohmann::json{{"rank", 2}}));
+  EXPECT_NO_THROW(parseSweepSpec(spec, "s-alloc.json"));
+}
+
+// Chosen by a statistic of the quality windows, an allocation is measured on the text after them.
+TEST(AllocationOutput, AnAllocationChosenOnQualityWindowsIsMeasuredOnOthers) {
+  const std::vector<RunResults> runs = {run("svd", {{{{"rank", 1}}, 100}, {{{"rank", 2}}, 200}})};
+  auto table = buildAllocationTable(runs, FitMetric::AttnKl);
+  const auto a = AllocationSolver(table).best(1000);
+  EXPECT_FALSE(allocationSpec(table, a, 1000, "x", "ratio 4")["metrics"]["quality"].contains("first"));
+  table.metric = FitMetric::Kld;  // as if measured per target (metrics.quality.per_target)
+  table.sourceSpec["metrics"] = {{"quality", {{"windows", 4}, {"continuation", 32}, {"greedy", 0}, {"per_target", true}}}};
+  const auto spec = allocationSpec(table, a, 1000, "x", "ratio 4");
+  EXPECT_EQ(spec["metrics"]["quality"]["first"], 4 * (448 + 32));  // after 4 windows of 448 + 32 tokens
+  EXPECT_FALSE(spec["metrics"]["quality"].contains("per_target"));
+  EXPECT_NO_THROW(parseSweepSpec(spec, "x.json"));
+}
+
+TEST(AllocationContenders, UniformFamiliesAndPyramidStayWithinTheBudget) {
+  const std::vector<RunResults> runs = {run("svd", {{{{"rank", 1}}, 100}, {{{"rank", 2}}, 200}}),
+                                        run("quant", {{{{"bits", 4}}, 300}, {{{"bits", 8}}, 500}})};
+  const auto table = buildAllocationTable(runs, FitMetric::AttnKl);
+  for (double budget : {410.0, 700.0, 1000.0, 1300.0, 2100.0}) {
+    const auto best = bestAllocation(table, budget);
+    const auto contenders = allocationContenders(table, budget);
+    ASSERT_EQ(contenders.size(), 4u);  // uniform, low-rank, quantization, pyramid
+    EXPECT_EQ(contenders[0].label, "best uniform");
+    EXPECT_EQ(contenders[1].label, "best low-rank");
+    EXPECT_EQ(contenders[2].label, "best quantization");
+    for (const auto& c : contenders) {
+      if (c.choice.empty()) continue;
+      double bytes = 0, damage = 0;
+      for (std::size_t t = 0; t < table.targets.size(); ++t)
+        bytes += table.bytesAt(t, c.choice[t]), damage += table.damageAt(t, c.choice[t]);
+      EXPECT_LE(bytes, budget) << c.label;
+      EXPECT_DOUBLE_EQ(bytes, c.bytes) << c.label;
+      EXPECT_DOUBLE_EQ(damage, c.damage) << c.label;
+      EXPECT_GE(damage, best.damage - 1e-12) << c.label << ": the allocation over every option is optimal";
+    }
+    // A family's allocation uses only its own methods.
+    for (std::size_t t = 0; !contenders[2].choice.empty() && t < table.targets.size(); ++t)
+      EXPECT_EQ(table.options[contenders[2].choice[t]].method, "quant");
+    // The pyramid gives a layer one option for all its targets.
+    const auto& pyramid = contenders[3];
+    if (pyramid.choice.empty()) continue;
+    for (std::size_t t = 0; t < table.targets.size(); ++t)
+      for (std::size_t u = 0; u < table.targets.size(); ++u)
+        if (table.targets[t].layer == table.targets[u].layer) EXPECT_EQ(pyramid.choice[t], pyramid.choice[u]);
+  }
+  EXPECT_TRUE(allocationContenders(table, 410)[2].choice.empty());  // quant at 4 x 300+ B does not fit
+  EXPECT_EQ(allocationContenders(table, 410)[2].note.find("no allocation"), 0u);
+}
+
+TEST(AllocationContenders, PyramidSharesFallLinearlyWithMeanOne) {
+  const auto s = pyramidShares(5, 20);
+  ASSERT_EQ(s.size(), 5u);
+  EXPECT_DOUBLE_EQ(s.front(), 2 - 0.05);
+  EXPECT_NEAR(s.back(), 0.05, 1e-12);
+  double sum = 0;
+  for (std::size_t l = 0; l < s.size(); ++l) {
+    sum += s[l];
+    if (l) EXPECT_LT(s[l], s[l - 1]);
+  }
+  EXPECT_NEAR(sum / 5, 1.0, 1e-12);
+  EXPECT_EQ(pyramidShares(1, 20), std::vector<double>{1.0});
+  EXPECT_THROW(pyramidShares(3, 1), std::invalid_argument);
+}
+
+// Eviction couples a head's keys and values: the solver pairs them only when both keep every
+// token or both evict the same tokens, and finds the best such choice (brute force over the pairs).
+TEST(AllocationSolver, AHeadsKeysAndValuesKeepTheSameTokens) {
+  std::vector<RunResults> runs = {run("quant", {{{{"bits", 8}}, 500}, {{{"bits", 4}}, 300}}),
+                                  run("h2o", {{{{"ratio", 2}}, 250}, {{{"ratio", 4}}, 120}})};
+  // The tokens kept: each h2o job's effective budget, as a sweep records it per target.
+  for (auto& row : runs[1].rows) {
+    auto p = nlohmann::json::parse(row.paramsJson);
+    if (row.layer < 0) continue;
+    p["budget"] = p["job"] == "h2o0" ? 224 : 112;
+    row.paramsJson = p.dump();
+  }
+  const auto table = buildAllocationTable(runs, FitMetric::AttnKl);
+  ASSERT_EQ(table.options.size(), 4u);
+  EXPECT_EQ(table.options[0].selection, "");
+  EXPECT_NE(table.options[2].selection, "");
+  EXPECT_NE(table.options[2].selection, table.options[3].selection);
+  const AllocationSolver solver(table);
+  EXPECT_EQ(solver.itemCount(), 2u);  // two heads, keys and values together
+  const auto consistent = [&](const std::vector<int>& c) {
+    for (std::size_t t = 0; t + 1 < c.size(); t += 2)  // targets: L0 K, L0 V, L1 K, L1 V
+      if (table.options[c[t]].selection != table.options[c[t + 1]].selection) return false;
+    return true;
+  };
+  for (double budget = 500; budget <= 2100; budget += 37) {
+    double optimum = std::numeric_limits<double>::infinity();
+    std::vector<int> c(4);
+    for (c[0] = 0; c[0] < 4; ++c[0])
+      for (c[1] = 0; c[1] < 4; ++c[1])
+        for (c[2] = 0; c[2] < 4; ++c[2])
+          for (c[3] = 0; c[3] < 4; ++c[3]) {
+            double bytes = 0, damage = 0;
+            for (std::size_t t = 0; t < 4; ++t) bytes += table.bytesAt(t, c[t]), damage += table.damageAt(t, c[t]);
+            if (bytes <= budget && consistent(c)) optimum = std::min(optimum, damage);
+          }
+    if (!std::isfinite(optimum)) {
+      EXPECT_THROW(solver.best(budget), std::invalid_argument) << budget;
+      continue;
+    }
+    const auto a = solver.best(budget);
+    ASSERT_EQ(a.choice.size(), 4u);
+    EXPECT_TRUE(consistent(a.choice)) << budget;
+    EXPECT_LE(a.bytes, budget);
+    EXPECT_NEAR(a.damage, optimum, 1e-9) << budget;
+    const auto lp = solver.solve(budget);
+    EXPECT_TRUE(consistent(lp.choice));
+    EXPECT_LE(lp.damage - optimum, lp.gap + 1e-9);
+  }
 }

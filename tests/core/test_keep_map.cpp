@@ -41,11 +41,9 @@ const char* kSpec = R"({
 class KeepMapOnDemo : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const auto demo = test::sourceDir() / "datasets/demo.kvw";
-    if (!fs::exists(demo)) return;
+    if (!fs::exists(test::sourceDir() / "datasets/demo.kvw")) return;
     s_dir = new test::TempDir;
-    fs::copy_file(demo, *s_dir / "p.kvw");
-    fs::copy(test::sourceDir() / "datasets/stories260K-hf", *s_dir / "stories260K-hf");
+    test::copyDemoProject(s_dir->path());
     s_spec = new SweepSpec(parseSweepSpec(nlohmann::json::parse(kSpec), "keep.json"));
     JobContext ctx;
     runSweep(*s_dir / "p.kvw", *s_spec, ctx);

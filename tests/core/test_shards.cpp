@@ -79,10 +79,7 @@ class Shards : public ::testing::Test {
     const auto demo = kvwb::test::sourceDir() / "datasets/demo.kvw";
     if (!fs::exists(demo)) return;
     s_dir = std::make_unique<kvwb::test::TempDir>();
-    // The captures name their model relative to the project: it travels with the copies.
-    fs::copy(kvwb::test::sourceDir() / "datasets/stories260K-hf", *s_dir / "stories260K-hf");
-    fs::copy_file(demo, *s_dir / "p.kvw");
-    for (const char* name : {"ref.kvw", "pristine.kvw"}) fs::copy_file(demo, *s_dir / name);
+    for (const char* name : {"p.kvw", "ref.kvw", "pristine.kvw"}) kvwb::test::copyDemoProject(s_dir->path(), name);
     JobContext quiet;
     runSweep(*s_dir / "ref.kvw", spec(kOtherSpec), quiet);
     runSweep(*s_dir / "ref.kvw", spec(kSpec), quiet);

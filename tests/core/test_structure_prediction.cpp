@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <random>
 
-#include "core/alloc/knapsack.h"
+#include "core/alloc/allocation_solver.h"
 #include "core/alloc/ridge_regression.h"
 #include "core/alloc/structure_prediction.h"
 #include "test_util.h"
@@ -142,6 +142,6 @@ TEST(StructurePrediction, DemoProjectRealTargets) {
   EXPECT_EQ(p.overall.samples, 120u);
   // The atlas's ranks and spectra describe exactly what truncation loses: structure beats the mean.
   EXPECT_LT(p.overall.rmse, p.overall.baselineRmse);
-  const auto a = KnapsackSolver(p.predicted.knapsackOptions()).solve(table.rawBytes() / 4);
+  const auto a = AllocationSolver(p.predicted).solve(table.rawBytes() / 4);
   EXPECT_EQ(a.choice.size(), 40u);
 }

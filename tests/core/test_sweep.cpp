@@ -52,11 +52,7 @@ int committedJobs(const std::filesystem::path& project) {
 class SweepOnDemo : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto demo = kvwb::test::sourceDir() / "datasets/demo.kvw";
-    if (!std::filesystem::exists(demo)) GTEST_SKIP() << "datasets/demo.kvw missing";
-    std::filesystem::copy_file(demo, m_dir / "p.kvw");
-    // The captures name their model relative to the project: it travels with the copy.
-    std::filesystem::copy(kvwb::test::sourceDir() / "datasets/stories260K-hf", m_dir / "stories260K-hf");
+    if (kvwb::test::copyDemoProject(m_dir.path()).empty()) GTEST_SKIP() << "datasets/demo.kvw missing";
     m_spec = parseSweepSpec(nlohmann::json::parse(kSpec), "test-spec");
   }
   // (job, layer, head, kind) -> row, for every run of the spec.

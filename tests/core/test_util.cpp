@@ -27,6 +27,15 @@ TempDir::~TempDir() {
 
 std::filesystem::path sourceDir() { return KVWB_SOURCE_DIR; }
 
+std::filesystem::path copyDemoProject(const std::filesystem::path& dir, const std::string& name) {
+  const auto demo = sourceDir() / "datasets/demo.kvw";
+  if (!std::filesystem::exists(demo)) return {};
+  if (!std::filesystem::exists(dir / "stories260K-hf"))
+    std::filesystem::copy(sourceDir() / "datasets/stories260K-hf", dir / "stories260K-hf");
+  std::filesystem::copy_file(demo, dir / name);
+  return dir / name;
+}
+
 namespace {
 // `shared` under ../shared when it is there, else the checkout's copy `bundled`.
 std::filesystem::path sharedOrBundled(const std::filesystem::path& shared, const std::filesystem::path& bundled) {

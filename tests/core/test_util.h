@@ -27,6 +27,9 @@ std::filesystem::path sourceDir();
 // bundled in the checkout (datasets/, resources/texts/), so the real-data tests run in any clone.
 std::filesystem::path modelDir(const std::string& name);
 std::filesystem::path textFile(const std::string& name);
+// datasets/demo.kvw copied into `dir` as `name`, with the model its captures name beside it
+// (relative to the project, it travels with the copy); "" when the checkout has no demo project.
+std::filesystem::path copyDemoProject(const std::filesystem::path& dir, const std::string& name = "p.kvw");
 
 void writeFile(const std::filesystem::path& path, const std::string& bytes);
 std::string readFile(const std::filesystem::path& path);

@@ -64,7 +64,9 @@ class TestSweepDialog : public QObject {
   void methodRowsFromDescriptors() {
     SweepDialog dialog(kvwb::core::Project::open(m_project));
     auto* tree = dialog.findChild<QTreeWidget*>(QStringLiteral("methods"));
-    const auto& methods = kvwb::core::methodDescriptors();
+    std::vector<const kvwb::core::MethodDescriptor*> methods;  // the dialog offers what is not generated
+    for (const auto* m : kvwb::core::methodDescriptors())
+      if (!m->generated) methods.push_back(m);
     QCOMPARE(tree->topLevelItemCount(), int(methods.size()));
     for (int i = 0; i < tree->topLevelItemCount(); ++i) {
       const QTreeWidgetItem* item = tree->topLevelItem(i);

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/quality/quality_stats.h"
+#include "core/quality/window_spec.h"
 #include "test_util.h"
 
 using namespace kvwb::core;
@@ -124,4 +125,18 @@ TEST(QualityStats, RefusesMismatchedInputs) {
   EXPECT_EQ(same[0].kl, 0);
   EXPECT_TRUE(same[0].sameTop);
   EXPECT_NEAR(same[1].nllBase, std::log(4.0), 1e-12);
+}
+
+// Windows start at `first` (the text before it held out); keys and stored baselines of specs
+// without it are unchanged.
+TEST(QualityWindows, FirstHoldsOutTheTextBeforeIt) {
+  const WindowSpec plain{.windows = 4, .continuation = 32};
+  EXPECT_EQ(windowStarts(1000, plain, 128), (std::vector<int>{0, 160, 320, 480}));
+  const auto held = parseWindowSpec({{"windows", 4}, {"continuation", 32}, {"first", 640}});
+  EXPECT_EQ(held.first, 640);
+  EXPECT_EQ(windowStarts(1000, held, 128), (std::vector<int>{640, 800}));  // 960 + 160 > 1000
+  EXPECT_FALSE(toJson(plain).contains("first"));
+  EXPECT_EQ(toJson(held)["first"], 640);
+  EXPECT_EQ(parseWindowSpec(toJson(held)).first, 640);
+  EXPECT_THROW(parseWindowSpec({{"first", -1}}), std::invalid_argument);
 }
