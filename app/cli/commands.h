@@ -27,6 +27,7 @@ void addQualityCommand(CLI::App& app);
 void addDamageCommand(CLI::App& app);
 void addKeepMapCommand(CLI::App& app);
 void addAllocateCommand(CLI::App& app);
+void addPrecisionBoundCommand(CLI::App& app);
 // The exit code of merge and sweep --local-shards when shards were merged but jobs are missing.
 inline constexpr int kIncompleteExit = 3;
 // A spec file or preset name with --set KEY=VALUE overrides applied (sweep and slurm; cmd_sweep.cpp).

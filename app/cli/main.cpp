@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   kvwb::cli::addDamageCommand(app);
   kvwb::cli::addKeepMapCommand(app);
   kvwb::cli::addAllocateCommand(app);
+  kvwb::cli::addPrecisionBoundCommand(app);
   kvwb::gpu::configureHost();
   try {
     app.parse(argc, argv);

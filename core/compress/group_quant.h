@@ -18,7 +18,8 @@ struct GroupQuant {
   std::int64_t group = 0;  // elements per group; the last group of a row may be shorter
 };
 
-// x: float32 [..., L]; bits in {2, 4, 8}; group in [1, L] (0 = the whole row).
+// x: float32 [..., L]; bits in [1, 8] (the methods offer 2, 4 and 8; the precision bound also
+// measures 3, 5 and 6); group in [1, L] (0 = the whole row).
 GroupQuant quantizeGroups(const torch::Tensor& x, int bits, std::int64_t group);
 torch::Tensor dequantizeGroups(const GroupQuant& q);  // float32 [..., L]
 

@@ -63,4 +63,30 @@ torch::Tensor attentionImportance(const QueryKeys& qk) {
   return received / static_cast<double>(qk.q.size(1) * qk.q.size(2));
 }
 
+CurvatureScores curvatureScores(const QueryKeys& qk, const torch::Tensor& values, bool wrtKeys) {
+  const auto g = qk.q.size(1), t = qk.q.size(2);
+  const double d = static_cast<double>(qk.q.size(3));
+  const auto v = values.to(qk.q.dtype()).unsqueeze(1);  // [N, 1, T, D]
+  const auto vNorm2 = v.pow(2).sum(-1).unsqueeze(2);     // [N, 1, 1, T]
+  auto grad2 = torch::zeros({qk.q.size(0), t}, qk.q.options()), hess2 = torch::zeros_like(grad2);
+  forEachAttentionBlock(qk, [&](std::int64_t r0, const torch::Tensor& probs) {
+    const auto p2 = probs.pow(2);
+    if (!wrtKeys) {
+      grad2 += p2.sum({1, 2}) * d;
+      return;
+    }
+    const auto out = torch::matmul(probs, v);  // [N, G, rows, D]
+    // |V_t - out_i|^2 = |V_t|^2 - 2 V_t.out_i + |out_i|^2, [N, G, rows, T]
+    const auto dist2 = (vNorm2 - 2 * torch::matmul(out, v.transpose(2, 3)) +
+                        out.pow(2).sum(-1, true)).clamp_min(0);
+    const auto q2 = qk.q.narrow(2, r0, probs.size(2)).pow(2).sum(-1, true) / d;  // |q_i|^2 / D
+    const auto g2 = p2 * dist2 * q2;
+    grad2 += g2.sum({1, 2});
+    hess2 += (g2 * (1 - 2 * probs).pow(2) * q2).sum({1, 2});
+  });
+  // The pairs that see position t: G heads x the T - t query positions from t on.
+  const auto seen = (t - torch::arange(t, qk.q.options())) * static_cast<double>(g);
+  return {attentionImportance(qk), (grad2 / seen).sqrt(), (hess2 / seen).sqrt()};
+}
+
 }  // namespace kvwb::core

@@ -1,6 +1,7 @@
 // Internal to the compressors (includes torch): the real queries of FitInputs against the targets'
 // keys, and causal softmax(QK^T / sqrt(D)) visited in query-row blocks to bound memory at long T.
-// Used by the attention-driven methods (mixed precision importance, Fourier dimension choice).
+// Used by the attention-driven methods (mixed precision importance, Fourier dimension choice) and
+// the seed's curvature scores (mixed precision importance variants, the precision bound).
 #pragma once
 
 #include <torch/torch.h>
@@ -34,5 +35,20 @@ void forEachAttentionBlock(const QueryKeys& qk,
 // [N, T]: the attention token j receives, averaged over the G query heads and the T query
 // positions (each row sums to 1).
 torch::Tensor attentionImportance(const QueryKeys& qk);
+
+// The HNF precision analyzer's per-position scores (docs/PRECISION_BOUND.md), each [N, T]. With
+// out_i = sum_t a_it V_t: per query i and position t, for keys (wrtKeys)
+//   |d out_i / d K_t|    = a_it |V_t - out_i| |q_i| / sqrt(D)
+//   |d2 out_i / d K_t^2| = a_it |1 - 2 a_it| |V_t - out_i| |q_i|^2 / D
+// (Frobenius norms), for values |d out_i / d V_t| = a_it sqrt(D) and a zero Hessian. gradient
+// and hessian are the RMS over the (query head, query position) pairs that see t (causal).
+struct CurvatureScores {
+  torch::Tensor attention;  // attentionImportance
+  torch::Tensor gradient, hessian;
+  torch::Tensor hybrid() const { return attention * gradient * hessian; }  // the seed's kappa_t
+};
+// `values`: [N, T, D], the values the queries read (qk.k's partners); computed in the dtype of
+// qk.q, in query-row blocks.
+CurvatureScores curvatureScores(const QueryKeys& qk, const torch::Tensor& values, bool wrtKeys);
 
 }  // namespace kvwb::core

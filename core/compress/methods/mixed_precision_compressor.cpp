@@ -1,6 +1,7 @@
 // "mixed_precision": per-token FP16 / INT8 / INT4 after the HNF precision analyzer, driven by the
-// attention each token receives from the real queries, under a byte budget ("ratio" vs raw float16,
-// or "budget" as a fraction of it). One thread per call.
+// attention each token receives from the real queries or the analyzer's curvature scores
+// ("importance"), under a byte budget ("ratio" vs raw float16, or "budget" as a fraction of it).
+// One thread per call.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -55,6 +56,24 @@ std::vector<std::int64_t> allocateLevels(const float* importance, const float* e
   return levels;
 }
 
+// [N, T]: each token's importance by the "importance" parameter (query_attention.h). Values enter
+// the output linearly, so their Hessian is zero: "hessian" and "hybrid" rank them by the gradient.
+torch::Tensor tokenImportance(const std::string& kind, const QueryKeys& qk, const torch::Tensor& x,
+                              const FitInputs& inputs, const torch::Device& dev) {
+  if (kind == "attention") return attentionImportance(qk);
+  const bool keys = inputs.kind == "K";
+  if (!keys && inputs.kind != "V")
+    throw std::invalid_argument("mixed_precision: importance \"" + kind +
+                                "\" needs a batch of one kind (inputs.kind \"K\" or \"V\")");
+  if (keys && (!inputs.values || inputs.values->n != qk.k.size(0) ||
+               inputs.values->t != qk.k.size(1) || inputs.values->d != qk.k.size(2)))
+    throw std::invalid_argument("mixed_precision: importance \"" + kind +
+                                "\" needs inputs.values of the batch's shape for a batch of keys");
+  const auto scores = curvatureScores(qk, keys ? batchTensor(*inputs.values, dev) : x, keys);
+  if (kind == "gradient" || !keys) return scores.gradient;
+  return kind == "hessian" ? scores.hessian : scores.hybrid();
+}
+
 torch::Tensor squaredErrorPerToken(const torch::Tensor& x, const torch::Tensor& approx) {
   return (x - approx).pow(2).sum(2).to(torch::kCPU).contiguous();
 }
@@ -64,12 +83,14 @@ const MethodDescriptor& mixedPrecisionDescriptor() {
     MethodDescriptor m;
     m.name = "mixed_precision";
     m.family = MethodFamily::Quantization;
-    m.doc = "per-token FP16 / INT8 / INT4 by the attention each token receives from the real queries, under a byte budget; stores codes, scales and a 2-bit level per token";
+    m.doc = "per-token FP16 / INT8 / INT4 by the attention each token receives from the real queries (or the HNF analyzer's curvature), under a byte budget; stores codes, scales and a 2-bit level per token";
     auto ratio = numberParam("ratio", nullptr, 1, 1e9, "target compression ratio vs raw float16");
     auto budget = numberParam("budget", nullptr, 1e-9, 1, "byte budget as a fraction of raw float16");
     ratio.oneOf = budget.oneOf = "size";
     m.params = {ratio, budget,
-                integerParam("group", 0, 0, 1 << 30, "values per quantisation group within a token (0 = the whole token)")};
+                integerParam("group", 0, 0, 1 << 30, "values per quantisation group within a token (0 = the whole token)"),
+                choiceParam("importance", "attention", {"attention", "gradient", "hessian", "hybrid"},
+                            "token ranking: attention received; or, over the queries that see it (RMS), the norm of d out / d K_t (gradient), of d2 out / d K_t^2 (hessian), or attention x gradient x hessian (hybrid, the HNF analyzer's kappa); values use the gradient for hessian and hybrid (their Hessian is 0)")};
     m.defaultGrid = nlohmann::json::parse(R"({"ratio": [1.6, 2.5]})");
     m.needs.queries = true;
     m.bytes = [](const nlohmann::json& p, const TargetShape& s) {
@@ -77,9 +98,12 @@ const MethodDescriptor& mixedPrecisionDescriptor() {
       return s.rawFloat16Bytes() * fraction;
     };
     m.bytesExact = false;  // the allocation fills the budget up to less than one token
-    m.fitFlops = [](const nlohmann::json&, const TargetShape& s) {
+    m.fitFlops = [](const nlohmann::json& p, const TargetShape& s) {
       const double t = static_cast<double>(s.tokens), dims = static_cast<double>(s.dims);
-      return 2.0 * t * t * dims + 20.0 * t * dims;  // causal attention importance + three quantisations
+      // Causal attention importance (curvature: a second pass, with P V and out V^T) + three
+      // quantisations.
+      const double passes = p.value("importance", "attention") == "attention" ? 1 : 4;
+      return passes * 2.0 * t * t * dims + 20.0 * t * dims;
     };
     // One decode step at the budget (an upper bound, as bytes): per-token groups as "quant" on
     // the token axis; the split between levels is known only after a fit, so every quantised
@@ -109,6 +133,7 @@ class MixedPrecisionCompressor final : public Compressor {
     auto group = params.integer("group");
     if (group > D) params.infeasible("group", "exceeds the target's " + std::to_string(D) + " dims");
     if (group == 0) group = D;  // one scale and zero point per token
+    const auto importanceKind = params.choice("importance");
     params.setEffective("group", group);
     const double perTokenGroups = static_cast<double>(groupsPerRow(D, group));
     const TokenBytes bytes{2.0 * D, packedCodeBytes(D, 8) + 4 * perTokenGroups,
@@ -131,7 +156,8 @@ class MixedPrecisionCompressor final : public Compressor {
     if (!qk)
       throw std::invalid_argument(
           "mixed_precision: needs inputs.queries, and inputs.keys unless inputs.kind is \"K\"");
-    const auto importance = attentionImportance(*qk).to(torch::kCPU).contiguous();
+    const auto importance =
+        tokenImportance(importanceKind, *qk, x, inputs, dev).to(torch::kCPU).contiguous();
     const auto err4 = squaredErrorPerToken(x, dequantizeGroups(quantizeGroups(x, 4, group)));
     const auto err8 = squaredErrorPerToken(x, dequantizeGroups(quantizeGroups(x, 8, group)));
     const auto err16 = squaredErrorPerToken(x, x.to(torch::kFloat16).to(torch::kFloat32));
