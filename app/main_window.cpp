@@ -238,6 +238,12 @@ void MainWindow::createMenus() {
   m_keepMapAction->setStatusTip(
       tr("An eviction job's kept tokens: a target × token map with the attention each token "
          "receives, and the capture's text with the kept tokens highlighted"));
+  m_allocationAction =
+      analysis->addAction(tr("Allocate a &Byte Budget…"), this, &MainWindow::chooseAllocationSweep);
+  m_allocationAction->setObjectName(QStringLiteral("allocationAction"));
+  m_allocationAction->setStatusTip(
+      tr("A method per layer, head, K and V from a sweep's results: least predicted damage within "
+         "a byte budget, live on a slider, against the best uniform method"));
   QMenu* compression = menuBar()->addMenu(tr("&Compression"));
   m_sweepAction = compression->addAction(tr("New &Sweep…"), QKeySequence(tr("Ctrl+Shift+S")), this,
                                          &MainWindow::newSweep);
@@ -270,6 +276,7 @@ void MainWindow::updateActions() {
   m_mergeAction->setEnabled(project.has_value());
   m_damageAction->setEnabled(project && !m_session.model().runs().empty());
   m_keepMapAction->setEnabled(project && !m_session.model().runs().empty());
+  m_allocationAction->setEnabled(project && !m_session.model().runs().empty());
 }
 
 QString MainWindow::currentCapture() const {

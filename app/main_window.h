@@ -1,9 +1,9 @@
 // The KV Workbench main window: project explorer, details and jobs docks around central tabs (an
 // overview, one structure atlas per opened capture, the results of runs, a comparison, the tokens
-// a job hurts, what an eviction job keeps); File menu (new, open, recent, import, extract, figure
-// set, quit), Analysis menu and toolbar (analyze the selected or every capture; which tokens a job
-// hurts; what an eviction job keeps), Compression menu (new
-// sweep, results, compare); dumps dropped on the window are imported. Window chrome only: the open project, its atlases and the jobs live in a
+// a job hurts, what an eviction job keeps, a byte budget's allocation); File menu (new, open,
+// recent, import, extract, figure set, quit), Analysis menu and toolbar (analyze the selected or
+// every capture; which tokens a job hurts; what an eviction job keeps; allocate a byte budget),
+// Compression menu (new sweep, results, compare); dumps dropped on the window are imported. Window chrome only: the open project, its atlases and the jobs live in a
 // widgets::ProjectSession whose change signals the tabs follow. GUI thread only.
 #pragma once
 
@@ -30,6 +30,7 @@ class QTabWidget;
 class QTreeView;
 
 namespace kvwb::widgets {
+class AllocationView;
 class AtlasView;
 class CompareView;
 class DamageView;
@@ -95,6 +96,13 @@ class MainWindow : public QMainWindow {
   // Analysis → What Is Kept…: asks for one of the project's eviction jobs (the one last clicked
   // in the Results view preselected), then openKeepMap().
   void chooseKeepMapJob();
+  // Shows the byte-budget allocation of the runs of `sweep` (a sweep name or run id) in the
+  // Allocation tab (opened or reused); its "Run this allocation" runs startSweep(). Null without a
+  // project or when the runs cannot be allocated (the error shown).
+  widgets::AllocationView* openAllocation(const QString& sweep);
+  // Analysis → Allocate a Byte Budget…: asks for one of the project's sweeps (the latest
+  // preselected), then openAllocation().
+  void chooseAllocationSweep();
   void restoreLayout();  // window geometry and dock state from QSettings
 
   widgets::ProjectSession& session() { return m_session; }
@@ -152,10 +160,12 @@ class MainWindow : public QMainWindow {
   QAction* m_mergeAction = nullptr;
   QAction* m_damageAction = nullptr;
   QAction* m_keepMapAction = nullptr;
+  QAction* m_allocationAction = nullptr;
   widgets::ResultsView* m_results = nullptr;  // the Results tab, while open
   widgets::CompareView* m_compare = nullptr;  // the Compare tab, while open
   QPointer<widgets::DamageView> m_damage;     // the Damage tab, while open
   QPointer<widgets::KeepMapView> m_keepMap;   // the Keep map tab, while open
+  QPointer<widgets::AllocationView> m_allocation;  // the Allocation tab, while open
   std::string m_selectedJob;  // the job of the fit last clicked in the Results view
   QString m_guiProgram;                         // empty: QCoreApplication::applicationFilePath()
   // The tree's selection across a model reset: its group and name, or group -1.

@@ -1,14 +1,18 @@
-// MainWindow's central tab area: opening and refreshing the Results, Compare, Damage, Keep map
-// and Atlas tabs, choosing the job whose damage or kept tokens to show, and closing a project's
-// tabs (the rest of the window is main_window.cpp). GUI thread only.
+// MainWindow's central tab area: opening and refreshing the Results, Compare, Damage, Keep map,
+// Allocation and Atlas tabs, choosing the job whose damage or kept tokens to show or the sweep to
+// allocate from, and closing a project's tabs (the rest of the window is main_window.cpp). GUI
+// thread only.
 #include <QInputDialog>
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
+#include <algorithm>
+#include <initializer_list>
 
 #include "app/main_window.h"
 #include "core/compress/method_descriptor.h"
 #include "core/reports/counterpart.h"
+#include "widgets/allocation_view.h"
 #include "widgets/atlas_data.h"
 #include "widgets/atlas_view.h"
 #include "widgets/compare_data.h"
@@ -199,6 +203,49 @@ void MainWindow::chooseKeepMapJob() {
             QStringLiteral("keepMapJobDialog"), choices, [this](const QString& key) { openKeepMap(key); });
 }
 
+widgets::AllocationView* MainWindow::openAllocation(const QString& sweep) {
+  const auto& project = m_session.project();
+  if (!project) return nullptr;
+  if (!m_allocation) {
+    m_allocation = new widgets::AllocationView;
+    m_allocation->setObjectName(QStringLiteral("allocation"));
+    connect(m_allocation, &widgets::AllocationView::failed, this,
+            [this](const QString& message) { showError(tr("Allocate a Byte Budget"), message); });
+    connect(m_allocation, &widgets::AllocationView::runRequested, this,
+            [this](const QString& spec) {  // a parse failure: startSweep names what is wrong
+              startSweep(nlohmann::json::parse(spec.toStdString(), nullptr, false));
+            });
+    m_views->addTab(m_allocation, tr("Allocation"));
+  }
+  m_views->setCurrentWidget(m_allocation);
+  return m_allocation->showRuns(project->path(), {sweep.toStdString()}) ? m_allocation : nullptr;
+}
+
+void MainWindow::chooseAllocationSweep() {
+  const auto& project = m_session.project();
+  if (!project) return;
+  // The sweeps, the latest first: "<sweep>" of each run id "<sweep>.<capture>.<method>".
+  std::vector<widgets::DamageJobChoice> choices;
+  const auto& runs = m_session.model().runs();
+  for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
+    const std::string sweep = run->id.substr(0, run->id.find('.'));
+    if (std::none_of(choices.begin(), choices.end(), [&](const auto& c) { return c.key == sweep; }))
+      choices.push_back({sweep, run->id, run->method,
+                         tr("%1 (%2 runs)").arg(QString::fromStdString(sweep)).arg(sweepRuns(run->id).size())});
+  }
+  if (choices.empty()) {
+    showError(tr("Allocate a Byte Budget"),
+              tr("%1 has no sweep runs yet: run a sweep first (Compression → New Sweep…).")
+                  .arg(QString::fromStdString(project->path().filename().string())));
+    return;
+  }
+  askForJob(tr("Allocate a Byte Budget"),
+            tr("Choose a method per layer, head, K and V from the results of a sweep (it needs a "
+               "per-target metric such as attention KL):"),
+            QStringLiteral("allocationSweepDialog"), choices,
+            [this](const QString& sweep) { openAllocation(sweep); });
+}
+
 void MainWindow::compareSelectedTarget() {
   const QString capture = currentCapture();
   if (capture.isEmpty() || !m_session.project()) return;
@@ -239,11 +286,13 @@ void MainWindow::closeProjectTabs() {
     m_damage->deleteLater();
     m_damage = nullptr;
   }
-  if (m_keepMap) {  // likewise
-    m_views->removeTab(m_views->indexOf(m_keepMap));
-    m_keepMap->deleteLater();
-    m_keepMap = nullptr;
+  for (QWidget* view : std::initializer_list<QWidget*>{m_keepMap, m_allocation}) {  // likewise
+    if (!view) continue;
+    m_views->removeTab(m_views->indexOf(view));
+    view->deleteLater();
   }
+  m_keepMap = nullptr;
+  m_allocation = nullptr;
   m_selectedJob.clear();
 }
 

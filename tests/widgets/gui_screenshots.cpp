@@ -8,7 +8,8 @@
 // parallel-coordinates plot (OUT_DIR/parallel.png), which tokens the project's first job with
 // model-quality results hurts (OUT_DIR/damage.png; its first job when none has them), what the
 // project's first eviction job keeps (OUT_DIR/keep_map.png; one of its targets selected:
-// OUT_DIR/keep_map_target.png; when it has one) and the New
+// OUT_DIR/keep_map_target.png; when it has one), the byte-budget allocation of its first sweep
+// (OUT_DIR/allocation.png; when it measured a per-target metric) and the New
 // Sweep dialog with PRESET (default
 // demo) loaded (OUT_DIR/sweep_dialog.png) and its Run on Cluster options (OUT_DIR/cluster_dialog.png),
 // offscreen.
@@ -26,6 +27,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/main_window.h"
+#include "widgets/allocation_data.h"
+#include "widgets/allocation_view.h"
 #include "widgets/plots/line_plot.h"
 #include "widgets/results_model.h"
 #include "widgets/results_view.h"
@@ -111,6 +114,14 @@ int main(int argc, char** argv) {
     keep->selectTarget(static_cast<int>(keep->keepMap()->targets.size()) / 2 - 1);  // the last K
     QTest::qWait(400);
     saved = window.grab().save(out.filePath(QStringLiteral("keep_map_target.png")), "PNG") && saved;
+  }
+  if (!project.runs().empty()) {
+    const std::string sweep = project.runs().front().id.substr(0, project.runs().front().id.find('.'));
+    if (!kvwb::widgets::allocationMetricColumns(kvwb::widgets::loadAllocationRuns(project.path(), {sweep})).empty() &&
+        window.openAllocation(QString::fromStdString(sweep))) {
+      QTest::qWait(400);
+      saved = window.grab().save(out.filePath(QStringLiteral("allocation.png")), "PNG") && saved;
+    }
   }
   kvwb::widgets::SweepDialog dialog(*window.projectModel().project(), &window);
   dialog.loadPreset(argc > 3 ? QString::fromLocal8Bit(argv[3]) : QStringLiteral("demo"));
