@@ -24,6 +24,25 @@
 #include "widgets/results_view.h"
 
 namespace kvwb::app {
+namespace {
+
+// A job's tab (Damage, Keep map): made and added as `title` on first use, then showing job
+// `jobKey` of `project`. A failure is shown by onJobFinished, as for every job; `view` nulls
+// itself when the tab is closed.
+template <typename View>
+View* showJobTab(QPointer<View>& view, QTabWidget* tabs, widgets::JobRunner& jobs, const char* objectName,
+                 const QString& title, const std::filesystem::path& project, const QString& jobKey) {
+  if (!view) {
+    view = new View(jobs);
+    view->setObjectName(QString::fromLatin1(objectName));
+    tabs->addTab(view, title);
+  }
+  view->showJob(project, jobKey.toStdString());
+  tabs->setCurrentWidget(view);
+  return view;
+}
+
+}  // namespace
 
 widgets::ResultsView* MainWindow::openResults(const QStringList& runIds) {
   const auto& project = m_session.project();
@@ -105,15 +124,7 @@ widgets::CompareView* MainWindow::openCompare(const widgets::ComparePair& pair) 
 widgets::DamageView* MainWindow::openDamage(const QString& jobKey) {
   const auto& project = m_session.project();
   if (!project) return nullptr;
-  if (!m_damage) {
-    m_damage = new widgets::DamageView(m_session.jobs());
-    m_damage->setObjectName(QStringLiteral("damage"));
-    // A failure is shown by onJobFinished, as for every job; m_damage nulls itself when closed.
-    m_views->addTab(m_damage, tr("Damage"));
-  }
-  m_damage->showJob(project->path(), jobKey.toStdString());
-  m_views->setCurrentWidget(m_damage);
-  return m_damage;
+  return showJobTab(m_damage, m_views, m_session.jobs(), "damage", tr("Damage"), project->path(), jobKey);
 }
 
 void MainWindow::askForJob(const QString& title, const QString& text, const QString& objectName,
@@ -168,15 +179,7 @@ void MainWindow::chooseDamageJob() {
 widgets::KeepMapView* MainWindow::openKeepMap(const QString& jobKey) {
   const auto& project = m_session.project();
   if (!project) return nullptr;
-  if (!m_keepMap) {
-    m_keepMap = new widgets::KeepMapView(m_session.jobs());
-    m_keepMap->setObjectName(QStringLiteral("keepMap"));
-    // A failure is shown by onJobFinished, as for every job; m_keepMap nulls itself when closed.
-    m_views->addTab(m_keepMap, tr("Keep map"));
-  }
-  m_keepMap->showJob(project->path(), jobKey.toStdString());
-  m_views->setCurrentWidget(m_keepMap);
-  return m_keepMap;
+  return showJobTab(m_keepMap, m_views, m_session.jobs(), "keepMap", tr("Keep map"), project->path(), jobKey);
 }
 
 void MainWindow::chooseKeepMapJob() {

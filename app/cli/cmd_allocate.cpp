@@ -21,6 +21,7 @@
 #include "core/alloc/structure_prediction.h"
 #include "core/base/errors.h"
 #include "core/compress/method_descriptor.h"
+#include "core/reports/counterpart.h"
 #include "core/reports/family_best.h"
 
 namespace kvwb::cli {
@@ -94,8 +95,10 @@ void printContenders(const core::AllocationTable& table, const core::Allocation&
       std::printf("%s %12s %8s %14s  %s\n", padded(c.label, 34).c_str(), "-", "-", "-", c.note.c_str());
       continue;
     }
-    std::printf("%s %12.0f %8.3g %14s  %s\n", padded(c.label, 34).c_str(), c.bytes, raw / c.bytes,
-                metricText(table, c.damage).c_str(), c.note.c_str());
+    // Discrete options can leave a baseline well under the budget: not a comparison at equal bytes.
+    const std::string unequal = core::atEqualBytes(c.bytes, a.bytes) ? "" : "[not at equal bytes: >10% apart] ";
+    std::printf("%s %12.0f %8.3g %14s  %s%s\n", padded(c.label, 34).c_str(), c.bytes, raw / c.bytes,
+                metricText(table, c.damage).c_str(), unequal.c_str(), c.note.c_str());
   }
 }
 
