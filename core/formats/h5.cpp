@@ -17,10 +17,10 @@ namespace {
 
 constexpr std::size_t kChunkBytes = 1u << 20;  // chunk size aimed at when none is given
 
-// HDF5 1.10 cannot close a file whose metadata flush failed (a full disk): the close fails, the
-// file stays open inside the library, and the library's exit handler then crashes on it. Every
-// file here is closed by its Handle, so that handler is turned off before HDF5 starts; such a
-// failed file is dropped with the process, its descriptor (of an unlinked working copy) with it.
+// HDF5 1.10 cannot cleanly close a file whose metadata flush failed (a full disk): the close
+// releases the file's descriptor but fails, its identifier stays in the library, and the
+// library's exit handler then crashes on it. Every file here is closed by its Handle, so that
+// handler is turned off before HDF5 starts (the full-disk test checks no descriptor is kept).
 [[maybe_unused]] const herr_t kNoExitHandler = H5dont_atexit();
 
 // Calls `visit` with each leading part of `path` ("a", "a/b", "a/b/c"); stops at the first false.

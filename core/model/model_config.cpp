@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "core/base/errors.h"
+#include "core/base/json_int.h"
 
 namespace kvwb::core {
 namespace {
@@ -28,12 +29,9 @@ int strictInt(const json& value, const char* key, const std::filesystem::path& p
   const std::string field = std::string("\"") + key + "\"";
   if (!value.is_number_integer())
     throw InputError(path, field + " must be an integer, got " + value.dump());
-  const bool fits = value.is_number_unsigned()
-                        ? value.get<std::uint64_t>() <= std::numeric_limits<int>::max()
-                        : value.get<std::int64_t>() >= std::numeric_limits<int>::min() &&
-                              value.get<std::int64_t>() <= std::numeric_limits<int>::max();
-  if (!fits) throw InputError(path, field + " = " + value.dump() + " is out of range");
-  return static_cast<int>(value.get<std::int64_t>());
+  const auto v = jsonInt(value);
+  if (!v) throw InputError(path, field + " = " + value.dump() + " is out of range");
+  return *v;
 }
 
 // The int at `key`; `fallback` when absent or null, an error naming the field when there is none.

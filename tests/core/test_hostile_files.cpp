@@ -208,7 +208,17 @@ void saveWithFullDisk(const std::filesystem::path& path, bool fullAtOpen) {
     edit.commit();
   });
   std::fprintf(stderr, "%s\n", error.c_str());
-  std::exit(contains(error, path.string() + ": cannot ") ? 0 : 2);
+  if (!contains(error, path.string() + ": cannot ")) std::exit(2);
+  // The failed copy is gone and closed: a long-running GUI must not keep its disk space.
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(fd.path(), ec).string();
+    if (contains(target, ".tmp-")) {
+      std::fprintf(stderr, "the working copy %s is still open\n", target.c_str());
+      std::exit(3);
+    }
+  }
+  std::exit(0);
 }
 
 }  // namespace

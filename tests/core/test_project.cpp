@@ -546,6 +546,30 @@ TEST(Project, DamagedJournalHeaderIsReportedKeptAndFoldsOnce) {
   EXPECT_EQ(Project::open(project).results("r").size(), 4u) << "no record folds twice";
 }
 
+// Issue 14 (found by the journal_records fuzzer): a result whose layer or head is no int (a
+// literal too long for any integer type parses as a float; 2^40; a fraction) is a malformed
+// payload, reported and skipped, never a truncating or undefined conversion.
+TEST(Project, ResultIndicesBeyondIntAreMalformedPayloads) {
+  TempDir dir;
+  const auto project = dir / "p.kvw";
+  writeCapture(project, "cap", 1, 1, 4, 4);
+  RunJournal journal(project);
+  RunInfo run;
+  run.id = "r";
+  journal.beginRun(run);
+  for (const char* bad : {R"({"layer": 0, "head": 92233720368547758071})", R"({"layer": 1099511627776})",
+                          R"({"head": -2147483649})", R"({"layer": 1.5})", R"({"head": 1e30})"})
+    journal.appendRecord("result", bad);
+  journal.appendRecord("result", R"({"layer": 0, "head": 2147483647, "kind": "V"})");
+  const auto read = readJournal(project);
+  ASSERT_EQ(read.damage.size(), 5u);
+  for (const auto& d : read.damage) EXPECT_TRUE(kvwb::test::contains(d, "has a malformed payload")) << d;
+  EXPECT_TRUE(kvwb::test::contains(read.damage[0], R"("head" must be an int, got 9.223372036854776e+19)"))
+      << read.damage[0];
+  ASSERT_EQ(read.entries.size(), 2u);  // the run and the one valid result
+  EXPECT_EQ(read.entries[1].result.head, 2147483647);
+}
+
 // Issue 14: nothing a project writes is beyond HDF5's checksums: strings are fixed-length (no
 // global heap), every dataset with data is chunked with a Fletcher32 checksum, and the results
 // table's string members are as wide as their longest value (a longer one rewrites the table).
