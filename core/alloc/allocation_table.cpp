@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "core/base/errors.h"
+#include "core/base/json_int.h"
 #include "core/compress/method_descriptor.h"
 #include "core/reports/results_summary.h"
 
@@ -144,7 +145,7 @@ AllocationTable buildAllocationTable(const std::vector<RunResults>& runs, FitMet
       const auto params = parseObject(row.paramsJson);
       const auto job = jobColumn.find(params.value("job", std::string()));
       const auto c = job != jobColumn.end() ? job->second : column(run.method, requested(params), quality);
-      const TargetKey key{run.capture, params.value("seq_len", 0), row.layer, row.head, row.kind};
+      const TargetKey key{run.capture, intAt(params, "seq_len", 0), row.layer, row.head, row.kind};
       targets.try_emplace(key, row[FitMetric::Bytes] * row[FitMetric::Ratio]);
       if (!std::isfinite(row[metric])) continue;
       measured = true;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 
 namespace kvwb::core {
 
@@ -20,6 +21,17 @@ inline std::optional<int> jsonInt(const nlohmann::json& value) {
                         : value.get<std::int64_t>() >= lo && value.get<std::int64_t>() <= hi;
   if (!fits) return std::nullopt;
   return static_cast<int>(value.get<std::int64_t>());
+}
+
+// The int at `key` of the object `j` (`fallback` when absent); any other value throws
+// nlohmann's type_error, so callers report it like every other malformed field.
+inline int intAt(const nlohmann::json& j, const char* key, std::optional<int> fallback = std::nullopt) {
+  const auto it = j.find(key);
+  if (it == j.end() && fallback) return *fallback;
+  if (it == j.end()) return j.at(key).get<int>();  // throws out_of_range naming the key
+  if (const auto v = jsonInt(*it)) return *v;
+  throw nlohmann::json::type_error::create(
+      302, std::string("\"") + key + "\" must be an int, got " + it->dump(), &j);
 }
 
 }  // namespace kvwb::core

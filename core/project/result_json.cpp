@@ -9,16 +9,6 @@ double num(const nlohmann::json& j, const char* key) {
   const auto it = j.find(key);
   return it == j.end() || !it->is_number() ? kNotMeasured : it->get<double>();
 }
-
-// The int at `key`, `fallback` when absent; any other value is a malformed payload (a JSON type
-// error, as the journal reader reports), never a truncating or undefined conversion.
-int integer(const nlohmann::json& j, const char* key, int fallback) {
-  const auto it = j.find(key);
-  if (it == j.end()) return fallback;
-  if (const auto v = jsonInt(*it)) return *v;
-  throw nlohmann::json::type_error::create(
-      302, std::string("\"") + key + "\" must be an int, got " + it->dump(), &j);
-}
 }  // namespace
 
 nlohmann::json runToJson(const RunInfo& r) {
@@ -50,8 +40,8 @@ nlohmann::json resultToJson(const ResultRow& r) {
 
 ResultRow resultFromJson(const nlohmann::json& j) {
   ResultRow r;
-  r.layer = integer(j, "layer", 0);
-  r.head = integer(j, "head", 0);
+  r.layer = intAt(j, "layer", 0);
+  r.head = intAt(j, "head", 0);
   r.kind = j.value("kind", "K");
   r.paramsJson = j.value("params", "{}");
   for (const auto& m : fitMetrics()) r[m.id] = num(j, m.column);

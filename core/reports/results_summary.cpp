@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/base/json_int.h"
 #include "core/reports/results_csv.h"
 
 namespace kvwb::core {
@@ -251,7 +252,7 @@ ResultsSummary summarizeResults(const std::vector<RunResults>& runs, SummaryGrou
         g.row.capture = run.capture;
         g.row.method = run.method;
         g.row.layer = layer;
-        g.row.seqLen = params.value("seq_len", 0);
+        g.row.seqLen = intAt(params, "seq_len", 0);
         groups.push_back(std::move(g));
       }
       Group& g = groups[it->second];

@@ -6,6 +6,7 @@
 
 #include "core/analysis/capture_analysis.h"
 #include "core/base/errors.h"
+#include "core/base/json_int.h"
 #include "core/base/stable_hash.h"
 #include "core/project/run_journal.h"
 
@@ -22,7 +23,7 @@ nlohmann::json headerToJson(const ShardHeader& h) {
 
 ShardHeader headerFromJson(const nlohmann::json& j) {
   ShardHeader h;
-  h.shard = {j.at("shard").get<int>(), j.at("of").get<int>()};
+  h.shard = {intAt(j, "shard"), intAt(j, "of")};
   h.specName = j.at("spec_name").get<std::string>();
   h.specHash = j.at("spec_hash").get<std::string>();
   h.spec = j.at("spec");
@@ -148,6 +149,9 @@ ShardContents readShard(const std::filesystem::path& file) {
       } catch (const nlohmann::json::exception& x) {
         throw InputError(file, std::string("corrupt shard header: ") + x.what());
       }
+      const auto& id = out.header.shard;
+      if (id.count < 1 || id.index < 0 || id.index >= id.count)
+        throw InputError(file, "corrupt shard header: there is no shard " + id.text());
       out.hasHeader = true;
     }
     if (e.type == "run") {

@@ -217,6 +217,33 @@ TEST_F(Shards, AShardOfAnotherSpecOrProjectIsRefusedNamingIt) {
   EXPECT_THROW(readShard(*s_dir / "pristine.kvw"), InputError);  // not a journal-format file either
 }
 
+// A crafted shard header (issue 14): a shard number that is no int, or a shard that cannot
+// exist (merge would divide by a count of 0), is refused naming the file.
+TEST(ShardFile, ACraftedHeaderIsRefusedNamingTheFile) {
+  kvwb::test::TempDir dir;
+  const auto file = dir / "p.kvw.s.shard-0-of-1.kvw-journal";
+  for (const auto& [shard, of, why] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"0", "1e30", R"("of" must be an int, got 1e+30)"},
+           {"4294967296", "1", R"("shard" must be an int, got 4294967296)"},
+           {"0", "0", "there is no shard 0/0"},
+           {"2", "2", "there is no shard 2/2"},
+           {"-1", "2", "there is no shard -1/2"}}) {
+    fs::remove(file);
+    RunJournal::atFile(file).appendRecord(
+        "shard", R"({"shard": )" + shard + R"(, "of": )" + of +
+                     R"(, "spec_name": "s", "spec_hash": "h", "spec": {}, "fingerprints": {}})");
+    try {
+      readShard(file);
+      ADD_FAILURE() << "accepted shard " << shard << " of " << of;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.file(), file);
+      EXPECT_NE(e.problem().find("corrupt shard header: "), std::string::npos) << e.what();
+      EXPECT_NE(e.problem().find(why), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST_F(Shards, AMergeWhileAShardIsBeingWrittenTakesOnlyItsCommittedJobs) {
   const auto p = projectWithOtherSweep("partial.kvw");
   // One shard holding every job; a copy of it cut inside its last job's record stands for the
