@@ -63,9 +63,15 @@ export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp:print_supp
 # way into them does not fail CI; a defect in our code always has its own signature.
 # The classifying run unwinds the fatal stack slowly (fast_unwind_on_fatal=0) but allocations
 # quickly: with the slow unwinder on malloc too, a stack overflow prints no frames at all and
-# would look like a defect of unknown origin.
+# would look like a defect of unknown origin. Out-of-memory and timeout reproducers are the
+# exception (a replayed timeout may run out of memory first): their stack is an allocation's,
+# which the fast unwinder cuts at the first frame of libhdf5 (built without frame pointers).
+# An input that runs clean alone gives " @ (no core frame)": what crashed was the fuzzing
+# worker's state after earlier inputs, and fork mode does not keep that worker's log.
 signature() {
-  ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_fatal=0" \
+  local unwind=fast_unwind_on_fatal=0
+  case "$(basename "$2")" in oom-*|timeout-*) unwind+=":fast_unwind_on_malloc=0" ;; esac
+  ASAN_OPTIONS="$ASAN_OPTIONS:$unwind" \
     "$1" -runs=1 -timeout="$input_timeout" -rss_limit_mb=2048 "$2" 2>&1 |
     awk '/ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|invariant broken|terminate called/ && !e {e=$0}
          / in .*kvwb::core::/ && !f {f = substr($0, index($0, "kvwb::core::"));
@@ -124,12 +130,13 @@ for t in "${targets[@]}"; do
   # Known signatures: those of the reproducers kept for this target.
   sigs=()
   for k in fuzz/crashes/"$t"/*.txt; do [ -f "$k" ] && sigs+=("$(cat "$k")"); done
-  defects="" known=0
+  defects="" known=0 unreproduced=0
   for a in "$dir"/artifacts/*; do
     [ -f "$a" ] || continue
     name=$(basename "$a")
     case "$name" in crash-*|leak-*|timeout-*|oom-*) ;; *) continue ;; esac
     sig=$(signature "$bin" "$a")
+    if [ "$sig" = " @ (no core frame)" ]; then unreproduced=$((unreproduced + 1)); continue; fi
     seen=0
     for s in "${sigs[@]}"; do [ "$s" = "$sig" ] && seen=1; done
     if [ $seen = 1 ]; then known=$((known + 1)); continue; fi
@@ -145,6 +152,7 @@ for t in "${targets[@]}"; do
     echo "    NEW $name: $sig"
   done
   [ $known -gt 0 ] && defects+="($known known) "
+  [ $unreproduced -gt 0 ] && defects+="($unreproduced not reproducible alone) "
   if [[ "$defects" == *NEW* ]]; then failed=1; fi
   if [ -z "$execs" ]; then failed=1; defects+="no stats, exit $rc (see $dir/log.txt)"; fi
   printf '%-16s %9s %7s %6s %6s %5s %5.0fs  %s\n' "$t" "${execs:-?}" "${speed:-?}" "${cov:-?}" \
